@@ -1,0 +1,181 @@
+//! Decoding: a Viterbi pass over the units' label probabilities with learned label transitions
+//! (one table inside a block, one between blocks), then neighbours with the same label merge into
+//! spans.
+
+use crate::types::{non_whitespace_bytes, ByteRange, Label, Span, Unit};
+use serde::{Deserialize, Serialize};
+
+const K: usize = Label::COUNT;
+
+/// Log-probabilities of label changes, learned from gold sequences.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transitions {
+    /// `within_block[a][b]`: ln P(b | a) from one unit to the next inside a block.
+    pub within_block: [[f32; K]; K],
+    /// `across_blocks[a][b]`: ln P(b | a) from a block's last unit to the next block's first.
+    pub across_blocks: [[f32; K]; K],
+    /// How much the transitions count against the classifier's evidence (0 = none).
+    pub weight: f32,
+}
+
+impl Transitions {
+    /// No smoothing at all: each unit takes its most probable label.
+    pub fn uniform() -> Self {
+        Transitions {
+            within_block: [[0.0; K]; K],
+            across_blocks: [[0.0; K]; K],
+            weight: 0.0,
+        }
+    }
+
+    /// Counts transitions in gold label sequences (add-one smoothing).
+    /// Each sequence gives the units' labels and whether each unit shares its block with the previous.
+    pub fn learn<'a>(sequences: impl Iterator<Item = (&'a [Label], &'a [bool])>, weight: f32) -> Self {
+        let mut within = [[1.0f32; K]; K];
+        let mut across = [[1.0f32; K]; K];
+        for (labels, same_block) in sequences {
+            for i in 1..labels.len() {
+                let table = if same_block[i] { &mut within } else { &mut across };
+                table[labels[i - 1].index()][labels[i].index()] += 1.0;
+            }
+        }
+        let normalise = |t: [[f32; K]; K]| {
+            t.map(|row| {
+                let sum: f32 = row.iter().sum();
+                row.map(|c| (c / sum).ln())
+            })
+        };
+        Transitions {
+            within_block: normalise(within),
+            across_blocks: normalise(across),
+            weight,
+        }
+    }
+
+    /// The most probable label sequence given each unit's label probabilities.
+    pub fn viterbi(&self, probs: &[[f32; K]], same_block: &[bool]) -> Vec<Label> {
+        let n = probs.len();
+        if n == 0 {
+            return Vec::new();
+        }
+        let emit = |p: &[f32; K]| p.map(|v| v.max(1e-9).ln());
+        let mut score = emit(&probs[0]);
+        let mut back = vec![[0usize; K]; n];
+        for i in 1..n {
+            let table = if same_block[i] { &self.within_block } else { &self.across_blocks };
+            let e = emit(&probs[i]);
+            let mut next = [f32::NEG_INFINITY; K];
+            for b in 0..K {
+                for a in 0..K {
+                    let s = score[a] + self.weight * table[a][b];
+                    if s > next[b] {
+                        next[b] = s;
+                        back[i][b] = a;
+                    }
+                }
+                next[b] += e[b];
+            }
+            score = next;
+        }
+        let mut best = (0..K).max_by(|&a, &b| score[a].total_cmp(&score[b])).unwrap_or(0);
+        let mut labels = vec![Label::Education; n];
+        for i in (0..n).rev() {
+            labels[i] = Label::from_index(best);
+            best = back[i][best];
+        }
+        labels
+    }
+}
+
+/// Merges consecutive units with the same label into spans. A span's score is the mean
+/// probability of its label over its units, weighted by their non-whitespace bytes.
+pub fn merge_spans(text: &str, units: &[Unit], labels: &[Label], probs: &[[f32; K]]) -> Vec<Span> {
+    let mut spans: Vec<Span> = Vec::new();
+    let mut weight_sum = 0.0f32;
+    let finish = |span: &mut Span, weight_sum: f32| {
+        span.score = if weight_sum > 0.0 { span.score / weight_sum } else { 0.0 };
+        span.text = span.range.slice(text).to_string();
+    };
+    for (i, unit) in units.iter().enumerate() {
+        let label = labels[i];
+        let w = non_whitespace_bytes(unit.range.slice(text)).max(1) as f32;
+        let p = probs[i][label.index()];
+        match spans.last_mut() {
+            Some(last) if last.label == label => {
+                last.range = ByteRange::new(last.range.start, unit.range.end);
+                last.score += p * w;
+                weight_sum += w;
+            }
+            _ => {
+                if let Some(last) = spans.last_mut() {
+                    finish(last, weight_sum);
+                }
+                spans.push(Span {
+                    range: unit.range,
+                    label,
+                    score: p * w,
+                    text: String::new(),
+                });
+                weight_sum = w;
+            }
+        }
+    }
+    if let Some(last) = spans.last_mut() {
+        finish(last, weight_sum);
+    }
+    spans
+}
+
+/// Promotion bytes over labelled bytes (non-whitespace only).
+pub fn promotion_share(spans: &[Span]) -> f32 {
+    let mut promo = 0;
+    let mut all = 0;
+    for s in spans {
+        let n = non_whitespace_bytes(&s.text);
+        all += n;
+        if s.label == Label::Promotion {
+            promo += n;
+        }
+    }
+    if all == 0 {
+        0.0
+    } else {
+        promo as f32 / all as f32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Label::*;
+
+    #[test]
+    fn learned_transitions_smooth_a_weak_flip() {
+        let labels = [Education, Education, Education, Promotion, Promotion];
+        let same = [false, true, true, false, true];
+        let t = Transitions::learn(std::iter::repeat_n((&labels[..], &same[..]), 20), 1.0);
+        assert!(t.within_block[0][0] > t.within_block[0][1]);
+        // The middle unit leans promotion a little, inside an education block.
+        let probs = [[0.9, 0.05, 0.05], [0.45, 0.5, 0.05], [0.9, 0.05, 0.05]];
+        assert_eq!(t.viterbi(&probs, &[false, true, true]), [Education; 3]);
+        assert_eq!(Transitions::uniform().viterbi(&probs, &[false, true, true]), [Education, Promotion, Education]);
+        // Strong evidence still wins.
+        let probs = [[0.9, 0.05, 0.05], [0.01, 0.98, 0.01]];
+        assert_eq!(t.viterbi(&probs, &[false, false]), [Education, Promotion]);
+    }
+
+    #[test]
+    fn merges_same_label_neighbours_and_scores_by_bytes() {
+        let text = "aaaa bb\ncc";
+        let unit = |s, e, block| Unit { range: ByteRange::new(s, e), block, position: 0, siblings: 1 };
+        let units = [unit(0, 4, 0), unit(5, 7, 0), unit(8, 10, 1)];
+        let probs = [[1.0, 0.0, 0.0], [0.4, 0.6, 0.0], [0.1, 0.9, 0.0]];
+        let spans = merge_spans(text, &units, &[Education, Promotion, Promotion], &probs);
+        assert_eq!(spans.len(), 2);
+        assert_eq!(spans[1].range, ByteRange::new(5, 10));
+        assert_eq!(spans[1].text, "bb\ncc");
+        assert!((spans[1].score - 0.75).abs() < 1e-6);
+        assert!((promotion_share(&spans) - 0.5).abs() < 1e-6);
+    }
+}

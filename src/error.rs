@@ -1,0 +1,50 @@
+//! Errors, each naming the place it happened.
+
+use crate::types::Origin;
+use thiserror::Error;
+
+/// One input record that could not be read. Never stops a batch: the caller reports it and goes on.
+#[derive(Debug, Clone, Error, PartialEq)]
+#[error("{origin}: {kind}")]
+pub struct IngestError {
+    pub origin: Origin,
+    pub kind: IngestErrorKind,
+}
+
+impl IngestError {
+    pub fn new(origin: Origin, kind: IngestErrorKind) -> Self {
+        IngestError { origin, kind }
+    }
+}
+
+/// What was wrong with an input record.
+#[derive(Debug, Clone, Error, PartialEq)]
+pub enum IngestErrorKind {
+    #[error("cannot read: {0}")]
+    Io(String),
+    #[error("not valid UTF-8 (first bad byte at offset {0})")]
+    NotUtf8(usize),
+    #[error("empty page (no text)")]
+    Empty,
+    #[error("not valid JSON: {0}")]
+    BadJson(String),
+    #[error("no string field \"text\"")]
+    MissingText,
+    #[error("bad gold spans: {0}")]
+    BadSpans(String),
+}
+
+/// A model that cannot be trained, saved or loaded.
+#[derive(Debug, Error)]
+pub enum ModelError {
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+    #[error("{path}: not a pagesift model: {message}")]
+    Format { path: String, message: String },
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+    #[error("training: {0}")]
+    Training(String),
+    #[error("invalid parameter: {0}")]
+    Param(String),
+}

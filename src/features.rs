@@ -1,0 +1,550 @@
+//! Features: one dense row per unit, as linfa needs. A fixed list of layout and cue features
+//! (length, position, punctuation, digits, phone numbers, prices, URLs, capitalisation, imperative
+//! and second-person cues, repetition in the page and in the batch), then lexical evidence: the
+//! [`Lexicon`] score of the unit's tokens, of its neighbours (units and blocks, two either side)
+//! and of the whole page.
+
+use crate::error::ModelError;
+use crate::lexicon::{Lexicon, LexiconOptions};
+use crate::types::{BlockTokens, ByteRange, Label, Segmentation};
+use ndarray::Array2;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Options of the feature extractor, stored in the model.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureOptions {
+    pub lexicon: LexiconOptions,
+}
+
+/// Builds a [`FeatureExtractor`], checking its options once.
+#[derive(Debug, Clone, Default)]
+pub struct FeatureExtractorBuilder {
+    options: FeatureOptions,
+}
+
+impl FeatureExtractorBuilder {
+    pub fn options(mut self, options: FeatureOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    pub fn min_count(mut self, min_count: u32) -> Self {
+        self.options.lexicon.min_count = min_count;
+        self
+    }
+
+    pub fn smoothing(mut self, smoothing: f32) -> Self {
+        self.options.lexicon.smoothing = smoothing;
+        self
+    }
+
+    /// Rejects a minimum count of 0 and a smoothing that is not a positive number.
+    pub fn build(self) -> Result<FeatureExtractor, ModelError> {
+        let l = self.options.lexicon;
+        if l.min_count == 0 {
+            return Err(ModelError::Param("lexicon min_count must be at least 1".into()));
+        }
+        if !(l.smoothing.is_finite() && l.smoothing > 0.0) {
+            return Err(ModelError::Param(format!(
+                "lexicon smoothing must be a finite number > 0, got {}",
+                l.smoothing
+            )));
+        }
+        Ok(FeatureExtractor { options: self.options })
+    }
+}
+
+/// The lexical contexts of a unit, in column order.
+pub const LEXICAL_CONTEXTS: &[&str] = &[
+    "unit", "block", "previous_unit", "next_unit", "previous_block", "next_block", "block_minus_2", "block_plus_2", "page",
+];
+
+/// A page's units reduced to what the features need: hashed n-gram keys and layout rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PreparedPage {
+    pub unit_keys: Vec<Vec<u32>>,
+    pub block_keys: Vec<Vec<u32>>,
+    pub unit_block: Vec<usize>,
+    pub layout: Vec<Vec<f32>>,
+}
+
+/// What the extractor needs to know about a page beyond its text.
+pub struct PageContext<'a> {
+    pub text: &'a str,
+    pub segmentation: &'a Segmentation,
+    /// Tokens of each block, in block order.
+    pub tokens: &'a [BlockTokens],
+    /// How many pages of the batch contain each block's text (from [`RepeatIndex`]).
+    pub batch_repeats: &'a [u32],
+}
+
+/// Turns units into feature rows.
+#[derive(Debug, Clone)]
+pub struct FeatureExtractor {
+    options: FeatureOptions,
+}
+
+/// Names of the dense features, in column order after the hashed ones.
+pub const DENSE_FEATURES: &[&str] = &[
+    "unit_bytes_log",
+    "unit_words_log",
+    "block_words_log",
+    "unit_short_1_3_words",
+    "unit_long_over_25_words",
+    "ends_period",
+    "ends_question",
+    "ends_exclamation",
+    "ends_colon",
+    "ends_without_punctuation",
+    "uppercase_share",
+    "digit_share",
+    "punctuation_share",
+    "titlecase_word_share",
+    "has_phone_number",
+    "has_price",
+    "has_percent",
+    "has_url_or_email",
+    "has_copyright",
+    "second_person_share",
+    "first_person_plural_share",
+    "starts_with_imperative",
+    "has_call_to_action_phrase",
+    "page_position",
+    "page_position_squared",
+    "in_first_tenth",
+    "in_last_tenth",
+    "first_unit_of_block",
+    "last_unit_of_block",
+    "block_has_several_units",
+    "indented",
+    "blank_line_before",
+    "blank_line_after",
+    "repeats_in_page",
+    "repeats_in_batch",
+    "previous_block_words_log",
+    "next_block_words_log",
+    "previous_block_short",
+    "next_block_short",
+    "separator_count",
+    "starts_with_bullet_or_number",
+    "has_citation_mark",
+];
+
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}|\b\d{3,4}[\s-]\d{3}[\s-]\d{3,4}\b")
+        .expect("valid phone regex")
+});
+static PRICE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[$£€]\s?\d|\d\s?(?:USD|EUR|GBP)\b|(?i)\bfree\b").expect("valid price regex"));
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)https?://|www\.|\b[\w.-]+@[\w-]+\.\w|\.(?:com|org|net|example)\b").expect("valid url regex")
+});
+static COPYRIGHT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)©|\(c\)\s*\d|copyright|all rights reserved").expect("valid regex"));
+static CALL_TO_ACTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:call (?:us|now|today)|contact us|book (?:now|online|an?|your)|schedule (?:an?|your)|sign up|subscribe|get started|request (?:an?|your)|free (?:consultation|trial|assessment)|learn more|order now|buy now|shop now|download|our (?:team|clinic|clinicians|specialists|staff|program)|we (?:offer|provide|accept|can help)|insurance)\b",
+    )
+    .expect("valid call-to-action regex")
+});
+static CITATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[\d+\]").expect("valid regex"));
+
+/// Words that start a call to action when they open a sentence.
+const IMPERATIVES: &[&str] = &[
+    "call", "book", "schedule", "contact", "get", "sign", "download", "learn", "subscribe", "join",
+    "try", "request", "start", "visit", "order", "buy", "shop", "click", "find", "discover", "save",
+    "claim", "register", "enroll", "apply", "text", "chat", "take", "don't", "reserve", "speak",
+];
+
+impl FeatureExtractor {
+    pub fn builder() -> FeatureExtractorBuilder {
+        FeatureExtractorBuilder::default()
+    }
+
+    pub fn options(&self) -> FeatureOptions {
+        self.options
+    }
+
+    /// Number of layout columns, then lexical columns.
+    pub fn width(&self) -> usize {
+        DENSE_FEATURES.len() + LEXICAL_CONTEXTS.len() * Label::COUNT
+    }
+
+    /// A readable name for a column.
+    pub fn feature_name(&self, column: usize) -> String {
+        match column.checked_sub(DENSE_FEATURES.len()) {
+            None => DENSE_FEATURES[column].to_string(),
+            Some(lexical) => format!(
+                "lexicon_{}_{}",
+                LEXICAL_CONTEXTS[lexical / Label::COUNT],
+                Label::from_index(lexical % Label::COUNT)
+            ),
+        }
+    }
+
+    /// Hashed n-gram keys of a token sequence: unigrams, bigrams and the first token.
+    pub fn ngram_keys(ids: &[u32]) -> Vec<u32> {
+        let mut keys = Vec::with_capacity(ids.len() * 2 + 1);
+        keys.extend(ids.iter().map(|&id| hash_key(b'u', &[id])));
+        keys.extend(ids.windows(2).map(|pair| hash_key(b'b', pair)));
+        if let Some(&first) = ids.first() {
+            keys.push(hash_key(b'f', &[first]));
+        }
+        keys
+    }
+
+    /// Pass over the page that needs no learned part: keys and layout features per unit.
+    pub fn prepare(&self, ctx: &PageContext<'_>) -> PreparedPage {
+        let seg = ctx.segmentation;
+        let text = ctx.text;
+        let n_units = seg.units.len();
+        let block_words: Vec<usize> = seg.blocks.iter().map(|b| word_count(b.range.slice(text))).collect();
+        let in_page = page_repeats(text, seg);
+        let mut prepared = PreparedPage {
+            unit_keys: Vec::with_capacity(n_units),
+            block_keys: ctx.tokens.iter().map(|t| Self::ngram_keys(&t.ids)).collect(),
+            unit_block: Vec::with_capacity(n_units),
+            layout: Vec::with_capacity(n_units),
+        };
+        for (u, unit) in seg.units.iter().enumerate() {
+            let block = &seg.blocks[unit.block];
+            let tokens = &ctx.tokens[unit.block];
+            let local = ByteRange::new(unit.range.start - block.range.start, unit.range.end - block.range.start);
+            prepared.unit_keys.push(Self::ngram_keys(ids_within(tokens, local)));
+            prepared.unit_block.push(unit.block);
+            prepared.layout.push(self.dense_features(
+                text,
+                unit.range.slice(text),
+                u,
+                n_units,
+                unit,
+                block,
+                &block_words,
+                in_page[unit.block],
+                ctx.batch_repeats.get(unit.block).copied().unwrap_or(1),
+            ));
+        }
+        prepared
+    }
+
+    /// The dense rows of a prepared page, scored with `lexicon`.
+    pub fn rows(&self, page: &PreparedPage, lexicon: &Lexicon) -> Array2<f32> {
+        let n = page.unit_keys.len();
+        let mut x = Array2::<f32>::zeros((n, self.width()));
+        let unit_scores: Vec<[f32; 3]> = page.unit_keys.iter().map(|k| lexicon.score(k)).collect();
+        let block_scores: Vec<[f32; 3]> = page.block_keys.iter().map(|k| lexicon.score(k)).collect();
+        let all_keys: Vec<u32> = page.block_keys.iter().flatten().copied().collect();
+        let page_score = lexicon.score(&all_keys);
+        let zero = [0f32; 3];
+        let block_at = |b: usize, delta: isize| {
+            b.checked_add_signed(delta).and_then(|i| block_scores.get(i)).copied().unwrap_or(zero)
+        };
+        for u in 0..n {
+            let b = page.unit_block[u];
+            let mut row = x.row_mut(u);
+            for (i, v) in page.layout[u].iter().enumerate() {
+                row[i] = *v;
+            }
+            let contexts = [
+                unit_scores[u],
+                block_scores[b],
+                u.checked_sub(1).map_or(zero, |p| unit_scores[p]),
+                unit_scores.get(u + 1).copied().unwrap_or(zero),
+                block_at(b, -1),
+                block_at(b, 1),
+                block_at(b, -2),
+                block_at(b, 2),
+                page_score,
+            ];
+            let base = DENSE_FEATURES.len();
+            for (c, scores) in contexts.iter().enumerate() {
+                for k in 0..Label::COUNT {
+                    row[base + c * Label::COUNT + k] = scores[k];
+                }
+            }
+        }
+        x
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn dense_features(
+        &self,
+        text: &str,
+        unit_text: &str,
+        u: usize,
+        n_units: usize,
+        unit: &crate::types::Unit,
+        block: &crate::types::Block,
+        block_words: &[usize],
+        repeats_in_page: u32,
+        repeats_in_batch: u32,
+    ) -> Vec<f32> {
+        let stats = TextStats::of(unit_text);
+        let words = stats.words.max(1) as f32;
+        let last = unit_text.trim_end_matches(['"', '\'', '”', '’', ')']).chars().last();
+        let position = if n_units > 1 { u as f32 / (n_units - 1) as f32 } else { 0.0 };
+        let b = block.index;
+        let prev_words = b.checked_sub(1).map(|p| block_words[p]);
+        let next_words = block_words.get(b + 1).copied();
+        let line_start = text[..block.range.start].rfind('\n').map_or(0, |i| i + 1);
+        let blank_before = b > 0 && text[..line_start].trim_end_matches([' ', '\t', '\r']).ends_with("\n\n")
+            || text[..line_start.saturating_sub(1)].ends_with('\n');
+        let after = &text[block.range.end..];
+        let line_end = after.find('\n').map_or(after.len(), |i| i + 1);
+        let blank_after = after[line_end..].trim_start_matches([' ', '\t', '\r']).starts_with('\n');
+        let first_word = unit_text
+            .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+            .find(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .unwrap_or_default();
+        let log_words = |w: usize| ((1 + w) as f32).ln() / 5.0;
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        vec![
+            ((1 + unit_text.len()) as f32).ln() / 8.0,
+            log_words(stats.words),
+            log_words(block_words[b]),
+            flag(stats.words <= 3),
+            flag(stats.words > 25),
+            flag(last == Some('.')),
+            flag(last == Some('?')),
+            flag(last == Some('!')),
+            flag(last == Some(':')),
+            flag(!matches!(last, Some('.' | '?' | '!' | ':' | '…'))),
+            stats.upper as f32 / stats.letters.max(1) as f32,
+            stats.digits as f32 / stats.chars.max(1) as f32,
+            stats.punct as f32 / stats.chars.max(1) as f32,
+            stats.titlecase as f32 / words,
+            flag(PHONE.is_match(unit_text)),
+            flag(PRICE.is_match(unit_text)),
+            flag(unit_text.contains('%')),
+            flag(URL.is_match(unit_text)),
+            flag(COPYRIGHT.is_match(unit_text)),
+            (stats.second_person as f32 / words * 5.0).min(1.0),
+            (stats.first_plural as f32 / words * 5.0).min(1.0),
+            flag(IMPERATIVES.contains(&first_word.as_str())),
+            flag(CALL_TO_ACTION.is_match(unit_text)),
+            position,
+            position * position,
+            flag(position < 0.1),
+            flag(position > 0.9),
+            flag(unit.position == 0),
+            flag(unit.position + 1 == unit.siblings),
+            flag(unit.siblings > 1),
+            flag(block.range.start > line_start),
+            flag(blank_before),
+            flag(blank_after),
+            (repeats_in_page.saturating_sub(1) as f32).ln_1p() / 2.0,
+            (repeats_in_batch.saturating_sub(1) as f32).ln_1p() / 3.0,
+            prev_words.map_or(0.0, log_words),
+            next_words.map_or(0.0, log_words),
+            flag(prev_words.is_none_or(|w| w <= 3)),
+            flag(next_words.is_none_or(|w| w <= 3)),
+            (stats.separators as f32).ln_1p() / 2.0,
+            flag(unit_text.starts_with(['•', '-', '*', '·', '▪', '✓', '★']) || unit_text.starts_with(|c: char| c.is_ascii_digit())),
+            flag(CITATION.is_match(unit_text)),
+        ]
+    }
+}
+
+/// FNV-1a of a namespace byte and token ids: stable across runs and machines.
+fn hash_key(namespace: u8, ids: &[u32]) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(namespace);
+    h = h.wrapping_mul(0x0100_0000_01b3);
+    for id in ids {
+        for b in id.to_le_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    (h ^ (h >> 32)) as u32
+}
+
+/// The token ids of a block whose offsets fall inside `local` (a range relative to the block).
+fn ids_within(tokens: &BlockTokens, local: ByteRange) -> &[u32] {
+    let start = tokens.offsets.partition_point(|&(s, _)| (s as usize) < local.start);
+    let end = tokens.offsets.partition_point(|&(s, _)| (s as usize) < local.end);
+    &tokens.ids[start..end.max(start)]
+}
+
+/// How often each block's text appears in its own page.
+fn page_repeats(text: &str, seg: &Segmentation) -> Vec<u32> {
+    let mut counts: HashMap<&str, u32> = HashMap::new();
+    for b in &seg.blocks {
+        *counts.entry(b.range.slice(text)).or_default() += 1;
+    }
+    seg.blocks.iter().map(|b| counts[b.range.slice(text)]).collect()
+}
+
+#[derive(Default)]
+struct TextStats {
+    chars: usize,
+    letters: usize,
+    upper: usize,
+    digits: usize,
+    punct: usize,
+    words: usize,
+    titlecase: usize,
+    second_person: usize,
+    first_plural: usize,
+    separators: usize,
+}
+
+impl TextStats {
+    fn of(s: &str) -> TextStats {
+        let mut st = TextStats::default();
+        for c in s.chars() {
+            if c.is_whitespace() {
+                continue;
+            }
+            st.chars += 1;
+            if c.is_alphabetic() {
+                st.letters += 1;
+                st.upper += usize::from(c.is_uppercase());
+            } else if c.is_numeric() {
+                st.digits += 1;
+            } else {
+                st.punct += 1;
+                st.separators += usize::from(matches!(c, '|' | '·' | '•' | '›' | '»' | '/'));
+            }
+        }
+        for word in s.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’')) {
+            if word.is_empty() {
+                continue;
+            }
+            st.words += 1;
+            st.titlecase += usize::from(word.chars().next().is_some_and(char::is_uppercase));
+            let lower = word.to_lowercase();
+            match lower.as_str() {
+                "you" | "your" | "yours" | "you're" | "you’re" | "yourself" | "you'll" | "you’ll" => {
+                    st.second_person += 1
+                }
+                "we" | "our" | "us" | "ours" | "we're" | "we’re" | "we'll" | "we’ll" | "ourselves" => {
+                    st.first_plural += 1
+                }
+                _ => {}
+            }
+        }
+        st
+    }
+}
+
+fn word_count(s: &str) -> usize {
+    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).count()
+}
+
+/// Counts, over a batch, how many pages contain each block text: templates, logo strips and
+/// footers repeat across the pages of a site. The one stage that sees the whole batch.
+#[derive(Debug, Default, Clone)]
+pub struct RepeatIndex {
+    pages_with: HashMap<u64, u32>,
+}
+
+impl RepeatIndex {
+    fn key(block_text: &str) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in block_text.bytes() {
+            h ^= u64::from(b.to_ascii_lowercase());
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h
+    }
+
+    /// Pass 1: record the distinct block texts of one page.
+    pub fn observe(&mut self, text: &str, seg: &Segmentation) {
+        let mut seen: Vec<u64> = seg.blocks.iter().map(|b| Self::key(b.range.slice(text))).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for key in seen {
+            *self.pages_with.entry(key).or_default() += 1;
+        }
+    }
+
+    /// Pass 2: how many observed pages contain `block_text` (at least 1).
+    pub fn count(&self, block_text: &str) -> u32 {
+        self.pages_with.get(&Self::key(block_text)).copied().unwrap_or(0).max(1)
+    }
+
+    /// Counts for every block of a page.
+    pub fn counts(&self, text: &str, seg: &Segmentation) -> Vec<u32> {
+        seg.blocks.iter().map(|b| self.count(b.range.slice(text))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::TextSegmenter;
+    use crate::lexicon::{Lexicon, LexiconOptions};
+
+    #[test]
+    fn builder_rejects_bad_options() {
+        assert!(FeatureExtractor::builder().min_count(0).build().is_err());
+        assert!(FeatureExtractor::builder().smoothing(f32::NAN).build().is_err());
+        assert!(FeatureExtractor::builder().smoothing(0.0).build().is_err());
+        let fx = FeatureExtractor::builder().build().unwrap();
+        assert_eq!(fx.width(), DENSE_FEATURES.len() + LEXICAL_CONTEXTS.len() * 3);
+        assert_eq!(fx.feature_name(0), "unit_bytes_log");
+        assert_eq!(fx.feature_name(DENSE_FEATURES.len() + 4), "lexicon_block_promotion");
+    }
+
+    #[test]
+    fn one_row_per_unit_with_cues_and_lexical_evidence() {
+        let text = "How ketamine works\n\nCall us at (385) 685-1410 to book your visit!\n© 2024 Clinic. All Rights Reserved";
+        let seg = TextSegmenter::default().segment_text(text);
+        // One "token" per word, its id the word's length, so the test needs no trained tokenizer.
+        let tokens: Vec<BlockTokens> = seg
+            .blocks
+            .iter()
+            .map(|b| {
+                let block = b.range.slice(text);
+                let words = crate::segment::sentence_ranges(block);
+                let mut t = BlockTokens::default();
+                let mut at = 0;
+                for w in block.split(' ') {
+                    t.ids.push(w.len() as u32);
+                    t.offsets.push((at as u32, (at + w.len()) as u32));
+                    at += w.len() + 1;
+                }
+                assert!(!words.is_empty());
+                t
+            })
+            .collect();
+        let repeats = vec![1; seg.blocks.len()];
+        let fx = FeatureExtractor::builder().build().unwrap();
+        let prepared = fx.prepare(&PageContext { text, segmentation: &seg, tokens: &tokens, batch_repeats: &repeats });
+        assert_eq!(prepared.unit_keys.len(), seg.units.len());
+        // A lexicon that learned the call-to-action unit's keys as promotion.
+        let examples = std::iter::repeat_n((prepared.unit_keys[1].as_slice(), Label::Promotion), 3)
+            .chain(std::iter::repeat_n((prepared.unit_keys[0].as_slice(), Label::Education), 3));
+        let lexicon = Lexicon::fit(examples, LexiconOptions::default());
+        let x = fx.rows(&prepared, &lexicon);
+        assert_eq!(x.dim(), (seg.units.len(), fx.width()));
+        let col = |name: &str| (0..fx.width()).find(|&c| fx.feature_name(c) == name).unwrap();
+        assert_eq!(x[[1, col("has_phone_number")]], 1.0);
+        assert_eq!(x[[1, col("starts_with_imperative")]], 1.0);
+        assert_eq!(x[[1, col("ends_exclamation")]], 1.0);
+        assert_eq!(x[[0, col("has_phone_number")]], 0.0);
+        assert_eq!(x[[2, col("has_copyright")]], 1.0);
+        assert!(x[[1, col("second_person_share")]] > 0.0);
+        assert!(x[[1, col("lexicon_unit_promotion")]] > x[[1, col("lexicon_unit_education")]]);
+        assert!(x[[0, col("lexicon_next_unit_promotion")]] > 0.0);
+        assert!(x.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn repeat_index_counts_pages_not_occurrences() {
+        let seg_of = |t: &str| TextSegmenter::default().segment_text(t);
+        let (a, b) = ("Skip to content\nHello\nSkip to content", "skip to content\nOther");
+        let mut index = RepeatIndex::default();
+        index.observe(a, &seg_of(a));
+        index.observe(b, &seg_of(b));
+        assert_eq!(index.count("Skip to content"), 2);
+        assert_eq!(index.count("Hello"), 1);
+        assert_eq!(index.count("never seen"), 1);
+        assert_eq!(index.counts(b, &seg_of(b)), vec![2, 1]);
+    }
+}

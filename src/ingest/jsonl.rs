@@ -1,0 +1,221 @@
+//! JSON Lines: one page per line, `{"id", "text"}`; gold lines also carry `spans`.
+
+use super::{io_error, next_raw_line};
+use crate::error::{IngestError, IngestErrorKind};
+use crate::ingest::text::decode_utf8;
+use crate::types::{ByteRange, GoldPage, Label, Origin, Page};
+use serde_json::Value;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+
+/// Streams the pages of a JSON Lines reader; blank lines are skipped, bad lines are `Err`s.
+pub struct JsonlPages<R> {
+    path: String,
+    reader: R,
+    line: usize,
+    buf: Vec<u8>,
+    done: bool,
+}
+
+impl<R: BufRead> JsonlPages<R> {
+    pub fn new(path: String, reader: R) -> Self {
+        JsonlPages {
+            path,
+            reader,
+            line: 0,
+            buf: Vec::new(),
+            done: false,
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for JsonlPages<R> {
+    type Item = Result<Page, IngestError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            match next_raw_line(&mut self.reader, &mut self.buf) {
+                Err(e) => {
+                    self.done = true;
+                    let mut err = io_error(&self.path, &e);
+                    err.origin.line = Some(self.line + 1);
+                    return Some(Err(err));
+                }
+                Ok(false) => self.done = true,
+                Ok(true) => {
+                    self.line += 1;
+                    if let Some(result) = parse_page_line(&self.path, self.line, &self.buf) {
+                        return Some(result);
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Parses one JSON Lines record into a page; `None` for a blank line.
+pub fn parse_page_line(path: &str, line: usize, bytes: &[u8]) -> Option<Result<Page, IngestError>> {
+    parse_object(path, line, bytes).map(|r| r.map(|(page, _)| page))
+}
+
+fn parse_object(
+    path: &str,
+    line: usize,
+    bytes: &[u8],
+) -> Option<Result<(Page, Value), IngestError>> {
+    let origin = Origin {
+        path: path.to_string(),
+        line: Some(line),
+    };
+    let fail = |kind| Some(Err(IngestError::new(origin.clone(), kind)));
+    let raw = match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => return fail(IngestErrorKind::NotUtf8(e.valid_up_to())),
+    };
+    if raw.trim().is_empty() {
+        return None;
+    }
+    let mut value: Value = match serde_json::from_str(raw) {
+        Ok(v) => v,
+        Err(e) => return fail(IngestErrorKind::BadJson(e.to_string())),
+    };
+    let Some(object) = value.as_object_mut() else {
+        return fail(IngestErrorKind::BadJson("expected an object".into()));
+    };
+    let text = match object.remove("text") {
+        Some(Value::String(text)) => text,
+        _ => return fail(IngestErrorKind::MissingText),
+    };
+    let text = match decode_utf8(text.into_bytes()) {
+        Ok(text) => text,
+        Err(kind) => return fail(kind),
+    };
+    let id = match object.get("id") {
+        Some(Value::String(id)) => id.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => format!("{path}:{line}"),
+    };
+    Some(Ok((Page { id, origin, text }, value)))
+}
+
+/// Parses one gold record (`ANNOTATION.md`): spans sorted, non-overlapping, on UTF-8 boundaries.
+pub fn parse_gold_line(
+    path: &str,
+    line: usize,
+    bytes: &[u8],
+) -> Option<Result<GoldPage, IngestError>> {
+    let (page, value) = match parse_object(path, line, bytes)? {
+        Ok(parsed) => parsed,
+        Err(e) => return Some(Err(e)),
+    };
+    Some(
+        parse_spans(&page.text, value.get("spans"))
+            .map(|spans| GoldPage {
+                page: page.clone(),
+                spans,
+            })
+            .map_err(|m| IngestError::new(page.origin.clone(), IngestErrorKind::BadSpans(m))),
+    )
+}
+
+fn parse_spans(text: &str, spans: Option<&Value>) -> Result<Vec<(ByteRange, Label)>, String> {
+    let list = spans
+        .and_then(Value::as_array)
+        .ok_or("no \"spans\" array")?;
+    let mut out = Vec::with_capacity(list.len());
+    let mut last_end = 0;
+    for (i, span) in list.iter().enumerate() {
+        let parts = span.as_array().filter(|p| p.len() == 3);
+        let (start, end, label) = match parts.map(|p| (p[0].as_u64(), p[1].as_u64(), p[2].as_str())) {
+            Some((Some(s), Some(e), Some(l))) => (s as usize, e as usize, l),
+            _ => return Err(format!("span {i} is not [start, end, label]")),
+        };
+        let label: Label = label.parse().map_err(|m| format!("span {i}: {m}"))?;
+        if start >= end || end > text.len() || start < last_end {
+            return Err(format!(
+                "span {i} [{start}, {end}) is empty, out of bounds or overlaps the previous one"
+            ));
+        }
+        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            return Err(format!("span {i} [{start}, {end}) is not on UTF-8 boundaries"));
+        }
+        last_end = end;
+        out.push((ByteRange::new(start, end), label));
+    }
+    Ok(out)
+}
+
+/// Reads a whole gold file; one `Err` per bad line (or one for an unreadable file).
+pub fn read_gold_file(path: &str) -> Vec<Result<GoldPage, IngestError>> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return vec![Err(io_error(path, &e))],
+    };
+    let mut reader = BufReader::new(file);
+    let mut buf = Vec::new();
+    let mut out = Vec::new();
+    let mut line = 0;
+    loop {
+        match next_raw_line(&mut reader, &mut buf) {
+            Ok(false) => break,
+            Ok(true) => {
+                line += 1;
+                if let Some(result) = parse_gold_line(path, line, &buf) {
+                    out.push(result);
+                }
+            }
+            Err(e) => {
+                let mut err = io_error(path, &e);
+                err.origin.line = Some(line + 1);
+                out.push(Err(err));
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pages(input: &str) -> Vec<Result<Page, IngestError>> {
+        JsonlPages::new("in.jsonl".into(), input.as_bytes()).collect()
+    }
+
+    #[test]
+    fn reads_pages_and_reports_bad_lines_without_stopping() {
+        let got = pages("{\"id\":\"a\",\"text\":\"Hi\"}\n\nnot json\n{\"id\":\"b\"}\n{\"text\":\"x\"}\n");
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[0].as_ref().unwrap().id, "a");
+        let bad = got[1].as_ref().unwrap_err();
+        assert_eq!(bad.origin.line, Some(3));
+        assert!(matches!(bad.kind, IngestErrorKind::BadJson(_)));
+        assert_eq!(got[2].as_ref().unwrap_err().kind, IngestErrorKind::MissingText);
+        assert_eq!(got[3].as_ref().unwrap().id, "in.jsonl:5");
+        assert_eq!(
+            got[2].as_ref().unwrap_err().to_string(),
+            "in.jsonl: line 4: no string field \"text\""
+        );
+    }
+
+    #[test]
+    fn gold_spans_are_validated() {
+        let ok = parse_gold_line("g", 1, br#"{"id":"x","text":"ab cd","spans":[[0,2,"education"],[3,5,"promotion"]]}"#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(ok.spans[1], (ByteRange::new(3, 5), Label::Promotion));
+        for bad in [
+            r#"{"text":"ab cd","spans":[[0,9,"education"]]}"#,
+            r#"{"text":"ab cd","spans":[[3,5,"education"],[0,2,"education"]]}"#,
+            r#"{"text":"ab cd","spans":[[0,2,"advert"]]}"#,
+            r#"{"text":"é","spans":[[0,1,"education"]]}"#,
+            r#"{"text":"ab"}"#,
+        ] {
+            let err = parse_gold_line("g", 7, bad.as_bytes()).unwrap().unwrap_err();
+            assert!(matches!(err.kind, IngestErrorKind::BadSpans(_)), "{bad}: {err}");
+            assert_eq!(err.origin.line, Some(7));
+        }
+    }
+}

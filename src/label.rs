@@ -1,0 +1,110 @@
+//! Labelling: page → segments → tokens → features → probabilities → Viterbi → spans.
+//! Each page is independent except for the batch repetition counts, so pages run under rayon.
+
+use crate::bundle::{ModelBundle, SegmenterConfig};
+use crate::decode::{merge_spans, promotion_share, Transitions};
+use crate::error::ModelError;
+use crate::features::{FeatureExtractor, PageContext, PreparedPage, RepeatIndex};
+use crate::lexicon::Lexicon;
+use crate::model::Classifier;
+use crate::segment::{Segmenter, TextSegmenter};
+use crate::tokenize::PageTokenizer;
+use crate::types::{Label, LabelledPage, Page, Segmentation};
+use rayon::prelude::*;
+
+/// The stages shared by training and labelling: segment, tokenise, extract features.
+#[derive(Debug, Clone)]
+pub struct FeaturePipeline {
+    pub segmenter: TextSegmenter,
+    pub tokenizer: PageTokenizer,
+    pub features: FeatureExtractor,
+}
+
+impl FeaturePipeline {
+    pub fn segment(&self, page: &Page) -> Segmentation {
+        self.segmenter.segment(page)
+    }
+
+    /// Tokenises the blocks once and reduces the units to keys and layout features.
+    pub fn prepare(&self, text: &str, seg: &Segmentation, repeats: &RepeatIndex) -> Result<PreparedPage, ModelError> {
+        let tokens = seg
+            .blocks
+            .iter()
+            .map(|b| self.tokenizer.encode_block(b.range.slice(text)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let batch_repeats = repeats.counts(text, seg);
+        Ok(self.features.prepare(&PageContext {
+            text,
+            segmentation: seg,
+            tokens: &tokens,
+            batch_repeats: &batch_repeats,
+        }))
+    }
+
+    /// A repetition index over a batch of pages (pass 1 of labelling).
+    pub fn repeat_index<'a>(&self, pages: impl Iterator<Item = &'a Page>) -> RepeatIndex {
+        let mut index = RepeatIndex::default();
+        for page in pages {
+            index.observe(&page.text, &self.segment(page));
+        }
+        index
+    }
+}
+
+/// Applies a trained model to pages.
+#[derive(Debug, Clone)]
+pub struct Labeler {
+    pub pipeline: FeaturePipeline,
+    pub lexicon: Lexicon,
+    pub classifier: Classifier,
+    pub transitions: Transitions,
+}
+
+impl Labeler {
+    pub fn new(bundle: &ModelBundle) -> Result<Self, ModelError> {
+        let SegmenterConfig::Text(options) = bundle.segmenter;
+        Ok(Labeler {
+            pipeline: FeaturePipeline {
+                segmenter: TextSegmenter::new(options),
+                tokenizer: bundle.tokenizer.clone(),
+                features: FeatureExtractor::builder().options(bundle.features).build()?,
+            },
+            lexicon: bundle.lexicon.clone(),
+            classifier: bundle.classifier.clone(),
+            transitions: bundle.transitions.clone(),
+        })
+    }
+
+    /// The built-in model's labeler.
+    pub fn builtin() -> Result<Self, ModelError> {
+        Self::new(&ModelBundle::builtin()?)
+    }
+
+    /// Labels one page, given the batch's repetition counts.
+    pub fn label_page(&self, page: &Page, repeats: &RepeatIndex) -> Result<LabelledPage, ModelError> {
+        let seg = self.pipeline.segment(page);
+        let prepared = self.pipeline.prepare(&page.text, &seg, repeats)?;
+        let x = self.pipeline.features.rows(&prepared, &self.lexicon);
+        let probs: Vec<[f32; Label::COUNT]> = self
+            .classifier
+            .predict_proba(&x)
+            .rows()
+            .into_iter()
+            .map(|r| [r[0], r[1], r[2]])
+            .collect();
+        let same_block: Vec<bool> = seg.units.iter().map(|u| u.position > 0).collect();
+        let labels: Vec<Label> = self.transitions.viterbi(&probs, &same_block);
+        let spans = merge_spans(&page.text, &seg.units, &labels, &probs);
+        Ok(LabelledPage {
+            id: page.id.clone(),
+            promotion_share: promotion_share(&spans),
+            spans,
+        })
+    }
+
+    /// Labels a batch in parallel; results come back in input order.
+    pub fn label_pages(&self, pages: &[Page]) -> Vec<Result<LabelledPage, ModelError>> {
+        let repeats = self.pipeline.repeat_index(pages.iter());
+        pages.par_iter().map(|p| self.label_page(p, &repeats)).collect()
+    }
+}

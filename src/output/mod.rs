@@ -1,0 +1,34 @@
+//! Outputs: a [`SpanWriter`] writes labelled pages to any `Write`.
+
+mod csv;
+mod jsonl;
+
+pub use self::csv::CsvWriter;
+pub use self::jsonl::JsonlWriter;
+
+use crate::types::LabelledPage;
+use std::io::{self, Write};
+
+/// Writes labelled pages one at a time.
+pub trait SpanWriter {
+    fn write_page(&mut self, page: &LabelledPage) -> io::Result<()>;
+    /// Flushes what is buffered.
+    fn finish(&mut self) -> io::Result<()>;
+}
+
+/// The output formats of `label`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// One JSON object per page.
+    Jsonl,
+    /// One row per span: `id,start,end,label,score,text`.
+    Csv,
+}
+
+/// A writer for `format` over `out`.
+pub fn span_writer<'a, W: Write + 'a>(format: OutputFormat, out: W) -> Box<dyn SpanWriter + 'a> {
+    match format {
+        OutputFormat::Jsonl => Box::new(JsonlWriter::new(out)),
+        OutputFormat::Csv => Box::new(CsvWriter::new(out)),
+    }
+}

@@ -1,0 +1,153 @@
+//! Sentence boundaries inside one block, including the glued ones that lost their space or newline
+//! when a page was flattened to text ("…Google PlayThe retreat", "Medical uses[edit]").
+
+use super::text::trimmed;
+use crate::types::ByteRange;
+
+/// Words whose trailing period does not end a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "dr", "mr", "mrs", "ms", "st", "vs", "eg", "ie", "e.g", "i.e", "no", "fig", "approx", "inc",
+    "ltd", "jr", "sr", "prof", "dept", "mt", "ft", "vol", "al", "co", "corp",
+];
+
+/// Ranges (relative to `block`) of its sentences, trimmed, in order, covering every
+/// non-whitespace byte.
+pub fn sentence_ranges(block: &str) -> Vec<ByteRange> {
+    let chars: Vec<(usize, char)> = block.char_indices().collect();
+    let mut cuts = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let (_, c) = chars[i];
+        if let Some(cut) = cut_after_terminal(block, &chars, i) {
+            cuts.push(cut);
+        } else if c.is_whitespace() {
+            // A run of two or more spaces (or a tab) separates glued menu items.
+            let mut j = i;
+            while j < chars.len() && chars[j].1.is_whitespace() {
+                j += 1;
+            }
+            if i > 0 && j < chars.len() && (j - i >= 2 || c == '\t') {
+                cuts.push(chars[j].0);
+            }
+            i = j;
+            continue;
+        } else if i > 0 && glued_start(&chars, i) {
+            cuts.push(chars[i].0);
+        }
+        i += 1;
+    }
+    let mut out = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for cut in cuts.into_iter().chain(std::iter::once(block.len())) {
+        if cut <= start {
+            continue;
+        }
+        if let Some(range) = trimmed(&block[start..cut]) {
+            out.push(range.shift(start));
+        }
+        start = cut;
+    }
+    out
+}
+
+/// After `.`, `!`, `?` or `…` at `i` (and any closing quotes or brackets), the byte where the next
+/// sentence starts, if one starts there.
+fn cut_after_terminal(block: &str, chars: &[(usize, char)], i: usize) -> Option<usize> {
+    let c = chars[i].1;
+    if !matches!(c, '.' | '!' | '?' | '…') {
+        return None;
+    }
+    let mut j = i + 1;
+    while j < chars.len() && matches!(chars[j].1, '"' | '\'' | '”' | '’' | ')' | ']') {
+        j += 1;
+    }
+    let spaced = j < chars.len() && chars[j].1.is_whitespace();
+    while j < chars.len() && chars[j].1.is_whitespace() {
+        j += 1;
+    }
+    let (next_at, next) = *chars.get(j)?;
+    let word = word_before(block, chars[i].0);
+    if c == '.' && is_abbreviation(word) {
+        return None;
+    }
+    let opens = next.is_uppercase() || matches!(next, '"' | '“' | '‘' | '(' | '[');
+    if spaced && (opens || next.is_ascii_digit()) {
+        return Some(next_at);
+    }
+    // "night.This": glued only when a real word ends and a capitalised word begins.
+    let lower_follows = chars.get(j + 1).is_some_and(|&(_, c)| c.is_lowercase());
+    (!spaced && next.is_uppercase() && lower_follows && word.chars().count() >= 2).then_some(next_at)
+}
+
+/// A sentence glued to the previous one without a space: "PlayThe", "uses[edit]", "Play“The".
+fn glued_start(chars: &[(usize, char)], i: usize) -> bool {
+    let prev = chars[i - 1].1;
+    let c = chars[i].1;
+    let next = chars.get(i + 1).map(|&(_, c)| c);
+    if c.is_uppercase() && next.is_some_and(char::is_lowercase) {
+        // At least three lower-case letters before: "WeeklyTech" yes, "iPhone"/"McDonald" no.
+        return i >= 3 && chars[i - 3..i].iter().all(|&(_, c)| c.is_lowercase());
+    }
+    if c == '[' && prev.is_alphabetic() {
+        let rest: String = chars[i + 1..].iter().map(|&(_, c)| c).take(12).collect();
+        return rest
+            .split_once(']')
+            .is_some_and(|(inner, _)| !inner.is_empty() && inner.chars().all(char::is_alphabetic));
+    }
+    c == '“' && !prev.is_whitespace() && next.is_some_and(char::is_uppercase)
+}
+
+/// The letters (and inner periods) right before byte `at`.
+fn word_before(block: &str, at: usize) -> &str {
+    let head = &block[..at];
+    let start = head
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_alphanumeric() || c == '.'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    &head[start..]
+}
+
+fn is_abbreviation(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    let single_capital = word.chars().count() == 1 && word.chars().all(char::is_uppercase);
+    // "U.S." and "e.g." keep inner periods; a lone capital is an initial ("J. Smith").
+    single_capital || ABBREVIATIONS.contains(&lower.as_str()) || (word.contains('.') && word.len() <= 4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(s: &str) -> Vec<&str> {
+        sentence_ranges(s).iter().map(|r| r.slice(s)).collect()
+    }
+
+    #[test]
+    fn splits_sentences_but_not_abbreviations() {
+        assert_eq!(
+            split("Dr. Smith saw 3 patients. Call (555) 010-0199 today! “Quotes” work? Yes."),
+            ["Dr. Smith saw 3 patients.", "Call (555) 010-0199 today!", "“Quotes” work?", "Yes."]
+        );
+        assert_eq!(split("Approved in the U.S. in 2019 by J. Smith."), ["Approved in the U.S. in 2019 by J. Smith."]);
+        assert_eq!(split("Version 6.1 costs $4.99 per month"), ["Version 6.1 costs $4.99 per month"]);
+    }
+
+    #[test]
+    fn splits_glued_blocks() {
+        assert_eq!(split("Get it on Google PlayThe retreat"), ["Get it on Google Play", "The retreat"]);
+        assert_eq!(split("Medical uses[edit]"), ["Medical uses", "[edit]"]);
+        assert_eq!(split("Cited here.[5] More"), ["Cited here.[5] More"]);
+        assert_eq!(split("day or night.This website"), ["day or night.", "This website"]);
+        assert_eq!(split("Gift Cards  Contact  Book Now"), ["Gift Cards", "Contact", "Book Now"]);
+        assert_eq!(split("Watch it on YouTube or iPhone"), ["Watch it on YouTube or iPhone"]);
+    }
+
+    #[test]
+    fn pieces_cover_every_non_whitespace_byte() {
+        let s = "  a.  B!  ¿c?\tD… e ";
+        let pieces = sentence_ranges(s);
+        let covered: usize = pieces.iter().map(|r| crate::types::non_whitespace_bytes(r.slice(s))).sum();
+        assert_eq!(covered, crate::types::non_whitespace_bytes(s));
+    }
+}

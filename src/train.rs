@@ -1,0 +1,195 @@
+//! Training: gold pages → tokenizer, unit labels, feature rows → classifier and transitions.
+
+use crate::bundle::{ModelBundle, SegmenterConfig, TrainingInfo};
+use crate::decode::Transitions;
+use crate::error::ModelError;
+use crate::features::{FeatureExtractor, FeatureOptions};
+use crate::label::{FeaturePipeline, Labeler};
+use crate::model::ClassifierParams;
+use crate::segment::{SegmentOptions, TextSegmenter};
+use crate::tokenize::PageTokenizer;
+use crate::types::{GoldPage, Label, Segmentation};
+use crate::lexicon::Lexicon;
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+
+/// Everything `train` can be asked to vary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainParams {
+    pub vocab_size: usize,
+    pub segment: SegmentOptions,
+    pub features: FeatureOptions,
+    pub classifier: ClassifierParams,
+    /// Weight of the learned transitions in decoding (0 turns smoothing off).
+    pub transition_weight: f32,
+    /// The lexical features of training units come from lexicons fitted on the other folds
+    /// of this many page folds, so the classifier learns how far to trust unseen text.
+    pub lexicon_folds: usize,
+}
+
+impl Default for TrainParams {
+    fn default() -> Self {
+        TrainParams {
+            vocab_size: 4000,
+            segment: SegmentOptions::default(),
+            features: FeatureOptions::default(),
+            classifier: ClassifierParams::default(),
+            transition_weight: 1.0,
+            lexicon_folds: 5,
+        }
+    }
+}
+
+impl TrainParams {
+    fn check(&self) -> Result<(), ModelError> {
+        if self.vocab_size < 100 {
+            return Err(ModelError::Param(format!("vocab_size must be at least 100, got {}", self.vocab_size)));
+        }
+        if self.lexicon_folds < 2 {
+            return Err(ModelError::Param(format!("lexicon_folds must be at least 2, got {}", self.lexicon_folds)));
+        }
+        if !(self.transition_weight.is_finite() && self.transition_weight >= 0.0) {
+            return Err(ModelError::Param(format!(
+                "transition_weight must be finite and >= 0, got {}",
+                self.transition_weight
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The gold label of each unit: the label covering most of its bytes (`None` if no span touches it).
+pub fn unit_labels(gold: &GoldPage, seg: &Segmentation) -> Vec<Option<Label>> {
+    let mut first = 0;
+    seg.units
+        .iter()
+        .map(|unit| {
+            while first < gold.spans.len() && gold.spans[first].0.end <= unit.range.start {
+                first += 1;
+            }
+            let mut votes = [0usize; Label::COUNT];
+            for (range, label) in gold.spans[first..].iter().take_while(|(r, _)| r.start < unit.range.end) {
+                votes[label.index()] += range.overlap(&unit.range);
+            }
+            let best = (0..Label::COUNT).max_by_key(|&k| votes[k]).unwrap_or(0);
+            (votes[best] > 0).then(|| Label::from_index(best))
+        })
+        .collect()
+}
+
+/// Trains a model on gold pages. `sources` names the files, for the record in `model.json`.
+pub fn train(gold: &[GoldPage], params: &TrainParams, sources: &[String]) -> Result<ModelBundle, ModelError> {
+    params.check()?;
+    if gold.is_empty() {
+        return Err(ModelError::Training("no gold pages to train on".into()));
+    }
+    let tokenizer = PageTokenizer::train(gold.iter().map(|g| g.page.text.as_str()), params.vocab_size)?;
+    let pipeline = FeaturePipeline {
+        segmenter: TextSegmenter::new(params.segment),
+        tokenizer,
+        features: FeatureExtractor::builder().options(params.features).build()?,
+    };
+    let repeats = pipeline.repeat_index(gold.iter().map(|g| &g.page));
+    // Pass 1: keys, layout and gold labels of every unit.
+    let mut pages = Vec::with_capacity(gold.len());
+    let mut sequences: Vec<(Vec<Label>, Vec<bool>)> = Vec::new();
+    for g in gold {
+        let seg = pipeline.segment(&g.page);
+        let prepared = pipeline.prepare(&g.page.text, &seg, &repeats)?;
+        let labels = unit_labels(g, &seg);
+        let mut seq = (Vec::new(), Vec::new());
+        for (label, unit) in labels.iter().zip(&seg.units) {
+            if let Some(label) = label {
+                seq.0.push(*label);
+                seq.1.push(unit.position > 0);
+            }
+        }
+        sequences.push(seq);
+        pages.push((prepared, labels));
+    }
+    let fit_lexicon = |keep: &dyn Fn(usize) -> bool| {
+        let examples = pages.iter().enumerate().filter(|(i, _)| keep(*i)).flat_map(|(_, (p, labels))| {
+            p.unit_keys.iter().zip(labels).filter_map(|(k, l)| l.map(|l| (k.as_slice(), l)))
+        });
+        Lexicon::fit(examples, params.features.lexicon)
+    };
+    // Pass 2: rows scored by a lexicon that never saw their page (cross-fitting).
+    let folds = params.lexicon_folds.min(gold.len()).max(1);
+    let fold_lexicons: Vec<Lexicon> = if folds < 2 {
+        vec![fit_lexicon(&|_| true)]
+    } else {
+        (0..folds).map(|f| fit_lexicon(&|i| i % folds != f)).collect()
+    };
+    let width = pipeline.features.width();
+    let mut x_rows: Vec<f32> = Vec::new();
+    let mut targets = Vec::new();
+    for (i, (prepared, labels)) in pages.iter().enumerate() {
+        let x = pipeline.features.rows(prepared, &fold_lexicons[i % fold_lexicons.len()]);
+        for (row, label) in x.rows().into_iter().zip(labels) {
+            if let Some(label) = label {
+                x_rows.extend(row.iter());
+                targets.push(label.index());
+            }
+        }
+    }
+    let x = Array2::from_shape_vec((targets.len(), width), x_rows)
+        .map_err(|e| ModelError::Training(e.to_string()))?;
+    let y = Array1::from(targets);
+    let classifier = params.classifier.fit(&x, &y)?;
+    let lexicon = fit_lexicon(&|_| true);
+    let transitions = Transitions::learn(
+        sequences.iter().map(|(l, s)| (l.as_slice(), s.as_slice())),
+        params.transition_weight,
+    );
+    Ok(ModelBundle {
+        tokenizer: pipeline.tokenizer,
+        segmenter: SegmenterConfig::Text(params.segment),
+        features: params.features,
+        lexicon,
+        classifier,
+        transitions,
+        trained_on: TrainingInfo {
+            sources: sources.to_vec(),
+            pages: gold.len(),
+            units: y.len(),
+            pagesift_version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+    })
+}
+
+/// Trains and returns a ready labeler (what cross-validation needs).
+pub fn train_labeler(gold: &[GoldPage], params: &TrainParams) -> Result<Labeler, ModelError> {
+    Labeler::new(&train(gold, params, &[])?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{ByteRange, Origin, Page};
+
+    #[test]
+    fn units_take_the_label_covering_most_of_them() {
+        let text = "Ketamine blocks NMDA receptors. Call us today!\nMenu";
+        let gold = GoldPage {
+            page: Page { id: "g".into(), origin: Origin { path: "g".into(), line: None }, text: text.into() },
+            spans: vec![
+                (ByteRange::new(0, 31), Label::Education),
+                (ByteRange::new(32, 46), Label::Promotion),
+                (ByteRange::new(47, 51), Label::Boilerplate),
+            ],
+        };
+        let seg = TextSegmenter::default().segment_text(text);
+        assert_eq!(
+            unit_labels(&gold, &seg),
+            [Some(Label::Education), Some(Label::Promotion), Some(Label::Boilerplate)]
+        );
+    }
+
+    #[test]
+    fn bad_params_are_refused() {
+        let params = TrainParams { vocab_size: 3, ..TrainParams::default() };
+        assert!(train(&[], &params, &[]).unwrap_err().to_string().contains("vocab_size"));
+        assert!(train(&[], &TrainParams::default(), &[]).is_err());
+    }
+}

@@ -1,0 +1,222 @@
+//! Plain data passed between the pipeline stages.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A range of UTF-8 bytes, `end` exclusive. The only offset type in pagesift: it always points
+/// into a page's source text, on character boundaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ByteRange {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl ByteRange {
+    /// A range; `start` must not exceed `end`.
+    pub fn new(start: usize, end: usize) -> Self {
+        debug_assert!(start <= end, "ByteRange {start}..{end} is reversed");
+        ByteRange { start, end }
+    }
+
+    /// Number of bytes covered.
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// True when the range covers no byte.
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// Turns a range relative to a sub-slice starting at `offset` into a range of the whole text.
+    pub fn shift(self, offset: usize) -> Self {
+        ByteRange::new(self.start + offset, self.end + offset)
+    }
+
+    /// The text this range covers in `text`.
+    pub fn slice<'a>(&self, text: &'a str) -> &'a str {
+        &text[self.start..self.end]
+    }
+
+    /// Bytes shared with `other`.
+    pub fn overlap(&self, other: &ByteRange) -> usize {
+        self.end.min(other.end).saturating_sub(self.start.max(other.start))
+    }
+}
+
+/// The three labels of `ANNOTATION.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    Education,
+    Promotion,
+    Boilerplate,
+}
+
+impl Label {
+    /// Every label, in class-index order.
+    pub const ALL: [Label; 3] = [Label::Education, Label::Promotion, Label::Boilerplate];
+    /// Number of labels.
+    pub const COUNT: usize = 3;
+
+    /// The class index used by the classifier.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The label of a class index.
+    pub fn from_index(index: usize) -> Label {
+        Label::ALL[index]
+    }
+
+    /// The label's name as written in gold files and outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Education => "education",
+            Label::Promotion => "promotion",
+            Label::Boilerplate => "boilerplate",
+        }
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Label {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "education" => Ok(Label::Education),
+            "promotion" => Ok(Label::Promotion),
+            "boilerplate" => Ok(Label::Boilerplate),
+            other => Err(format!(
+                "unknown label {other:?} (expected education, promotion or boilerplate)"
+            )),
+        }
+    }
+}
+
+/// Where a page came from: a file, and for JSON Lines the 1-based line number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    pub path: String,
+    pub line: Option<usize>,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}: line {}", self.path, line),
+            None => f.write_str(&self.path),
+        }
+    }
+}
+
+/// One input page: the text every offset points into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub id: String,
+    pub origin: Origin,
+    pub text: String,
+}
+
+/// A block: one trimmed, non-empty line of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Block {
+    pub index: usize,
+    pub range: ByteRange,
+}
+
+/// The piece the classifier labels: a sentence (or a whole block) inside a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unit {
+    pub range: ByteRange,
+    /// Index of the block holding this unit.
+    pub block: usize,
+    /// Position of this unit inside its block, and how many units the block has.
+    pub position: usize,
+    pub siblings: usize,
+}
+
+/// A page cut into blocks and units; units are in text order and cover every non-whitespace byte.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Segmentation {
+    pub blocks: Vec<Block>,
+    pub units: Vec<Unit>,
+}
+
+/// Tokens of one block: ids and byte offsets relative to the block's text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlockTokens {
+    pub ids: Vec<u32>,
+    pub offsets: Vec<(u32, u32)>,
+}
+
+/// A labelled stretch of a page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Span {
+    #[serde(flatten)]
+    pub range: ByteRange,
+    pub label: Label,
+    /// Mean probability of `label` over the span's units, weighted by their length.
+    pub score: f32,
+    pub text: String,
+}
+
+/// The labelling of one page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelledPage {
+    pub id: String,
+    /// Promotion bytes over labelled bytes, both counting non-whitespace bytes only.
+    pub promotion_share: f32,
+    pub spans: Vec<Span>,
+}
+
+/// A gold page: its text and its labelled byte ranges (`ANNOTATION.md`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoldPage {
+    pub page: Page,
+    pub spans: Vec<(ByteRange, Label)>,
+}
+
+/// Counts non-whitespace bytes in `text` (the unit every score is measured in).
+pub fn non_whitespace_bytes(text: &str) -> usize {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(char::len_utf8)
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_range_shift_and_slice() {
+        let text = "ab cdé f";
+        let local = ByteRange::new(0, 4);
+        let global = local.shift(3);
+        assert_eq!(global, ByteRange::new(3, 7));
+        assert_eq!(global.slice(text), "cdé");
+        assert_eq!(global.overlap(&ByteRange::new(5, 20)), 2);
+        assert_eq!(global.overlap(&ByteRange::new(8, 9)), 0);
+    }
+
+    #[test]
+    fn labels_round_trip_through_names_and_indices() {
+        for label in Label::ALL {
+            assert_eq!(label.as_str().parse::<Label>().unwrap(), label);
+            assert_eq!(Label::from_index(label.index()), label);
+        }
+        assert!("advert".parse::<Label>().is_err());
+    }
+
+    #[test]
+    fn counts_only_non_whitespace_bytes() {
+        assert_eq!(non_whitespace_bytes(" a\té\n"), 3);
+    }
+}
