@@ -42,6 +42,7 @@ struct ModelFile {
     features: FeatureOptions,
     lexicon: Lexicon,
     classifier: Classifier,
+    context_classifier: Option<Classifier>,
     decoder: Transitions,
     trained_on: TrainingInfo,
 }
@@ -54,6 +55,8 @@ pub struct ModelBundle {
     pub features: FeatureOptions,
     pub lexicon: Lexicon,
     pub classifier: Classifier,
+    /// The stacked second stage, if the model has one.
+    pub context_classifier: Option<Classifier>,
     pub transitions: Transitions,
     pub trained_on: TrainingInfo,
 }
@@ -107,6 +110,7 @@ impl ModelBundle {
             features: file.features,
             lexicon: file.lexicon,
             classifier: file.classifier,
+            context_classifier: file.context_classifier,
             transitions: file.decoder,
             trained_on: file.trained_on,
         };
@@ -137,6 +141,7 @@ impl ModelBundle {
             features: self.features,
             lexicon: self.lexicon.clone(),
             classifier: self.classifier.clone(),
+            context_classifier: self.context_classifier.clone(),
             decoder: self.transitions.clone(),
             trained_on: self.trained_on.clone(),
         };

@@ -75,6 +75,12 @@ struct TrainOptions {
     /// Page folds used to cross-fit the lexicon during training.
     #[arg(long, default_value_t = TrainParams::default().lexicon_folds)]
     lexicon_folds: usize,
+    /// No stacked second stage over the neighbours' probabilities.
+    #[arg(long)]
+    no_stacking: bool,
+    /// Weigh every training unit the same, whatever its length.
+    #[arg(long)]
+    no_length_weighting: bool,
     /// Label whole blocks only (no sentence splitting).
     #[arg(long)]
     no_sentences: bool,
@@ -93,6 +99,8 @@ impl TrainOptions {
         p.classifier.alpha = self.alpha;
         p.classifier.max_iterations = self.max_iterations;
         p.segment.split_sentences = !self.no_sentences;
+        p.stacking = !self.no_stacking;
+        p.length_weighting = !self.no_length_weighting;
         p
     }
 }

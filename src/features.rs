@@ -69,6 +69,8 @@ pub struct PreparedPage {
     pub unit_keys: Vec<Vec<u32>>,
     pub block_keys: Vec<Vec<u32>>,
     pub unit_block: Vec<usize>,
+    /// Non-whitespace bytes of each unit: what the byte-level score weighs it by.
+    pub unit_bytes: Vec<usize>,
     pub layout: Vec<Vec<f32>>,
 }
 
@@ -132,7 +134,19 @@ pub const DENSE_FEATURES: &[&str] = &[
     "separator_count",
     "starts_with_bullet_or_number",
     "has_citation_mark",
+    "mentions_site_name",
+    "block_mentions_site_name",
+    "has_first_person_plural",
+    "starts_with_at_name",
+    "page_call_to_action_share",
+    "page_first_person_plural_share",
+    "page_has_phone_or_price",
+    "first_person_plural_on_selling_page",
+    "site_name_on_selling_page",
 ];
+
+/// Where the page-level columns start in `DENSE_FEATURES` (they are filled in after every unit).
+const PAGE_COLUMNS: usize = DENSE_FEATURES.len() - 5;
 
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}|\b\d{3,4}[\s-]\d{3}[\s-]\d{3,4}\b")
@@ -151,6 +165,7 @@ static CALL_TO_ACTION: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid call-to-action regex")
 });
+static AT_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^At [A-Z]").expect("valid regex"));
 static CITATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[\d+\]").expect("valid regex"));
 
 /// Words that start a call to action when they open a sentence.
@@ -204,10 +219,12 @@ impl FeatureExtractor {
         let n_units = seg.units.len();
         let block_words: Vec<usize> = seg.blocks.iter().map(|b| word_count(b.range.slice(text))).collect();
         let in_page = page_repeats(text, seg);
+        let site_name = site_name_words(text, seg);
         let mut prepared = PreparedPage {
             unit_keys: Vec::with_capacity(n_units),
             block_keys: ctx.tokens.iter().map(|t| Self::ngram_keys(&t.ids)).collect(),
             unit_block: Vec::with_capacity(n_units),
+            unit_bytes: Vec::with_capacity(n_units),
             layout: Vec::with_capacity(n_units),
         };
         for (u, unit) in seg.units.iter().enumerate() {
@@ -216,6 +233,7 @@ impl FeatureExtractor {
             let local = ByteRange::new(unit.range.start - block.range.start, unit.range.end - block.range.start);
             prepared.unit_keys.push(Self::ngram_keys(ids_within(tokens, local)));
             prepared.unit_block.push(unit.block);
+            prepared.unit_bytes.push(crate::types::non_whitespace_bytes(unit.range.slice(text)));
             prepared.layout.push(self.dense_features(
                 text,
                 unit.range.slice(text),
@@ -226,8 +244,10 @@ impl FeatureExtractor {
                 &block_words,
                 in_page[unit.block],
                 ctx.batch_repeats.get(unit.block).copied().unwrap_or(1),
+                &site_name,
             ));
         }
+        add_page_columns(&mut prepared.layout);
         prepared
     }
 
@@ -282,6 +302,7 @@ impl FeatureExtractor {
         block_words: &[usize],
         repeats_in_page: u32,
         repeats_in_batch: u32,
+        site_name: &[&str],
     ) -> Vec<f32> {
         let stats = TextStats::of(unit_text);
         let words = stats.words.max(1) as f32;
@@ -346,8 +367,64 @@ impl FeatureExtractor {
             (stats.separators as f32).ln_1p() / 2.0,
             flag(unit_text.starts_with(['•', '-', '*', '·', '▪', '✓', '★']) || unit_text.starts_with(|c: char| c.is_ascii_digit())),
             flag(CITATION.is_match(unit_text)),
+            flag(mentions_any(unit_text, site_name)),
+            flag(mentions_any(block.range.slice(text), site_name)),
+            flag(stats.first_plural > 0),
+            flag(AT_NAME.is_match(unit_text)),
+            // Page-level columns, filled in by `prepare` once every unit is known.
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
         ]
     }
+}
+
+/// Where the second stage looks for first-stage probabilities, in column order.
+pub const NEIGHBOUR_CONTEXTS: &[&str] = &["previous_unit", "next_unit", "block", "previous_block", "next_block", "page"];
+
+/// `x` with the neighbours' label probabilities appended (the second, stacked stage's input).
+pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize]) -> Array2<f32> {
+    let n = x.nrows();
+    let k = Label::COUNT;
+    let n_blocks = unit_block.last().map_or(0, |b| b + 1);
+    let mut block_sum = vec![[0f32; 3]; n_blocks];
+    let mut block_count = vec![0f32; n_blocks];
+    let mut page = [0f32; 3];
+    for (u, &b) in unit_block.iter().enumerate() {
+        for c in 0..k {
+            block_sum[b][c] += probs[[u, c]];
+            page[c] += probs[[u, c]];
+        }
+        block_count[b] += 1.0;
+    }
+    let mean = |sum: [f32; 3], count: f32| if count > 0.0 { sum.map(|v| v / count) } else { [0.0; 3] };
+    let page = mean(page, n as f32);
+    let block_mean = |b: Option<usize>| b.filter(|&b| b < n_blocks).map_or([0.0; 3], |b| mean(block_sum[b], block_count[b]));
+    let mut out = Array2::<f32>::zeros((n, x.ncols() + NEIGHBOUR_CONTEXTS.len() * k));
+    for u in 0..n {
+        let b = unit_block[u];
+        let unit = |i: Option<usize>| i.filter(|&i| i < n).map_or([0.0; 3], |i| [probs[[i, 0]], probs[[i, 1]], probs[[i, 2]]]);
+        let contexts = [
+            unit(u.checked_sub(1)),
+            unit(Some(u + 1)),
+            block_mean(Some(b)),
+            block_mean(b.checked_sub(1)),
+            block_mean(Some(b + 1)),
+            page,
+        ];
+        let mut row = out.row_mut(u);
+        for (i, v) in x.row(u).iter().enumerate() {
+            row[i] = *v;
+        }
+        for (c, p) in contexts.iter().enumerate() {
+            for j in 0..k {
+                row[x.ncols() + c * k + j] = p[j];
+            }
+        }
+    }
+    out
 }
 
 /// FNV-1a of a namespace byte and token ids: stable across runs and machines.
@@ -368,6 +445,78 @@ fn ids_within(tokens: &BlockTokens, local: ByteRange) -> &[u32] {
     let start = tokens.offsets.partition_point(|&(s, _)| (s as usize) < local.start);
     let end = tokens.offsets.partition_point(|&(s, _)| (s as usize) < local.end);
     &tokens.ids[start..end.max(start)]
+}
+
+/// Fills the page-level columns: how much of the page sells, and the unit cues that mean more
+/// on a page that sells (a linear model cannot multiply them itself).
+fn add_page_columns(layout: &mut [Vec<f32>]) {
+    let col = |name: &str| DENSE_FEATURES.iter().position(|n| *n == name).expect("known feature");
+    let (cta, phone, price, plural, site) = (
+        col("has_call_to_action_phrase"),
+        col("has_phone_number"),
+        col("has_price"),
+        col("has_first_person_plural"),
+        col("mentions_site_name"),
+    );
+    let n = layout.len().max(1) as f32;
+    let share = |c: usize| layout.iter().map(|r| r[c]).sum::<f32>() / n;
+    let cta_share = share(cta);
+    let plural_share = share(plural);
+    let phone_or_price = if layout.iter().any(|r| r[phone] > 0.0 || r[price] > 0.0) { 1.0 } else { 0.0 };
+    let selling = (cta_share * 4.0).min(1.0);
+    for row in layout.iter_mut() {
+        row[PAGE_COLUMNS] = cta_share;
+        row[PAGE_COLUMNS + 1] = plural_share;
+        row[PAGE_COLUMNS + 2] = phone_or_price;
+        row[PAGE_COLUMNS + 3] = row[plural] * selling;
+        row[PAGE_COLUMNS + 4] = row[site] * selling;
+    }
+}
+
+/// Words that name a business but not which one.
+const GENERIC_NAME_WORDS: &[&str] = &[
+    "All", "Rights", "Reserved", "Copyright", "Inc", "LLC", "PLLC", "Ltd", "The", "Media", "Health", "Group",
+    "Company", "Center", "Centre", "Clinic", "Foundation", "Privacy", "Policy", "Terms", "Powered", "Website",
+];
+
+/// The distinctive words of the site's own name, read from its copyright line
+/// ("© 2025 Harbor Ridge Recovery LLC" → Harbor, Ridge, Recovery). Mentions of the site's
+/// own name are a strong sign of a pitch.
+fn site_name_words<'a>(text: &'a str, seg: &Segmentation) -> Vec<&'a str> {
+    let Some(line) = seg.blocks.iter().map(|b| b.range.slice(text)).find(|b| COPYRIGHT.is_match(b)) else {
+        return Vec::new();
+    };
+    let after = match line.find('©') {
+        Some(i) => &line[i + '©'.len_utf8()..],
+        None => line.find("opyright").map_or(line, |i| &line[i + 8..]),
+    };
+    let mut words = Vec::new();
+    for word in after.split(|c: char| c.is_whitespace() || c == ',') {
+        let clean = word.trim_matches(|c: char| !c.is_alphanumeric());
+        if clean.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '–') {
+            continue; // years
+        }
+        if !clean.chars().next().is_some_and(char::is_uppercase) || word.contains('|') {
+            break;
+        }
+        if clean.chars().count() >= 3 && !GENERIC_NAME_WORDS.contains(&clean) {
+            words.push(clean);
+        }
+        if word.ends_with(['.', '|', '·']) || words.len() == 3 {
+            break;
+        }
+    }
+    words
+}
+
+fn mentions_any(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| {
+        text.match_indices(w).any(|(i, _)| {
+            let before = text[..i].chars().next_back();
+            let after = text[i + w.len()..].chars().next();
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
+    })
 }
 
 /// How often each block's text appears in its own page.
@@ -533,6 +682,17 @@ mod tests {
         assert!(x[[1, col("lexicon_unit_promotion")]] > x[[1, col("lexicon_unit_education")]]);
         assert!(x[[0, col("lexicon_next_unit_promotion")]] > 0.0);
         assert!(x.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn site_name_comes_from_the_copyright_line() {
+        let text = "At Harbor Ridge we care.\nRidgeback dogs.\n© 2025 Harbor Ridge Recovery LLC | Privacy Policy";
+        let seg = TextSegmenter::default().segment_text(text);
+        let words = site_name_words(text, &seg);
+        assert_eq!(words, ["Harbor", "Ridge", "Recovery"]);
+        assert!(mentions_any("At Harbor Ridge we care.", &words));
+        assert!(!mentions_any("Ridgeback dogs.", &words));
+        assert!(site_name_words("no footer here", &TextSegmenter::default().segment_text("no footer here")).is_empty());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::bundle::{ModelBundle, SegmenterConfig};
 use crate::decode::{merge_spans, promotion_share, Transitions};
 use crate::error::ModelError;
-use crate::features::{FeatureExtractor, PageContext, PreparedPage, RepeatIndex};
+use crate::features::{with_neighbours, FeatureExtractor, PageContext, PreparedPage, RepeatIndex};
 use crate::lexicon::Lexicon;
 use crate::model::Classifier;
 use crate::segment::{Segmenter, TextSegmenter};
@@ -57,6 +57,7 @@ pub struct Labeler {
     pub pipeline: FeaturePipeline,
     pub lexicon: Lexicon,
     pub classifier: Classifier,
+    pub context_classifier: Option<Classifier>,
     pub transitions: Transitions,
 }
 
@@ -71,6 +72,7 @@ impl Labeler {
             },
             lexicon: bundle.lexicon.clone(),
             classifier: bundle.classifier.clone(),
+            context_classifier: bundle.context_classifier.clone(),
             transitions: bundle.transitions.clone(),
         })
     }
@@ -85,9 +87,11 @@ impl Labeler {
         let seg = self.pipeline.segment(page);
         let prepared = self.pipeline.prepare(&page.text, &seg, repeats)?;
         let x = self.pipeline.features.rows(&prepared, &self.lexicon);
-        let probs: Vec<[f32; Label::COUNT]> = self
-            .classifier
-            .predict_proba(&x)
+        let mut p = self.classifier.predict_proba(&x);
+        if let Some(second) = &self.context_classifier {
+            p = second.predict_proba(&with_neighbours(&x, &p, &prepared.unit_block));
+        }
+        let probs: Vec<[f32; Label::COUNT]> = p
             .rows()
             .into_iter()
             .map(|r| [r[0], r[1], r[2]])

@@ -3,7 +3,7 @@
 use crate::bundle::{ModelBundle, SegmenterConfig, TrainingInfo};
 use crate::decode::Transitions;
 use crate::error::ModelError;
-use crate::features::{FeatureExtractor, FeatureOptions};
+use crate::features::{with_neighbours, FeatureExtractor, FeatureOptions};
 use crate::label::{FeaturePipeline, Labeler};
 use crate::model::ClassifierParams;
 use crate::segment::{SegmentOptions, TextSegmenter};
@@ -26,6 +26,11 @@ pub struct TrainParams {
     /// The lexical features of training units come from lexicons fitted on the other folds
     /// of this many page folds, so the classifier learns how far to trust unseen text.
     pub lexicon_folds: usize,
+    /// Add a second classifier that also sees the neighbours' first-stage probabilities.
+    pub stacking: bool,
+    /// Repeat long units in training (1 + log2 of their length in 64-byte steps), so the fit
+    /// leans towards the byte-level score it is judged by.
+    pub length_weighting: bool,
 }
 
 impl Default for TrainParams {
@@ -37,6 +42,8 @@ impl Default for TrainParams {
             classifier: ClassifierParams::default(),
             transition_weight: 1.0,
             lexicon_folds: 5,
+            stacking: true,
+            length_weighting: true,
         }
     }
 }
@@ -115,28 +122,56 @@ pub fn train(gold: &[GoldPage], params: &TrainParams, sources: &[String]) -> Res
         Lexicon::fit(examples, params.features.lexicon)
     };
     // Pass 2: rows scored by a lexicon that never saw their page (cross-fitting).
-    let folds = params.lexicon_folds.min(gold.len()).max(1);
+    let folds = params.lexicon_folds.min(gold.len());
+    let fold_of = |i: usize| i % folds.max(1);
     let fold_lexicons: Vec<Lexicon> = if folds < 2 {
         vec![fit_lexicon(&|_| true)]
     } else {
-        (0..folds).map(|f| fit_lexicon(&|i| i % folds != f)).collect()
+        (0..folds).map(|f| fit_lexicon(&|i| fold_of(i) != f)).collect()
     };
-    let width = pipeline.features.width();
-    let mut x_rows: Vec<f32> = Vec::new();
-    let mut targets = Vec::new();
-    for (i, (prepared, labels)) in pages.iter().enumerate() {
-        let x = pipeline.features.rows(prepared, &fold_lexicons[i % fold_lexicons.len()]);
-        for (row, label) in x.rows().into_iter().zip(labels) {
-            if let Some(label) = label {
-                x_rows.extend(row.iter());
-                targets.push(label.index());
+    let rows: Vec<Array2<f32>> = pages
+        .iter()
+        .enumerate()
+        .map(|(i, (prepared, _))| pipeline.features.rows(prepared, &fold_lexicons[fold_of(i) % fold_lexicons.len()]))
+        .collect();
+    let labels: Vec<&[Option<Label>]> = pages.iter().map(|(_, l)| l.as_slice()).collect();
+    let copies: Vec<Vec<usize>> = pages
+        .iter()
+        .map(|(p, _)| {
+            p.unit_bytes
+                .iter()
+                .map(|&b| if params.length_weighting { 1 + (1 + b / 64).ilog2() as usize } else { 1 })
+                .collect()
+        })
+        .collect();
+    let labelled_rows = |rows: &[Array2<f32>], keep: &dyn Fn(usize) -> bool| labelled_rows(rows, &labels, &copies, keep);
+    let keep_all = |_: usize| true;
+    let (x, y) = labelled_rows(&rows, &keep_all)?;
+    let classifier = params.classifier.fit(&x, &y)?;
+    // Stage 2: the same rows plus the neighbours' stage-1 probabilities, taken out of fold.
+    let context_classifier = if params.stacking && folds >= 2 {
+        let mut oof: Vec<Option<Array2<f32>>> = vec![None; pages.len()];
+        for f in 0..folds {
+            let (xf, yf) = labelled_rows(&rows, &|i| fold_of(i) != f)?;
+            let stage1 = params.classifier.fit(&xf, &yf)?;
+            for (i, slot) in oof.iter_mut().enumerate().filter(|(i, _)| fold_of(*i) == f) {
+                *slot = Some(stage1.predict_proba(&rows[i]));
             }
         }
-    }
-    let x = Array2::from_shape_vec((targets.len(), width), x_rows)
-        .map_err(|e| ModelError::Training(e.to_string()))?;
-    let y = Array1::from(targets);
-    let classifier = params.classifier.fit(&x, &y)?;
+        let stacked: Vec<Array2<f32>> = rows
+            .iter()
+            .zip(&oof)
+            .zip(&pages)
+            .map(|((x, p), (prepared, _))| {
+                let p = p.as_ref().expect("every page is in one fold");
+                with_neighbours(x, p, &prepared.unit_block)
+            })
+            .collect();
+        let (x2, y2) = labelled_rows(&stacked, &keep_all)?;
+        Some(params.classifier.fit(&x2, &y2)?)
+    } else {
+        None
+    };
     let lexicon = fit_lexicon(&|_| true);
     let transitions = Transitions::learn(
         sequences.iter().map(|(l, s)| (l.as_slice(), s.as_slice())),
@@ -148,6 +183,7 @@ pub fn train(gold: &[GoldPage], params: &TrainParams, sources: &[String]) -> Res
         features: params.features,
         lexicon,
         classifier,
+        context_classifier,
         transitions,
         trained_on: TrainingInfo {
             sources: sources.to_vec(),
@@ -156,6 +192,30 @@ pub fn train(gold: &[GoldPage], params: &TrainParams, sources: &[String]) -> Res
             pagesift_version: env!("CARGO_PKG_VERSION").to_string(),
         },
     })
+}
+
+/// The rows of the pages `keep` accepts whose units have a gold label, stacked, with targets.
+fn labelled_rows(
+    rows: &[Array2<f32>],
+    labels: &[&[Option<Label>]],
+    copies: &[Vec<usize>],
+    keep: &dyn Fn(usize) -> bool,
+) -> Result<(Array2<f32>, Array1<usize>), ModelError> {
+    let width = rows.first().map_or(0, |r| r.ncols());
+    let mut data = Vec::new();
+    let mut targets = Vec::new();
+    for (i, x) in rows.iter().enumerate().filter(|(i, _)| keep(*i)) {
+        for ((row, label), &n) in x.rows().into_iter().zip(labels[i].iter()).zip(&copies[i]) {
+            if let Some(label) = label {
+                for _ in 0..n {
+                    data.extend(row.iter());
+                    targets.push(label.index());
+                }
+            }
+        }
+    }
+    let x = Array2::from_shape_vec((targets.len(), width), data).map_err(|e| ModelError::Training(e.to_string()))?;
+    Ok((x, Array1::from(targets)))
 }
 
 /// Trains and returns a ready labeler (what cross-validation needs).
