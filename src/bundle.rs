@@ -41,8 +41,7 @@ struct ModelFile {
     segmenter: SegmenterConfig,
     features: FeatureOptions,
     lexicon: Lexicon,
-    classifier: Classifier,
-    context_classifier: Option<Classifier>,
+    classifiers: Vec<Classifier>,
     decoder: Transitions,
     trained_on: TrainingInfo,
 }
@@ -54,9 +53,9 @@ pub struct ModelBundle {
     pub segmenter: SegmenterConfig,
     pub features: FeatureOptions,
     pub lexicon: Lexicon,
-    pub classifier: Classifier,
-    /// The stacked second stage, if the model has one.
-    pub context_classifier: Option<Classifier>,
+    /// The stacked stages: the first sees the unit's features, each later one also the
+    /// neighbours' probabilities from the stage before.
+    pub classifiers: Vec<Classifier>,
     pub transitions: Transitions,
     pub trained_on: TrainingInfo,
 }
@@ -92,7 +91,9 @@ impl ModelBundle {
         let header: serde_json::Value =
             serde_json::from_str(model).map_err(|e| format_err(format!("model.json: {e}")))?;
         if header.get("format").and_then(|v| v.as_str()) != Some(MODEL_FORMAT) {
-            return Err(format_err("model.json has no \"format\": \"pagesift-model\"".into()));
+            return Err(format_err(
+                "model.json has no \"format\": \"pagesift-model\"".into(),
+            ));
         }
         let version = header.get("version").and_then(|v| v.as_u64());
         if version != Some(u64::from(MODEL_FORMAT_VERSION)) {
@@ -109,8 +110,7 @@ impl ModelBundle {
             segmenter: file.segmenter,
             features: file.features,
             lexicon: file.lexicon,
-            classifier: file.classifier,
-            context_classifier: file.context_classifier,
+            classifiers: file.classifiers,
             transitions: file.decoder,
             trained_on: file.trained_on,
         };
@@ -118,11 +118,21 @@ impl ModelBundle {
             .options(bundle.features)
             .build()?
             .width();
-        if bundle.classifier.width() != expected {
-            return Err(format_err(format!(
-                "classifier has {} feature columns, the feature options give {expected}",
-                bundle.classifier.width()
-            )));
+        for (stage, classifier) in bundle.classifiers.iter().enumerate() {
+            let want = if stage == 0 {
+                expected
+            } else {
+                expected + crate::features::NEIGHBOUR_COLUMNS
+            };
+            if classifier.width() != want {
+                return Err(format_err(format!(
+                    "classifier stage {stage} has {} feature columns, the feature options give {want}",
+                    classifier.width()
+                )));
+            }
+        }
+        if bundle.classifiers.is_empty() {
+            return Err(format_err("model.json has no classifier".into()));
         }
         Ok(bundle)
     }
@@ -140,14 +150,15 @@ impl ModelBundle {
             segmenter: self.segmenter,
             features: self.features,
             lexicon: self.lexicon.clone(),
-            classifier: self.classifier.clone(),
-            context_classifier: self.context_classifier.clone(),
+            classifiers: self.classifiers.clone(),
             decoder: self.transitions.clone(),
             trained_on: self.trained_on.clone(),
         };
-        let model = serde_json::to_string(&file).map_err(|e| ModelError::Training(e.to_string()))?;
+        let model =
+            serde_json::to_string(&file).map_err(|e| ModelError::Training(e.to_string()))?;
         let tokenizer_path = dir.join("tokenizer.json");
-        std::fs::write(&tokenizer_path, self.tokenizer.to_json()?).map_err(|e| io(&tokenizer_path, e))?;
+        std::fs::write(&tokenizer_path, self.tokenizer.to_json()?)
+            .map_err(|e| io(&tokenizer_path, e))?;
         let model_path = dir.join("model.json");
         std::fs::write(&model_path, model).map_err(|e| io(&model_path, e))
     }

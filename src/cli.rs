@@ -3,7 +3,9 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pagesift::ingest::{read_inputs, InputFormat};
 use pagesift::output::{span_writer, OutputFormat};
-use pagesift::{cross_validate, evaluate, read_gold, train, Labeler, ModelBundle, Page, TrainParams};
+use pagesift::{
+    cross_validate, evaluate, read_gold, train, Labeler, ModelBundle, Page, TrainParams,
+};
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -15,7 +17,11 @@ const EXIT_SKIPPED: u8 = 2;
 const BATCH_PAGES: usize = 512;
 
 #[derive(Parser)]
-#[command(name = "pagesift", version, about = "Label health web pages as education, promotion or boilerplate, span by span.")]
+#[command(
+    name = "pagesift",
+    version,
+    about = "Label health web pages as education, promotion or boilerplate, span by span."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,9 +81,9 @@ struct TrainOptions {
     /// Page folds used to cross-fit the lexicon during training.
     #[arg(long, default_value_t = TrainParams::default().lexicon_folds)]
     lexicon_folds: usize,
-    /// No stacked second stage over the neighbours' probabilities.
-    #[arg(long)]
-    no_stacking: bool,
+    /// Stacked stages over the neighbours' probabilities (0 = the first classifier only).
+    #[arg(long, default_value_t = TrainParams::default().stacking_rounds)]
+    stacking_rounds: usize,
     /// Weigh every training unit the same, whatever its length.
     #[arg(long)]
     no_length_weighting: bool,
@@ -99,7 +105,7 @@ impl TrainOptions {
         p.classifier.alpha = self.alpha;
         p.classifier.max_iterations = self.max_iterations;
         p.segment.split_sentences = !self.no_sentences;
-        p.stacking = !self.no_stacking;
+        p.stacking_rounds = self.stacking_rounds;
         p.length_weighting = !self.no_length_weighting;
         p
     }
@@ -225,7 +231,9 @@ fn label(args: LabelArgs) -> Result<ExitCode, String> {
         for (page, result) in batch.iter().zip(labeler.label_pages(batch)) {
             match result {
                 Ok(labelled) => {
-                    writer.write_page(&labelled).map_err(|e| format!("writing output: {e}"))?;
+                    writer
+                        .write_page(&labelled)
+                        .map_err(|e| format!("writing output: {e}"))?;
                     report.pages_out += 1;
                 }
                 Err(e) => report.skip(format!("{}: {e}", page.origin)),
@@ -245,15 +253,19 @@ fn label(args: LabelArgs) -> Result<ExitCode, String> {
         }
     }
     flush(&mut batch, &mut report)?;
-    drop(flush);
-    writer.finish().map_err(|e| format!("writing output: {e}"))?;
+    writer
+        .finish()
+        .map_err(|e| format!("writing output: {e}"))?;
     Ok(report.exit_code())
 }
 
 /// Reads gold files; a bad record is reported and left out, and makes the exit code 2.
 fn gold_pages(paths: &[String]) -> (Vec<pagesift::GoldPage>, RunReport) {
     let (pages, errors) = read_gold(paths);
-    let mut report = RunReport { pages_in: pages.len() + errors.len(), ..RunReport::default() };
+    let mut report = RunReport {
+        pages_in: pages.len() + errors.len(),
+        ..RunReport::default()
+    };
     for e in errors {
         report.skip(e);
     }
@@ -276,7 +288,10 @@ fn train_cmd(args: TrainArgs) -> Result<ExitCode, String> {
 
 fn print_report(report: &pagesift::EvalReport, json: bool) -> Result<(), String> {
     if json {
-        println!("{}", serde_json::to_string_pretty(report).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report).map_err(|e| e.to_string())?
+        );
     } else {
         print!("{report}");
     }
@@ -305,14 +320,19 @@ fn eval_cmd(args: EvalArgs) -> Result<ExitCode, String> {
 
 fn cv_cmd(args: CvArgs) -> Result<ExitCode, String> {
     let (gold, mut report) = gold_pages(&args.gold);
-    let (result, predicted) = cross_validate(&gold, &args.options.params()).map_err(|e| e.to_string())?;
+    let (result, predicted) =
+        cross_validate(&gold, &args.options.params()).map_err(|e| e.to_string())?;
     if let Some(path) = &args.predictions {
         let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut writer = span_writer(OutputFormat::Jsonl, file);
         for page in &predicted {
-            writer.write_page(page).map_err(|e| format!("{}: {e}", path.display()))?;
+            writer
+                .write_page(page)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
         }
-        writer.finish().map_err(|e| format!("{}: {e}", path.display()))?;
+        writer
+            .finish()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
     }
     report.pages_out = gold.len();
     print_report(&result, args.json)?;

@@ -31,12 +31,19 @@ impl Transitions {
 
     /// Counts transitions in gold label sequences (add-one smoothing).
     /// Each sequence gives the units' labels and whether each unit shares its block with the previous.
-    pub fn learn<'a>(sequences: impl Iterator<Item = (&'a [Label], &'a [bool])>, weight: f32) -> Self {
+    pub fn learn<'a>(
+        sequences: impl Iterator<Item = (&'a [Label], &'a [bool])>,
+        weight: f32,
+    ) -> Self {
         let mut within = [[1.0f32; K]; K];
         let mut across = [[1.0f32; K]; K];
         for (labels, same_block) in sequences {
             for i in 1..labels.len() {
-                let table = if same_block[i] { &mut within } else { &mut across };
+                let table = if same_block[i] {
+                    &mut within
+                } else {
+                    &mut across
+                };
                 table[labels[i - 1].index()][labels[i].index()] += 1.0;
             }
         }
@@ -63,7 +70,11 @@ impl Transitions {
         let mut score = emit(&probs[0]);
         let mut back = vec![[0usize; K]; n];
         for i in 1..n {
-            let table = if same_block[i] { &self.within_block } else { &self.across_blocks };
+            let table = if same_block[i] {
+                &self.within_block
+            } else {
+                &self.across_blocks
+            };
             let e = emit(&probs[i]);
             let mut next = [f32::NEG_INFINITY; K];
             for b in 0..K {
@@ -78,7 +89,9 @@ impl Transitions {
             }
             score = next;
         }
-        let mut best = (0..K).max_by(|&a, &b| score[a].total_cmp(&score[b])).unwrap_or(0);
+        let mut best = (0..K)
+            .max_by(|&a, &b| score[a].total_cmp(&score[b]))
+            .unwrap_or(0);
         let mut labels = vec![Label::Education; n];
         for i in (0..n).rev() {
             labels[i] = Label::from_index(best);
@@ -94,7 +107,11 @@ pub fn merge_spans(text: &str, units: &[Unit], labels: &[Label], probs: &[[f32; 
     let mut spans: Vec<Span> = Vec::new();
     let mut weight_sum = 0.0f32;
     let finish = |span: &mut Span, weight_sum: f32| {
-        span.score = if weight_sum > 0.0 { span.score / weight_sum } else { 0.0 };
+        span.score = if weight_sum > 0.0 {
+            span.score / weight_sum
+        } else {
+            0.0
+        };
         span.text = span.range.slice(text).to_string();
     };
     for (i, unit) in units.iter().enumerate() {
@@ -159,7 +176,10 @@ mod tests {
         // The middle unit leans promotion a little, inside an education block.
         let probs = [[0.9, 0.05, 0.05], [0.45, 0.5, 0.05], [0.9, 0.05, 0.05]];
         assert_eq!(t.viterbi(&probs, &[false, true, true]), [Education; 3]);
-        assert_eq!(Transitions::uniform().viterbi(&probs, &[false, true, true]), [Education, Promotion, Education]);
+        assert_eq!(
+            Transitions::uniform().viterbi(&probs, &[false, true, true]),
+            [Education, Promotion, Education]
+        );
         // Strong evidence still wins.
         let probs = [[0.9, 0.05, 0.05], [0.01, 0.98, 0.01]];
         assert_eq!(t.viterbi(&probs, &[false, false]), [Education, Promotion]);
@@ -168,7 +188,12 @@ mod tests {
     #[test]
     fn merges_same_label_neighbours_and_scores_by_bytes() {
         let text = "aaaa bb\ncc";
-        let unit = |s, e, block| Unit { range: ByteRange::new(s, e), block, position: 0, siblings: 1 };
+        let unit = |s, e, block| Unit {
+            range: ByteRange::new(s, e),
+            block,
+            position: 0,
+            siblings: 1,
+        };
         let units = [unit(0, 4, 0), unit(5, 7, 0), unit(8, 10, 1)];
         let probs = [[1.0, 0.0, 0.0], [0.4, 0.6, 0.0], [0.1, 0.9, 0.0]];
         let spans = merge_spans(text, &units, &[Education, Promotion, Promotion], &probs);

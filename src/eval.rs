@@ -90,7 +90,11 @@ fn gold_promotion_share(gold: &GoldPage) -> f64 {
             promo += n;
         }
     }
-    if all == 0 { 0.0 } else { promo as f64 / all as f64 }
+    if all == 0 {
+        0.0
+    } else {
+        promo as f64 / all as f64
+    }
 }
 
 /// Scores predicted pages against gold pages (same order).
@@ -103,7 +107,11 @@ pub fn evaluate(gold: &[GoldPage], predicted: &[LabelledPage]) -> EvalReport {
         let correct: u64 = (0..K).map(|k| page.counts[k][k]).sum();
         per_page.push(PageScore {
             id: g.page.id.clone(),
-            accuracy: if total == 0 { 0.0 } else { correct as f64 / total as f64 },
+            accuracy: if total == 0 {
+                0.0
+            } else {
+                correct as f64 / total as f64
+            },
             gold_promotion_share: gold_promotion_share(g),
             predicted_promotion_share: f64::from(p.promotion_share),
         });
@@ -129,8 +137,18 @@ fn report(confusion: Confusion, per_page: Vec<PageScore>) -> EvalReport {
             let predicted: u64 = (0..K).map(|g| c[g][k]).sum();
             let precision = ratio(tp, predicted);
             let recall = ratio(tp, gold);
-            let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
-            LabelScore { label, precision, recall, f1, gold_bytes: gold }
+            let f1 = if precision + recall == 0.0 {
+                0.0
+            } else {
+                2.0 * precision * recall / (precision + recall)
+            };
+            LabelScore {
+                label,
+                precision,
+                recall,
+                f1,
+                gold_bytes: gold,
+            }
         })
         .collect();
     let total: u64 = c.iter().flatten().sum();
@@ -139,7 +157,11 @@ fn report(confusion: Confusion, per_page: Vec<PageScore>) -> EvalReport {
         pages,
         macro_f1: labels.iter().map(|l| l.f1).sum::<f64>() / K as f64,
         accuracy: ratio(correct, total),
-        promotion_share_mae: if pages == 0 { 0.0 } else { share_error / pages as f64 },
+        promotion_share_mae: if pages == 0 {
+            0.0
+        } else {
+            share_error / pages as f64
+        },
         labels,
         confusion,
         per_page,
@@ -154,7 +176,9 @@ pub fn cross_validate(
     params: &TrainParams,
 ) -> Result<(EvalReport, Vec<LabelledPage>), ModelError> {
     if gold.len() < 2 {
-        return Err(ModelError::Training("cross-validation needs at least 2 gold pages".into()));
+        return Err(ModelError::Training(
+            "cross-validation needs at least 2 gold pages".into(),
+        ));
     }
     let predicted = (0..gold.len())
         .into_par_iter()
@@ -176,8 +200,16 @@ pub fn cross_validate(
 
 impl fmt::Display for EvalReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "pages: {}   (scores over non-whitespace bytes)", self.pages)?;
-        writeln!(f, "{:<12} {:>9} {:>9} {:>9} {:>11}", "label", "precision", "recall", "f1", "gold bytes")?;
+        writeln!(
+            f,
+            "pages: {}   (scores over non-whitespace bytes)",
+            self.pages
+        )?;
+        writeln!(
+            f,
+            "{:<12} {:>9} {:>9} {:>9} {:>11}",
+            "label", "precision", "recall", "f1", "gold bytes"
+        )?;
         for l in &self.labels {
             writeln!(
                 f,
@@ -189,12 +221,28 @@ impl fmt::Display for EvalReport {
                 l.gold_bytes
             )?;
         }
-        writeln!(f, "macro-F1 {:.3}   accuracy {:.3}   promotion-share MAE {:.3}", self.macro_f1, self.accuracy, self.promotion_share_mae)?;
+        writeln!(
+            f,
+            "macro-F1 {:.3}   accuracy {:.3}   promotion-share MAE {:.3}",
+            self.macro_f1, self.accuracy, self.promotion_share_mae
+        )?;
         writeln!(f, "confusion (rows gold, columns predicted, bytes):")?;
-        writeln!(f, "{:<12} {:>11} {:>11} {:>11} {:>11}", "", "education", "promotion", "boilerplate", "unlabelled")?;
+        writeln!(
+            f,
+            "{:<12} {:>11} {:>11} {:>11} {:>11}",
+            "", "education", "promotion", "boilerplate", "unlabelled"
+        )?;
         for label in Label::ALL {
             let row = &self.confusion.counts[label.index()];
-            writeln!(f, "{:<12} {:>11} {:>11} {:>11} {:>11}", label.as_str(), row[0], row[1], row[2], row[3])?;
+            writeln!(
+                f,
+                "{:<12} {:>11} {:>11} {:>11} {:>11}",
+                label.as_str(),
+                row[0],
+                row[1],
+                row[2],
+                row[3]
+            )?;
         }
         Ok(())
     }
@@ -207,19 +255,38 @@ mod tests {
 
     fn gold() -> GoldPage {
         GoldPage {
-            page: Page { id: "g".into(), origin: Origin { path: "g".into(), line: None }, text: "aaaa bb\ncc".into() },
-            spans: vec![(ByteRange::new(0, 4), Label::Education), (ByteRange::new(5, 10), Label::Promotion)],
+            page: Page {
+                id: "g".into(),
+                origin: Origin {
+                    path: "g".into(),
+                    line: None,
+                },
+                text: "aaaa bb\ncc".into(),
+            },
+            spans: vec![
+                (ByteRange::new(0, 4), Label::Education),
+                (ByteRange::new(5, 10), Label::Promotion),
+            ],
         }
     }
 
     fn span(s: usize, e: usize, label: Label) -> Span {
-        Span { range: ByteRange::new(s, e), label, score: 1.0, text: String::new() }
+        Span {
+            range: ByteRange::new(s, e),
+            label,
+            score: 1.0,
+            text: String::new(),
+        }
     }
 
     #[test]
     fn perfect_prediction_scores_one() {
         let g = gold();
-        let page = LabelledPage { id: "g".into(), promotion_share: 0.5, spans: vec![span(0, 4, Label::Education), span(5, 10, Label::Promotion)] };
+        let page = LabelledPage {
+            id: "g".into(),
+            promotion_share: 0.5,
+            spans: vec![span(0, 4, Label::Education), span(5, 10, Label::Promotion)],
+        };
         let r = evaluate(&[g], &[page]);
         assert_eq!(r.labels[0].f1, 1.0);
         assert_eq!(r.labels[1].f1, 1.0);
@@ -231,7 +298,11 @@ mod tests {
     fn errors_and_gaps_are_counted_per_byte() {
         let g = gold();
         // "bb" predicted education, "cc" left unlabelled.
-        let page = LabelledPage { id: "g".into(), promotion_share: 0.0, spans: vec![span(0, 7, Label::Education)] };
+        let page = LabelledPage {
+            id: "g".into(),
+            promotion_share: 0.0,
+            spans: vec![span(0, 7, Label::Education)],
+        };
         let r = evaluate(&[g], &[page]);
         assert_eq!(r.confusion.counts[1], [2, 0, 0, 2]);
         assert!((r.labels[0].precision - 4.0 / 6.0).abs() < 1e-9);

@@ -46,7 +46,9 @@ impl FeatureExtractorBuilder {
     pub fn build(self) -> Result<FeatureExtractor, ModelError> {
         let l = self.options.lexicon;
         if l.min_count == 0 {
-            return Err(ModelError::Param("lexicon min_count must be at least 1".into()));
+            return Err(ModelError::Param(
+                "lexicon min_count must be at least 1".into(),
+            ));
         }
         if !(l.smoothing.is_finite() && l.smoothing > 0.0) {
             return Err(ModelError::Param(format!(
@@ -54,13 +56,23 @@ impl FeatureExtractorBuilder {
                 l.smoothing
             )));
         }
-        Ok(FeatureExtractor { options: self.options })
+        Ok(FeatureExtractor {
+            options: self.options,
+        })
     }
 }
 
 /// The lexical contexts of a unit, in column order.
 pub const LEXICAL_CONTEXTS: &[&str] = &[
-    "unit", "block", "previous_unit", "next_unit", "previous_block", "next_block", "block_minus_2", "block_plus_2", "page",
+    "unit",
+    "block",
+    "previous_unit",
+    "next_unit",
+    "previous_block",
+    "next_block",
+    "block_minus_2",
+    "block_plus_2",
+    "page",
 ];
 
 /// A page's units reduced to what the features need: hashed n-gram keys and layout rows.
@@ -149,19 +161,24 @@ pub const DENSE_FEATURES: &[&str] = &[
 const PAGE_COLUMNS: usize = DENSE_FEATURES.len() - 5;
 
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}|\b\d{3,4}[\s-]\d{3}[\s-]\d{3,4}\b")
-        .expect("valid phone regex")
+    Regex::new(
+        r"(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}|\b\d{3,4}[\s-]\d{3}[\s-]\d{3,4}\b",
+    )
+    .expect("valid phone regex")
 });
-static PRICE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[$£€]\s?\d|\d\s?(?:USD|EUR|GBP)\b|(?i)\bfree\b").expect("valid price regex"));
+static PRICE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[$£€]\s?\d|\d\s?(?:USD|EUR|GBP)\b|(?i)\bfree\b").expect("valid price regex")
+});
 static URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)https?://|www\.|\b[\w.-]+@[\w-]+\.\w|\.(?:com|org|net|example)\b").expect("valid url regex")
+    Regex::new(r"(?i)https?://|www\.|\b[\w.-]+@[\w-]+\.\w|\.(?:com|org|net|example)\b")
+        .expect("valid url regex")
 });
-static COPYRIGHT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)©|\(c\)\s*\d|copyright|all rights reserved").expect("valid regex"));
+static COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)©|\(c\)\s*\d|copyright|all rights reserved").expect("valid regex")
+});
 static CALL_TO_ACTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:call (?:us|now|today)|contact us|book (?:now|online|an?|your)|schedule (?:an?|your)|sign up|subscribe|get started|request (?:an?|your)|free (?:consultation|trial|assessment)|learn more|order now|buy now|shop now|download|our (?:team|clinic|clinicians|specialists|staff|program)|we (?:offer|provide|accept|can help)|insurance)\b",
+        r"(?i)\b(?:call (?:us|now|today)|contact us|book (?:now|online|an?|your)|schedule (?:an?|your)|sign up|subscribe|get started|request (?:an?|your)|free (?:consultation|trial|assessment)|learn more|order now|buy now|shop now|download|our (?:team|clinic|clinicians|specialists|staff|program)|we (?:offer|provide|accept|can help)|insurance|by submitting|fill out (?:the|this|our) form|to be contacted|accredited by)\b",
     )
     .expect("valid call-to-action regex")
 });
@@ -170,9 +187,37 @@ static CITATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[\d+\]").expec
 
 /// Words that start a call to action when they open a sentence.
 const IMPERATIVES: &[&str] = &[
-    "call", "book", "schedule", "contact", "get", "sign", "download", "learn", "subscribe", "join",
-    "try", "request", "start", "visit", "order", "buy", "shop", "click", "find", "discover", "save",
-    "claim", "register", "enroll", "apply", "text", "chat", "take", "don't", "reserve", "speak",
+    "call",
+    "book",
+    "schedule",
+    "contact",
+    "get",
+    "sign",
+    "download",
+    "learn",
+    "subscribe",
+    "join",
+    "try",
+    "request",
+    "start",
+    "visit",
+    "order",
+    "buy",
+    "shop",
+    "click",
+    "find",
+    "discover",
+    "save",
+    "claim",
+    "register",
+    "enroll",
+    "apply",
+    "text",
+    "chat",
+    "take",
+    "don't",
+    "reserve",
+    "speak",
 ];
 
 impl FeatureExtractor {
@@ -217,12 +262,20 @@ impl FeatureExtractor {
         let seg = ctx.segmentation;
         let text = ctx.text;
         let n_units = seg.units.len();
-        let block_words: Vec<usize> = seg.blocks.iter().map(|b| word_count(b.range.slice(text))).collect();
+        let block_words: Vec<usize> = seg
+            .blocks
+            .iter()
+            .map(|b| word_count(b.range.slice(text)))
+            .collect();
         let in_page = page_repeats(text, seg);
         let site_name = site_name_words(text, seg);
         let mut prepared = PreparedPage {
             unit_keys: Vec::with_capacity(n_units),
-            block_keys: ctx.tokens.iter().map(|t| Self::ngram_keys(&t.ids)).collect(),
+            block_keys: ctx
+                .tokens
+                .iter()
+                .map(|t| Self::ngram_keys(&t.ids))
+                .collect(),
             unit_block: Vec::with_capacity(n_units),
             unit_bytes: Vec::with_capacity(n_units),
             layout: Vec::with_capacity(n_units),
@@ -230,10 +283,17 @@ impl FeatureExtractor {
         for (u, unit) in seg.units.iter().enumerate() {
             let block = &seg.blocks[unit.block];
             let tokens = &ctx.tokens[unit.block];
-            let local = ByteRange::new(unit.range.start - block.range.start, unit.range.end - block.range.start);
-            prepared.unit_keys.push(Self::ngram_keys(ids_within(tokens, local)));
+            let local = ByteRange::new(
+                unit.range.start - block.range.start,
+                unit.range.end - block.range.start,
+            );
+            prepared
+                .unit_keys
+                .push(Self::ngram_keys(ids_within(tokens, local)));
             prepared.unit_block.push(unit.block);
-            prepared.unit_bytes.push(crate::types::non_whitespace_bytes(unit.range.slice(text)));
+            prepared
+                .unit_bytes
+                .push(crate::types::non_whitespace_bytes(unit.range.slice(text)));
             prepared.layout.push(self.dense_features(
                 text,
                 unit.range.slice(text),
@@ -256,12 +316,16 @@ impl FeatureExtractor {
         let n = page.unit_keys.len();
         let mut x = Array2::<f32>::zeros((n, self.width()));
         let unit_scores: Vec<[f32; 3]> = page.unit_keys.iter().map(|k| lexicon.score(k)).collect();
-        let block_scores: Vec<[f32; 3]> = page.block_keys.iter().map(|k| lexicon.score(k)).collect();
+        let block_scores: Vec<[f32; 3]> =
+            page.block_keys.iter().map(|k| lexicon.score(k)).collect();
         let all_keys: Vec<u32> = page.block_keys.iter().flatten().copied().collect();
         let page_score = lexicon.score(&all_keys);
         let zero = [0f32; 3];
         let block_at = |b: usize, delta: isize| {
-            b.checked_add_signed(delta).and_then(|i| block_scores.get(i)).copied().unwrap_or(zero)
+            b.checked_add_signed(delta)
+                .and_then(|i| block_scores.get(i))
+                .copied()
+                .unwrap_or(zero)
         };
         for u in 0..n {
             let b = page.unit_block[u];
@@ -306,17 +370,29 @@ impl FeatureExtractor {
     ) -> Vec<f32> {
         let stats = TextStats::of(unit_text);
         let words = stats.words.max(1) as f32;
-        let last = unit_text.trim_end_matches(['"', '\'', '”', '’', ')']).chars().last();
-        let position = if n_units > 1 { u as f32 / (n_units - 1) as f32 } else { 0.0 };
+        let last = unit_text
+            .trim_end_matches(['"', '\'', '”', '’', ')'])
+            .chars()
+            .last();
+        let position = if n_units > 1 {
+            u as f32 / (n_units - 1) as f32
+        } else {
+            0.0
+        };
         let b = block.index;
         let prev_words = b.checked_sub(1).map(|p| block_words[p]);
         let next_words = block_words.get(b + 1).copied();
         let line_start = text[..block.range.start].rfind('\n').map_or(0, |i| i + 1);
-        let blank_before = b > 0 && text[..line_start].trim_end_matches([' ', '\t', '\r']).ends_with("\n\n")
+        let blank_before = b > 0
+            && text[..line_start]
+                .trim_end_matches([' ', '\t', '\r'])
+                .ends_with("\n\n")
             || text[..line_start.saturating_sub(1)].ends_with('\n');
         let after = &text[block.range.end..];
         let line_end = after.find('\n').map_or(after.len(), |i| i + 1);
-        let blank_after = after[line_end..].trim_start_matches([' ', '\t', '\r']).starts_with('\n');
+        let blank_after = after[line_end..]
+            .trim_start_matches([' ', '\t', '\r'])
+            .starts_with('\n');
         let first_word = unit_text
             .split(|c: char| !(c.is_alphanumeric() || c == '\''))
             .find(|w| !w.is_empty())
@@ -365,7 +441,10 @@ impl FeatureExtractor {
             flag(prev_words.is_none_or(|w| w <= 3)),
             flag(next_words.is_none_or(|w| w <= 3)),
             (stats.separators as f32).ln_1p() / 2.0,
-            flag(unit_text.starts_with(['•', '-', '*', '·', '▪', '✓', '★']) || unit_text.starts_with(|c: char| c.is_ascii_digit())),
+            flag(
+                unit_text.starts_with(['•', '-', '*', '·', '▪', '✓', '★'])
+                    || unit_text.starts_with(|c: char| c.is_ascii_digit()),
+            ),
             flag(CITATION.is_match(unit_text)),
             flag(mentions_any(unit_text, site_name)),
             flag(mentions_any(block.range.slice(text), site_name)),
@@ -382,7 +461,17 @@ impl FeatureExtractor {
 }
 
 /// Where the second stage looks for first-stage probabilities, in column order.
-pub const NEIGHBOUR_CONTEXTS: &[&str] = &["previous_unit", "next_unit", "block", "previous_block", "next_block", "page"];
+pub const NEIGHBOUR_CONTEXTS: &[&str] = &[
+    "previous_unit",
+    "next_unit",
+    "block",
+    "previous_block",
+    "next_block",
+    "page",
+];
+
+/// Columns `with_neighbours` appends.
+pub const NEIGHBOUR_COLUMNS: usize = 6 * Label::COUNT;
 
 /// `x` with the neighbours' label probabilities appended (the second, stacked stage's input).
 pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize]) -> Array2<f32> {
@@ -399,13 +488,24 @@ pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize
         }
         block_count[b] += 1.0;
     }
-    let mean = |sum: [f32; 3], count: f32| if count > 0.0 { sum.map(|v| v / count) } else { [0.0; 3] };
+    let mean = |sum: [f32; 3], count: f32| {
+        if count > 0.0 {
+            sum.map(|v| v / count)
+        } else {
+            [0.0; 3]
+        }
+    };
     let page = mean(page, n as f32);
-    let block_mean = |b: Option<usize>| b.filter(|&b| b < n_blocks).map_or([0.0; 3], |b| mean(block_sum[b], block_count[b]));
+    let block_mean = |b: Option<usize>| {
+        b.filter(|&b| b < n_blocks)
+            .map_or([0.0; 3], |b| mean(block_sum[b], block_count[b]))
+    };
     let mut out = Array2::<f32>::zeros((n, x.ncols() + NEIGHBOUR_CONTEXTS.len() * k));
-    for u in 0..n {
-        let b = unit_block[u];
-        let unit = |i: Option<usize>| i.filter(|&i| i < n).map_or([0.0; 3], |i| [probs[[i, 0]], probs[[i, 1]], probs[[i, 2]]]);
+    for (u, &b) in unit_block.iter().enumerate().take(n) {
+        let unit = |i: Option<usize>| {
+            i.filter(|&i| i < n)
+                .map_or([0.0; 3], |i| [probs[[i, 0]], probs[[i, 1]], probs[[i, 2]]])
+        };
         let contexts = [
             unit(u.checked_sub(1)),
             unit(Some(u + 1)),
@@ -442,15 +542,24 @@ fn hash_key(namespace: u8, ids: &[u32]) -> u32 {
 
 /// The token ids of a block whose offsets fall inside `local` (a range relative to the block).
 fn ids_within(tokens: &BlockTokens, local: ByteRange) -> &[u32] {
-    let start = tokens.offsets.partition_point(|&(s, _)| (s as usize) < local.start);
-    let end = tokens.offsets.partition_point(|&(s, _)| (s as usize) < local.end);
+    let start = tokens
+        .offsets
+        .partition_point(|&(s, _)| (s as usize) < local.start);
+    let end = tokens
+        .offsets
+        .partition_point(|&(s, _)| (s as usize) < local.end);
     &tokens.ids[start..end.max(start)]
 }
 
 /// Fills the page-level columns: how much of the page sells, and the unit cues that mean more
 /// on a page that sells (a linear model cannot multiply them itself).
 fn add_page_columns(layout: &mut [Vec<f32>]) {
-    let col = |name: &str| DENSE_FEATURES.iter().position(|n| *n == name).expect("known feature");
+    let col = |name: &str| {
+        DENSE_FEATURES
+            .iter()
+            .position(|n| *n == name)
+            .expect("known feature")
+    };
     let (cta, phone, price, plural, site) = (
         col("has_call_to_action_phrase"),
         col("has_phone_number"),
@@ -462,7 +571,11 @@ fn add_page_columns(layout: &mut [Vec<f32>]) {
     let share = |c: usize| layout.iter().map(|r| r[c]).sum::<f32>() / n;
     let cta_share = share(cta);
     let plural_share = share(plural);
-    let phone_or_price = if layout.iter().any(|r| r[phone] > 0.0 || r[price] > 0.0) { 1.0 } else { 0.0 };
+    let phone_or_price = if layout.iter().any(|r| r[phone] > 0.0 || r[price] > 0.0) {
+        1.0
+    } else {
+        0.0
+    };
     let selling = (cta_share * 4.0).min(1.0);
     for row in layout.iter_mut() {
         row[PAGE_COLUMNS] = cta_share;
@@ -475,15 +588,40 @@ fn add_page_columns(layout: &mut [Vec<f32>]) {
 
 /// Words that name a business but not which one.
 const GENERIC_NAME_WORDS: &[&str] = &[
-    "All", "Rights", "Reserved", "Copyright", "Inc", "LLC", "PLLC", "Ltd", "The", "Media", "Health", "Group",
-    "Company", "Center", "Centre", "Clinic", "Foundation", "Privacy", "Policy", "Terms", "Powered", "Website",
+    "All",
+    "Rights",
+    "Reserved",
+    "Copyright",
+    "Inc",
+    "LLC",
+    "PLLC",
+    "Ltd",
+    "The",
+    "Media",
+    "Health",
+    "Group",
+    "Company",
+    "Center",
+    "Centre",
+    "Clinic",
+    "Foundation",
+    "Privacy",
+    "Policy",
+    "Terms",
+    "Powered",
+    "Website",
 ];
 
 /// The distinctive words of the site's own name, read from its copyright line
 /// ("© 2025 Harbor Ridge Recovery LLC" → Harbor, Ridge, Recovery). Mentions of the site's
 /// own name are a strong sign of a pitch.
 fn site_name_words<'a>(text: &'a str, seg: &Segmentation) -> Vec<&'a str> {
-    let Some(line) = seg.blocks.iter().map(|b| b.range.slice(text)).find(|b| COPYRIGHT.is_match(b)) else {
+    let Some(line) = seg
+        .blocks
+        .iter()
+        .map(|b| b.range.slice(text))
+        .find(|b| COPYRIGHT.is_match(b))
+    else {
         return Vec::new();
     };
     let after = match line.find('©') {
@@ -493,7 +631,10 @@ fn site_name_words<'a>(text: &'a str, seg: &Segmentation) -> Vec<&'a str> {
     let mut words = Vec::new();
     for word in after.split(|c: char| c.is_whitespace() || c == ',') {
         let clean = word.trim_matches(|c: char| !c.is_alphanumeric());
-        if clean.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '–') {
+        if clean
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '-' || c == '–')
+        {
             continue; // years
         }
         if !clean.chars().next().is_some_and(char::is_uppercase) || word.contains('|') {
@@ -525,7 +666,10 @@ fn page_repeats(text: &str, seg: &Segmentation) -> Vec<u32> {
     for b in &seg.blocks {
         *counts.entry(b.range.slice(text)).or_default() += 1;
     }
-    seg.blocks.iter().map(|b| counts[b.range.slice(text)]).collect()
+    seg.blocks
+        .iter()
+        .map(|b| counts[b.range.slice(text)])
+        .collect()
 }
 
 #[derive(Default)]
@@ -568,12 +712,10 @@ impl TextStats {
             st.titlecase += usize::from(word.chars().next().is_some_and(char::is_uppercase));
             let lower = word.to_lowercase();
             match lower.as_str() {
-                "you" | "your" | "yours" | "you're" | "you’re" | "yourself" | "you'll" | "you’ll" => {
-                    st.second_person += 1
-                }
-                "we" | "our" | "us" | "ours" | "we're" | "we’re" | "we'll" | "we’ll" | "ourselves" => {
-                    st.first_plural += 1
-                }
+                "you" | "your" | "yours" | "you're" | "you’re" | "yourself" | "you'll"
+                | "you’ll" => st.second_person += 1,
+                "we" | "our" | "us" | "ours" | "we're" | "we’re" | "we'll" | "we’ll"
+                | "ourselves" => st.first_plural += 1,
                 _ => {}
             }
         }
@@ -582,7 +724,9 @@ impl TextStats {
 }
 
 fn word_count(s: &str) -> usize {
-    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).count()
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count()
 }
 
 /// Counts, over a batch, how many pages contain each block text: templates, logo strips and
@@ -604,7 +748,11 @@ impl RepeatIndex {
 
     /// Pass 1: record the distinct block texts of one page.
     pub fn observe(&mut self, text: &str, seg: &Segmentation) {
-        let mut seen: Vec<u64> = seg.blocks.iter().map(|b| Self::key(b.range.slice(text))).collect();
+        let mut seen: Vec<u64> = seg
+            .blocks
+            .iter()
+            .map(|b| Self::key(b.range.slice(text)))
+            .collect();
         seen.sort_unstable();
         seen.dedup();
         for key in seen {
@@ -614,30 +762,46 @@ impl RepeatIndex {
 
     /// Pass 2: how many observed pages contain `block_text` (at least 1).
     pub fn count(&self, block_text: &str) -> u32 {
-        self.pages_with.get(&Self::key(block_text)).copied().unwrap_or(0).max(1)
+        self.pages_with
+            .get(&Self::key(block_text))
+            .copied()
+            .unwrap_or(0)
+            .max(1)
     }
 
     /// Counts for every block of a page.
     pub fn counts(&self, text: &str, seg: &Segmentation) -> Vec<u32> {
-        seg.blocks.iter().map(|b| self.count(b.range.slice(text))).collect()
+        seg.blocks
+            .iter()
+            .map(|b| self.count(b.range.slice(text)))
+            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::segment::TextSegmenter;
     use crate::lexicon::{Lexicon, LexiconOptions};
+    use crate::segment::TextSegmenter;
 
     #[test]
     fn builder_rejects_bad_options() {
         assert!(FeatureExtractor::builder().min_count(0).build().is_err());
-        assert!(FeatureExtractor::builder().smoothing(f32::NAN).build().is_err());
+        assert!(FeatureExtractor::builder()
+            .smoothing(f32::NAN)
+            .build()
+            .is_err());
         assert!(FeatureExtractor::builder().smoothing(0.0).build().is_err());
         let fx = FeatureExtractor::builder().build().unwrap();
-        assert_eq!(fx.width(), DENSE_FEATURES.len() + LEXICAL_CONTEXTS.len() * 3);
+        assert_eq!(
+            fx.width(),
+            DENSE_FEATURES.len() + LEXICAL_CONTEXTS.len() * 3
+        );
         assert_eq!(fx.feature_name(0), "unit_bytes_log");
-        assert_eq!(fx.feature_name(DENSE_FEATURES.len() + 4), "lexicon_block_promotion");
+        assert_eq!(
+            fx.feature_name(DENSE_FEATURES.len() + 4),
+            "lexicon_block_promotion"
+        );
     }
 
     #[test]
@@ -664,15 +828,26 @@ mod tests {
             .collect();
         let repeats = vec![1; seg.blocks.len()];
         let fx = FeatureExtractor::builder().build().unwrap();
-        let prepared = fx.prepare(&PageContext { text, segmentation: &seg, tokens: &tokens, batch_repeats: &repeats });
+        let prepared = fx.prepare(&PageContext {
+            text,
+            segmentation: &seg,
+            tokens: &tokens,
+            batch_repeats: &repeats,
+        });
         assert_eq!(prepared.unit_keys.len(), seg.units.len());
         // A lexicon that learned the call-to-action unit's keys as promotion.
-        let examples = std::iter::repeat_n((prepared.unit_keys[1].as_slice(), Label::Promotion), 3)
-            .chain(std::iter::repeat_n((prepared.unit_keys[0].as_slice(), Label::Education), 3));
+        let examples =
+            std::iter::repeat_n((prepared.unit_keys[1].as_slice(), Label::Promotion), 3).chain(
+                std::iter::repeat_n((prepared.unit_keys[0].as_slice(), Label::Education), 3),
+            );
         let lexicon = Lexicon::fit(examples, LexiconOptions::default());
         let x = fx.rows(&prepared, &lexicon);
         assert_eq!(x.dim(), (seg.units.len(), fx.width()));
-        let col = |name: &str| (0..fx.width()).find(|&c| fx.feature_name(c) == name).unwrap();
+        let col = |name: &str| {
+            (0..fx.width())
+                .find(|&c| fx.feature_name(c) == name)
+                .unwrap()
+        };
         assert_eq!(x[[1, col("has_phone_number")]], 1.0);
         assert_eq!(x[[1, col("starts_with_imperative")]], 1.0);
         assert_eq!(x[[1, col("ends_exclamation")]], 1.0);
@@ -692,13 +867,20 @@ mod tests {
         assert_eq!(words, ["Harbor", "Ridge", "Recovery"]);
         assert!(mentions_any("At Harbor Ridge we care.", &words));
         assert!(!mentions_any("Ridgeback dogs.", &words));
-        assert!(site_name_words("no footer here", &TextSegmenter::default().segment_text("no footer here")).is_empty());
+        assert!(site_name_words(
+            "no footer here",
+            &TextSegmenter::default().segment_text("no footer here")
+        )
+        .is_empty());
     }
 
     #[test]
     fn repeat_index_counts_pages_not_occurrences() {
         let seg_of = |t: &str| TextSegmenter::default().segment_text(t);
-        let (a, b) = ("Skip to content\nHello\nSkip to content", "skip to content\nOther");
+        let (a, b) = (
+            "Skip to content\nHello\nSkip to content",
+            "skip to content\nOther",
+        );
         let mut index = RepeatIndex::default();
         index.observe(a, &seg_of(a));
         index.observe(b, &seg_of(b));

@@ -10,6 +10,7 @@ use crate::model::Classifier;
 use crate::segment::{Segmenter, TextSegmenter};
 use crate::tokenize::PageTokenizer;
 use crate::types::{Label, LabelledPage, Page, Segmentation};
+use ndarray::Array2;
 use rayon::prelude::*;
 
 /// The stages shared by training and labelling: segment, tokenise, extract features.
@@ -26,7 +27,12 @@ impl FeaturePipeline {
     }
 
     /// Tokenises the blocks once and reduces the units to keys and layout features.
-    pub fn prepare(&self, text: &str, seg: &Segmentation, repeats: &RepeatIndex) -> Result<PreparedPage, ModelError> {
+    pub fn prepare(
+        &self,
+        text: &str,
+        seg: &Segmentation,
+        repeats: &RepeatIndex,
+    ) -> Result<PreparedPage, ModelError> {
         let tokens = seg
             .blocks
             .iter()
@@ -51,13 +57,26 @@ impl FeaturePipeline {
     }
 }
 
+/// Runs the stacked classifiers: stage 0 on `x`, each later stage on `x` plus the neighbours'
+/// probabilities from the stage before.
+pub fn stacked_proba(
+    classifiers: &[Classifier],
+    x: &Array2<f32>,
+    unit_block: &[usize],
+) -> Array2<f32> {
+    let mut p = classifiers[0].predict_proba(x);
+    for stage in &classifiers[1..] {
+        p = stage.predict_proba(&with_neighbours(x, &p, unit_block));
+    }
+    p
+}
+
 /// Applies a trained model to pages.
 #[derive(Debug, Clone)]
 pub struct Labeler {
     pub pipeline: FeaturePipeline,
     pub lexicon: Lexicon,
-    pub classifier: Classifier,
-    pub context_classifier: Option<Classifier>,
+    pub classifiers: Vec<Classifier>,
     pub transitions: Transitions,
 }
 
@@ -68,11 +87,12 @@ impl Labeler {
             pipeline: FeaturePipeline {
                 segmenter: TextSegmenter::new(options),
                 tokenizer: bundle.tokenizer.clone(),
-                features: FeatureExtractor::builder().options(bundle.features).build()?,
+                features: FeatureExtractor::builder()
+                    .options(bundle.features)
+                    .build()?,
             },
             lexicon: bundle.lexicon.clone(),
-            classifier: bundle.classifier.clone(),
-            context_classifier: bundle.context_classifier.clone(),
+            classifiers: bundle.classifiers.clone(),
             transitions: bundle.transitions.clone(),
         })
     }
@@ -83,19 +103,17 @@ impl Labeler {
     }
 
     /// Labels one page, given the batch's repetition counts.
-    pub fn label_page(&self, page: &Page, repeats: &RepeatIndex) -> Result<LabelledPage, ModelError> {
+    pub fn label_page(
+        &self,
+        page: &Page,
+        repeats: &RepeatIndex,
+    ) -> Result<LabelledPage, ModelError> {
         let seg = self.pipeline.segment(page);
         let prepared = self.pipeline.prepare(&page.text, &seg, repeats)?;
         let x = self.pipeline.features.rows(&prepared, &self.lexicon);
-        let mut p = self.classifier.predict_proba(&x);
-        if let Some(second) = &self.context_classifier {
-            p = second.predict_proba(&with_neighbours(&x, &p, &prepared.unit_block));
-        }
-        let probs: Vec<[f32; Label::COUNT]> = p
-            .rows()
-            .into_iter()
-            .map(|r| [r[0], r[1], r[2]])
-            .collect();
+        let p = stacked_proba(&self.classifiers, &x, &prepared.unit_block);
+        let probs: Vec<[f32; Label::COUNT]> =
+            p.rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect();
         let same_block: Vec<bool> = seg.units.iter().map(|u| u.position > 0).collect();
         let labels: Vec<Label> = self.transitions.viterbi(&probs, &same_block);
         let spans = merge_spans(&page.text, &seg.units, &labels, &probs);
@@ -106,9 +124,17 @@ impl Labeler {
         })
     }
 
+    /// Labels a single page (its repetition counts come from the page alone).
+    pub fn label(&self, page: &Page) -> Result<LabelledPage, ModelError> {
+        self.label_page(page, &self.pipeline.repeat_index(std::iter::once(page)))
+    }
+
     /// Labels a batch in parallel; results come back in input order.
     pub fn label_pages(&self, pages: &[Page]) -> Vec<Result<LabelledPage, ModelError>> {
         let repeats = self.pipeline.repeat_index(pages.iter());
-        pages.par_iter().map(|p| self.label_page(p, &repeats)).collect()
+        pages
+            .par_iter()
+            .map(|p| self.label_page(p, &repeats))
+            .collect()
     }
 }

@@ -32,15 +32,18 @@ pub struct LexiconOptions {
 impl Default for LexiconOptions {
     fn default() -> Self {
         LexiconOptions {
-            min_count: 2,
-            smoothing: 0.5,
+            min_count: 1,
+            smoothing: 0.2,
         }
     }
 }
 
 impl Lexicon {
     /// Counts each key once per example.
-    pub fn fit<'a>(examples: impl Iterator<Item = (&'a [u32], Label)>, options: LexiconOptions) -> Lexicon {
+    pub fn fit<'a>(
+        examples: impl Iterator<Item = (&'a [u32], Label)>,
+        options: LexiconOptions,
+    ) -> Lexicon {
         let mut counts: HashMap<u32, [u32; K]> = HashMap::new();
         let mut seen = Vec::new();
         for (keys, label) in examples {
@@ -67,7 +70,8 @@ impl Lexicon {
             .iter()
             .map(|key| {
                 let c = counts[key];
-                let logp: [f64; K] = std::array::from_fn(|k| ((f64::from(c[k]) + a) / (totals[k] + a * v)).ln());
+                let logp: [f64; K] =
+                    std::array::from_fn(|k| ((f64::from(c[k]) + a) / (totals[k] + a * v)).ln());
                 let mean = logp.iter().sum::<f64>() / K as f64;
                 logp.map(|l| (l - mean) as f32)
             })
@@ -117,7 +121,8 @@ mod tests {
     fn keys_lean_towards_the_label_they_occur_with() {
         let promo: &[u32] = &[1, 2];
         let edu: &[u32] = &[3, 2];
-        let examples = std::iter::repeat_n((promo, Label::Promotion), 5).chain(std::iter::repeat_n((edu, Label::Education), 5));
+        let examples = std::iter::repeat_n((promo, Label::Promotion), 5)
+            .chain(std::iter::repeat_n((edu, Label::Education), 5));
         let lex = Lexicon::fit(examples, LexiconOptions::default());
         assert_eq!(lex.len(), 3);
         let w1 = lex.weight(1).unwrap();
@@ -131,7 +136,11 @@ mod tests {
     #[test]
     fn rare_keys_are_dropped() {
         let once: &[u32] = &[7];
-        let lex = Lexicon::fit(std::iter::once((once, Label::Boilerplate)), LexiconOptions::default());
+        let options = LexiconOptions {
+            min_count: 2,
+            ..LexiconOptions::default()
+        };
+        let lex = Lexicon::fit(std::iter::once((once, Label::Boilerplate)), options);
         assert!(lex.is_empty());
     }
 }

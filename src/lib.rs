@@ -13,7 +13,7 @@
 //!     Ketamine blocks NMDA receptors in the brain, which may explain its rapid effect on mood.\n\
 //!     Call us at (385) 685-1410 to schedule your free consultation today!\n\
 //!     © 2024 Example Clinic. All Rights Reserved.");
-//! let labelled = &labeler.label_pages(&[page.clone()])[0].as_ref().unwrap();
+//! let labelled = labeler.label(&page).unwrap();
 //! for span in &labelled.spans {
 //!     assert_eq!(&page.text[span.range.start..span.range.end], span.text);
 //! }
@@ -48,7 +48,10 @@ impl Page {
     pub fn from_text(id: &str, text: &str) -> Page {
         Page {
             id: id.to_string(),
-            origin: Origin { path: id.to_string(), line: None },
+            origin: Origin {
+                path: id.to_string(),
+                line: None,
+            },
             text: text.to_string(),
         }
     }

@@ -24,7 +24,7 @@ pub struct ClassifierParams {
 impl Default for ClassifierParams {
     fn default() -> Self {
         ClassifierParams {
-            alpha: 1.0,
+            alpha: 10.0,
             max_iterations: 150,
         }
     }
@@ -111,17 +111,31 @@ mod tests {
     use ndarray::array;
 
     fn toy() -> (Array2<f32>, Array1<usize>) {
-        let x = array![[1.0, 0.0, 0.0], [0.9, 0.1, 0.0], [0.0, 1.0, 0.0], [0.1, 0.9, 0.0], [0.0, 0.0, 1.0], [0.0, 0.1, 0.9]];
+        let x = array![
+            [1.0, 0.0, 0.0],
+            [0.9, 0.1, 0.0],
+            [0.0, 1.0, 0.0],
+            [0.1, 0.9, 0.0],
+            [0.0, 0.0, 1.0],
+            [0.0, 0.1, 0.9]
+        ];
         (x, array![0, 0, 1, 1, 2, 2])
     }
 
     #[test]
     fn fits_and_predicts_the_obvious_classes() {
         let (x, y) = toy();
-        let clf = ClassifierParams { alpha: 0.01, max_iterations: 100 }.fit(&x, &y).unwrap();
+        let clf = ClassifierParams {
+            alpha: 0.01,
+            max_iterations: 100,
+        }
+        .fit(&x, &y)
+        .unwrap();
         let p = clf.predict_proba(&x);
         for (r, &class) in y.iter().enumerate() {
-            let best = (0..3).max_by(|&a, &b| p[[r, a]].total_cmp(&p[[r, b]])).unwrap();
+            let best = (0..3)
+                .max_by(|&a, &b| p[[r, a]].total_cmp(&p[[r, b]]))
+                .unwrap();
             assert_eq!(best, class, "row {r}: {:?}", p.row(r));
         }
     }
@@ -129,11 +143,18 @@ mod tests {
     #[test]
     fn rejects_missing_labels_and_nan() {
         let (x, _) = toy();
-        let err = ClassifierParams::default().fit(&x, &array![0, 0, 1, 1, 1, 1]).unwrap_err();
-        assert!(err.to_string().contains("found none labelled boilerplate"), "{err}");
+        let err = ClassifierParams::default()
+            .fit(&x, &array![0, 0, 1, 1, 1, 1])
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("found none labelled boilerplate"),
+            "{err}"
+        );
         let mut bad = x.clone();
         bad[[3, 1]] = f32::NAN;
-        let err = ClassifierParams::default().fit(&bad, &array![0, 0, 1, 1, 2, 2]).unwrap_err();
+        let err = ClassifierParams::default()
+            .fit(&bad, &array![0, 0, 1, 1, 2, 2])
+            .unwrap_err();
         assert!(err.to_string().contains("row 3"), "{err}");
     }
 
@@ -141,7 +162,8 @@ mod tests {
     fn round_trips_through_json() {
         let (x, y) = toy();
         let clf = ClassifierParams::default().fit(&x, &y).unwrap();
-        let again: Classifier = serde_json::from_str(&serde_json::to_string(&clf).unwrap()).unwrap();
+        let again: Classifier =
+            serde_json::from_str(&serde_json::to_string(&clf).unwrap()).unwrap();
         assert_eq!(clf.predict_proba(&x), again.predict_proba(&x));
     }
 }

@@ -103,7 +103,10 @@ mod tests {
     use super::*;
 
     fn small() -> PageTokenizer {
-        let texts = ["Call us today to book a consultation.", "Ketamine blocks NMDA receptors. Call now!"];
+        let texts = [
+            "Call us today to book a consultation.",
+            "Ketamine blocks NMDA receptors. Call now!",
+        ];
         PageTokenizer::train(texts.iter().copied().cycle().take(20), 200).unwrap()
     }
 
@@ -118,7 +121,10 @@ mod tests {
             assert!(s < e);
         }
         // Lower-casing happens in the normalizer: "CALL" and "call" get the same ids.
-        assert_eq!(tk.encode_block("CALL").unwrap().ids, tk.encode_block("call").unwrap().ids);
+        assert_eq!(
+            tk.encode_block("CALL").unwrap().ids,
+            tk.encode_block("call").unwrap().ids
+        );
     }
 
     #[test]
@@ -126,7 +132,10 @@ mod tests {
         let tk = small();
         let again = PageTokenizer::from_json(&tk.to_json().unwrap()).unwrap();
         let text = "Book a ketamine consultation";
-        assert_eq!(tk.encode_block(text).unwrap(), again.encode_block(text).unwrap());
+        assert_eq!(
+            tk.encode_block(text).unwrap(),
+            again.encode_block(text).unwrap()
+        );
         assert!(PageTokenizer::from_json("{\"not\": 1}").is_err());
     }
 }

@@ -5,11 +5,11 @@ use crate::decode::Transitions;
 use crate::error::ModelError;
 use crate::features::{with_neighbours, FeatureExtractor, FeatureOptions};
 use crate::label::{FeaturePipeline, Labeler};
+use crate::lexicon::Lexicon;
 use crate::model::ClassifierParams;
 use crate::segment::{SegmentOptions, TextSegmenter};
 use crate::tokenize::PageTokenizer;
 use crate::types::{GoldPage, Label, Segmentation};
-use crate::lexicon::Lexicon;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
@@ -26,8 +26,8 @@ pub struct TrainParams {
     /// The lexical features of training units come from lexicons fitted on the other folds
     /// of this many page folds, so the classifier learns how far to trust unseen text.
     pub lexicon_folds: usize,
-    /// Add a second classifier that also sees the neighbours' first-stage probabilities.
-    pub stacking: bool,
+    /// Stacked stages after the first, each seeing the neighbours' probabilities from the one before.
+    pub stacking_rounds: usize,
     /// Repeat long units in training (1 + log2 of their length in 64-byte steps), so the fit
     /// leans towards the byte-level score it is judged by.
     pub length_weighting: bool,
@@ -36,13 +36,13 @@ pub struct TrainParams {
 impl Default for TrainParams {
     fn default() -> Self {
         TrainParams {
-            vocab_size: 4000,
+            vocab_size: 8000,
             segment: SegmentOptions::default(),
             features: FeatureOptions::default(),
             classifier: ClassifierParams::default(),
-            transition_weight: 1.0,
+            transition_weight: 0.1,
             lexicon_folds: 5,
-            stacking: true,
+            stacking_rounds: 1,
             length_weighting: true,
         }
     }
@@ -51,10 +51,16 @@ impl Default for TrainParams {
 impl TrainParams {
     fn check(&self) -> Result<(), ModelError> {
         if self.vocab_size < 100 {
-            return Err(ModelError::Param(format!("vocab_size must be at least 100, got {}", self.vocab_size)));
+            return Err(ModelError::Param(format!(
+                "vocab_size must be at least 100, got {}",
+                self.vocab_size
+            )));
         }
         if self.lexicon_folds < 2 {
-            return Err(ModelError::Param(format!("lexicon_folds must be at least 2, got {}", self.lexicon_folds)));
+            return Err(ModelError::Param(format!(
+                "lexicon_folds must be at least 2, got {}",
+                self.lexicon_folds
+            )));
         }
         if !(self.transition_weight.is_finite() && self.transition_weight >= 0.0) {
             return Err(ModelError::Param(format!(
@@ -76,7 +82,10 @@ pub fn unit_labels(gold: &GoldPage, seg: &Segmentation) -> Vec<Option<Label>> {
                 first += 1;
             }
             let mut votes = [0usize; Label::COUNT];
-            for (range, label) in gold.spans[first..].iter().take_while(|(r, _)| r.start < unit.range.end) {
+            for (range, label) in gold.spans[first..]
+                .iter()
+                .take_while(|(r, _)| r.start < unit.range.end)
+            {
                 votes[label.index()] += range.overlap(&unit.range);
             }
             let best = (0..Label::COUNT).max_by_key(|&k| votes[k]).unwrap_or(0);
@@ -86,16 +95,23 @@ pub fn unit_labels(gold: &GoldPage, seg: &Segmentation) -> Vec<Option<Label>> {
 }
 
 /// Trains a model on gold pages. `sources` names the files, for the record in `model.json`.
-pub fn train(gold: &[GoldPage], params: &TrainParams, sources: &[String]) -> Result<ModelBundle, ModelError> {
+pub fn train(
+    gold: &[GoldPage],
+    params: &TrainParams,
+    sources: &[String],
+) -> Result<ModelBundle, ModelError> {
     params.check()?;
     if gold.is_empty() {
         return Err(ModelError::Training("no gold pages to train on".into()));
     }
-    let tokenizer = PageTokenizer::train(gold.iter().map(|g| g.page.text.as_str()), params.vocab_size)?;
+    let tokenizer =
+        PageTokenizer::train(gold.iter().map(|g| g.page.text.as_str()), params.vocab_size)?;
     let pipeline = FeaturePipeline {
         segmenter: TextSegmenter::new(params.segment),
         tokenizer,
-        features: FeatureExtractor::builder().options(params.features).build()?,
+        features: FeatureExtractor::builder()
+            .options(params.features)
+            .build()?,
     };
     let repeats = pipeline.repeat_index(gold.iter().map(|g| &g.page));
     // Pass 1: keys, layout and gold labels of every unit.
@@ -116,9 +132,17 @@ pub fn train(gold: &[GoldPage], params: &TrainParams, sources: &[String]) -> Res
         pages.push((prepared, labels));
     }
     let fit_lexicon = |keep: &dyn Fn(usize) -> bool| {
-        let examples = pages.iter().enumerate().filter(|(i, _)| keep(*i)).flat_map(|(_, (p, labels))| {
-            p.unit_keys.iter().zip(labels).filter_map(|(k, l)| l.map(|l| (k.as_slice(), l)))
-        });
+        let examples =
+            pages
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| keep(*i))
+                .flat_map(|(_, (p, labels))| {
+                    p.unit_keys
+                        .iter()
+                        .zip(labels)
+                        .filter_map(|(k, l)| l.map(|l| (k.as_slice(), l)))
+                });
         Lexicon::fit(examples, params.features.lexicon)
     };
     // Pass 2: rows scored by a lexicon that never saw their page (cross-fitting).
@@ -127,12 +151,18 @@ pub fn train(gold: &[GoldPage], params: &TrainParams, sources: &[String]) -> Res
     let fold_lexicons: Vec<Lexicon> = if folds < 2 {
         vec![fit_lexicon(&|_| true)]
     } else {
-        (0..folds).map(|f| fit_lexicon(&|i| fold_of(i) != f)).collect()
+        (0..folds)
+            .map(|f| fit_lexicon(&|i| fold_of(i) != f))
+            .collect()
     };
     let rows: Vec<Array2<f32>> = pages
         .iter()
         .enumerate()
-        .map(|(i, (prepared, _))| pipeline.features.rows(prepared, &fold_lexicons[fold_of(i) % fold_lexicons.len()]))
+        .map(|(i, (prepared, _))| {
+            pipeline
+                .features
+                .rows(prepared, &fold_lexicons[fold_of(i) % fold_lexicons.len()])
+        })
         .collect();
     let labels: Vec<&[Option<Label>]> = pages.iter().map(|(_, l)| l.as_slice()).collect();
     let copies: Vec<Vec<usize>> = pages
@@ -140,25 +170,39 @@ pub fn train(gold: &[GoldPage], params: &TrainParams, sources: &[String]) -> Res
         .map(|(p, _)| {
             p.unit_bytes
                 .iter()
-                .map(|&b| if params.length_weighting { 1 + (1 + b / 64).ilog2() as usize } else { 1 })
+                .map(|&b| {
+                    if params.length_weighting {
+                        1 + (1 + b / 64).ilog2() as usize
+                    } else {
+                        1
+                    }
+                })
                 .collect()
         })
         .collect();
-    let labelled_rows = |rows: &[Array2<f32>], keep: &dyn Fn(usize) -> bool| labelled_rows(rows, &labels, &copies, keep);
+    let labelled_rows = |rows: &[Array2<f32>], keep: &dyn Fn(usize) -> bool| {
+        labelled_rows(rows, &labels, &copies, keep)
+    };
     let keep_all = |_: usize| true;
     let (x, y) = labelled_rows(&rows, &keep_all)?;
-    let classifier = params.classifier.fit(&x, &y)?;
-    // Stage 2: the same rows plus the neighbours' stage-1 probabilities, taken out of fold.
-    let context_classifier = if params.stacking && folds >= 2 {
+    let mut classifiers = vec![params.classifier.fit(&x, &y)?];
+    // Later stages: the same rows plus the neighbours' probabilities from the stage before,
+    // taken out of fold so they are as noisy as they will be on new pages.
+    let mut stage_rows = rows.clone();
+    for _ in 0..if folds >= 2 {
+        params.stacking_rounds
+    } else {
+        0
+    } {
         let mut oof: Vec<Option<Array2<f32>>> = vec![None; pages.len()];
         for f in 0..folds {
-            let (xf, yf) = labelled_rows(&rows, &|i| fold_of(i) != f)?;
-            let stage1 = params.classifier.fit(&xf, &yf)?;
+            let (xf, yf) = labelled_rows(&stage_rows, &|i| fold_of(i) != f)?;
+            let stage = params.classifier.fit(&xf, &yf)?;
             for (i, slot) in oof.iter_mut().enumerate().filter(|(i, _)| fold_of(*i) == f) {
-                *slot = Some(stage1.predict_proba(&rows[i]));
+                *slot = Some(stage.predict_proba(&stage_rows[i]));
             }
         }
-        let stacked: Vec<Array2<f32>> = rows
+        stage_rows = rows
             .iter()
             .zip(&oof)
             .zip(&pages)
@@ -167,11 +211,9 @@ pub fn train(gold: &[GoldPage], params: &TrainParams, sources: &[String]) -> Res
                 with_neighbours(x, p, &prepared.unit_block)
             })
             .collect();
-        let (x2, y2) = labelled_rows(&stacked, &keep_all)?;
-        Some(params.classifier.fit(&x2, &y2)?)
-    } else {
-        None
-    };
+        let (xs, ys) = labelled_rows(&stage_rows, &keep_all)?;
+        classifiers.push(params.classifier.fit(&xs, &ys)?);
+    }
     let lexicon = fit_lexicon(&|_| true);
     let transitions = Transitions::learn(
         sequences.iter().map(|(l, s)| (l.as_slice(), s.as_slice())),
@@ -182,8 +224,7 @@ pub fn train(gold: &[GoldPage], params: &TrainParams, sources: &[String]) -> Res
         segmenter: SegmenterConfig::Text(params.segment),
         features: params.features,
         lexicon,
-        classifier,
-        context_classifier,
+        classifiers,
         transitions,
         trained_on: TrainingInfo {
             sources: sources.to_vec(),
@@ -214,7 +255,8 @@ fn labelled_rows(
             }
         }
     }
-    let x = Array2::from_shape_vec((targets.len(), width), data).map_err(|e| ModelError::Training(e.to_string()))?;
+    let x = Array2::from_shape_vec((targets.len(), width), data)
+        .map_err(|e| ModelError::Training(e.to_string()))?;
     Ok((x, Array1::from(targets)))
 }
 
@@ -232,7 +274,14 @@ mod tests {
     fn units_take_the_label_covering_most_of_them() {
         let text = "Ketamine blocks NMDA receptors. Call us today!\nMenu";
         let gold = GoldPage {
-            page: Page { id: "g".into(), origin: Origin { path: "g".into(), line: None }, text: text.into() },
+            page: Page {
+                id: "g".into(),
+                origin: Origin {
+                    path: "g".into(),
+                    line: None,
+                },
+                text: text.into(),
+            },
             spans: vec![
                 (ByteRange::new(0, 31), Label::Education),
                 (ByteRange::new(32, 46), Label::Promotion),
@@ -242,14 +291,24 @@ mod tests {
         let seg = TextSegmenter::default().segment_text(text);
         assert_eq!(
             unit_labels(&gold, &seg),
-            [Some(Label::Education), Some(Label::Promotion), Some(Label::Boilerplate)]
+            [
+                Some(Label::Education),
+                Some(Label::Promotion),
+                Some(Label::Boilerplate)
+            ]
         );
     }
 
     #[test]
     fn bad_params_are_refused() {
-        let params = TrainParams { vocab_size: 3, ..TrainParams::default() };
-        assert!(train(&[], &params, &[]).unwrap_err().to_string().contains("vocab_size"));
+        let params = TrainParams {
+            vocab_size: 3,
+            ..TrainParams::default()
+        };
+        assert!(train(&[], &params, &[])
+            .unwrap_err()
+            .to_string()
+            .contains("vocab_size"));
         assert!(train(&[], &TrainParams::default(), &[]).is_err());
     }
 }

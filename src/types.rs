@@ -41,7 +41,9 @@ impl ByteRange {
 
     /// Bytes shared with `other`.
     pub fn overlap(&self, other: &ByteRange) -> usize {
-        self.end.min(other.end).saturating_sub(self.start.max(other.start))
+        self.end
+            .min(other.end)
+            .saturating_sub(self.start.max(other.start))
     }
 }
 

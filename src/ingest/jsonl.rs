@@ -127,7 +127,8 @@ fn parse_spans(text: &str, spans: Option<&Value>) -> Result<Vec<(ByteRange, Labe
     let mut last_end = 0;
     for (i, span) in list.iter().enumerate() {
         let parts = span.as_array().filter(|p| p.len() == 3);
-        let (start, end, label) = match parts.map(|p| (p[0].as_u64(), p[1].as_u64(), p[2].as_str())) {
+        let (start, end, label) = match parts.map(|p| (p[0].as_u64(), p[1].as_u64(), p[2].as_str()))
+        {
             Some((Some(s), Some(e), Some(l))) => (s as usize, e as usize, l),
             _ => return Err(format!("span {i} is not [start, end, label]")),
         };
@@ -138,7 +139,9 @@ fn parse_spans(text: &str, spans: Option<&Value>) -> Result<Vec<(ByteRange, Labe
             ));
         }
         if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
-            return Err(format!("span {i} [{start}, {end}) is not on UTF-8 boundaries"));
+            return Err(format!(
+                "span {i} [{start}, {end}) is not on UTF-8 boundaries"
+            ));
         }
         last_end = end;
         out.push((ByteRange::new(start, end), label));
@@ -186,13 +189,17 @@ mod tests {
 
     #[test]
     fn reads_pages_and_reports_bad_lines_without_stopping() {
-        let got = pages("{\"id\":\"a\",\"text\":\"Hi\"}\n\nnot json\n{\"id\":\"b\"}\n{\"text\":\"x\"}\n");
+        let got =
+            pages("{\"id\":\"a\",\"text\":\"Hi\"}\n\nnot json\n{\"id\":\"b\"}\n{\"text\":\"x\"}\n");
         assert_eq!(got.len(), 4);
         assert_eq!(got[0].as_ref().unwrap().id, "a");
         let bad = got[1].as_ref().unwrap_err();
         assert_eq!(bad.origin.line, Some(3));
         assert!(matches!(bad.kind, IngestErrorKind::BadJson(_)));
-        assert_eq!(got[2].as_ref().unwrap_err().kind, IngestErrorKind::MissingText);
+        assert_eq!(
+            got[2].as_ref().unwrap_err().kind,
+            IngestErrorKind::MissingText
+        );
         assert_eq!(got[3].as_ref().unwrap().id, "in.jsonl:5");
         assert_eq!(
             got[2].as_ref().unwrap_err().to_string(),
@@ -202,9 +209,13 @@ mod tests {
 
     #[test]
     fn gold_spans_are_validated() {
-        let ok = parse_gold_line("g", 1, br#"{"id":"x","text":"ab cd","spans":[[0,2,"education"],[3,5,"promotion"]]}"#)
-            .unwrap()
-            .unwrap();
+        let ok = parse_gold_line(
+            "g",
+            1,
+            br#"{"id":"x","text":"ab cd","spans":[[0,2,"education"],[3,5,"promotion"]]}"#,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(ok.spans[1], (ByteRange::new(3, 5), Label::Promotion));
         for bad in [
             r#"{"text":"ab cd","spans":[[0,9,"education"]]}"#,
@@ -213,8 +224,13 @@ mod tests {
             r#"{"text":"é","spans":[[0,1,"education"]]}"#,
             r#"{"text":"ab"}"#,
         ] {
-            let err = parse_gold_line("g", 7, bad.as_bytes()).unwrap().unwrap_err();
-            assert!(matches!(err.kind, IngestErrorKind::BadSpans(_)), "{bad}: {err}");
+            let err = parse_gold_line("g", 7, bad.as_bytes())
+                .unwrap()
+                .unwrap_err();
+            assert!(
+                matches!(err.kind, IngestErrorKind::BadSpans(_)),
+                "{bad}: {err}"
+            );
             assert_eq!(err.origin.line, Some(7));
         }
     }

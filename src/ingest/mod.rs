@@ -26,7 +26,9 @@ impl InputFormat {
     /// The format a file name implies: `.jsonl`/`.ndjson` are JSON Lines, anything else text.
     pub fn from_path(path: &Path) -> InputFormat {
         match path.extension().and_then(|e| e.to_str()) {
-            Some(ext) if ext.eq_ignore_ascii_case("jsonl") || ext.eq_ignore_ascii_case("ndjson") => {
+            Some(ext)
+                if ext.eq_ignore_ascii_case("jsonl") || ext.eq_ignore_ascii_case("ndjson") =>
+            {
                 InputFormat::Jsonl
             }
             _ => InputFormat::Text,
@@ -46,15 +48,18 @@ pub fn read_inputs(
     inputs
         .iter()
         .flat_map(move |input| expand_input(input).into_iter())
-        .flat_map(move |entry| -> Box<dyn Iterator<Item = Result<Page, IngestError>>> {
-            match entry {
-                Err(e) => Box::new(std::iter::once(Err(e))),
-                Ok(path) => {
-                    let format = forced.unwrap_or_else(|| InputFormat::from_path(Path::new(&path)));
-                    read_one(path, format)
+        .flat_map(
+            move |entry| -> Box<dyn Iterator<Item = Result<Page, IngestError>>> {
+                match entry {
+                    Err(e) => Box::new(std::iter::once(Err(e))),
+                    Ok(path) => {
+                        let format =
+                            forced.unwrap_or_else(|| InputFormat::from_path(Path::new(&path)));
+                        read_one(path, format)
+                    }
                 }
-            }
-        })
+            },
+        )
 }
 
 /// The files an input names: itself, or for a directory every file below it with a known ending.
@@ -88,11 +93,11 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<IngestError>) {
         let path = entry.path();
         if path.is_dir() {
             walk(&path, files, errors);
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| DIRECTORY_EXTENSIONS.iter().any(|k| e.eq_ignore_ascii_case(k)))
-        {
+        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+            DIRECTORY_EXTENSIONS
+                .iter()
+                .any(|k| e.eq_ignore_ascii_case(k))
+        }) {
             files.push(path);
         }
     }

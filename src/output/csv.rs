@@ -49,7 +49,12 @@ mod tests {
         LabelledPage {
             id: "p,1".into(),
             promotion_share: 1.0,
-            spans: vec![Span { range: ByteRange::new(0, 9), label: Label::Promotion, score: 0.5, text: "Call \"us\"\nnow".into() }],
+            spans: vec![Span {
+                range: ByteRange::new(0, 9),
+                label: Label::Promotion,
+                score: 0.5,
+                text: "Call \"us\"\nnow".into(),
+            }],
         }
     }
 
@@ -62,9 +67,15 @@ mod tests {
             w.finish().unwrap();
         }
         let mut reader = csv::Reader::from_reader(&buf[..]);
-        assert_eq!(reader.headers().unwrap(), vec!["id", "start", "end", "label", "score", "text"]);
+        assert_eq!(
+            reader.headers().unwrap(),
+            vec!["id", "start", "end", "label", "score", "text"]
+        );
         let row = reader.records().next().unwrap().unwrap();
-        assert_eq!(row, vec!["p,1", "0", "9", "promotion", "0.5000", "Call \"us\"\nnow"]);
+        assert_eq!(
+            row,
+            vec!["p,1", "0", "9", "promotion", "0.5000", "Call \"us\"\nnow"]
+        );
     }
 
     #[test]
@@ -77,7 +88,10 @@ mod tests {
             w.finish().unwrap();
         }
         let text = String::from_utf8(buf).unwrap();
-        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0]["spans"][0]["start"], 0);
         assert_eq!(lines[0]["spans"][0]["end"], 9);

@@ -10,7 +10,9 @@ pub struct JsonlWriter<W: Write> {
 
 impl<W: Write> JsonlWriter<W> {
     pub fn new(out: W) -> Self {
-        JsonlWriter { out: BufWriter::new(out) }
+        JsonlWriter {
+            out: BufWriter::new(out),
+        }
     }
 }
 

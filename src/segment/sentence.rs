@@ -76,7 +76,8 @@ fn cut_after_terminal(block: &str, chars: &[(usize, char)], i: usize) -> Option<
     }
     // "night.This": glued only when a real word ends and a capitalised word begins.
     let lower_follows = chars.get(j + 1).is_some_and(|&(_, c)| c.is_lowercase());
-    (!spaced && next.is_uppercase() && lower_follows && word.chars().count() >= 2).then_some(next_at)
+    (!spaced && next.is_uppercase() && lower_follows && word.chars().count() >= 2)
+        .then_some(next_at)
 }
 
 /// A sentence glued to the previous one without a space: "PlayThe", "uses[edit]", "Play“The".
@@ -112,7 +113,9 @@ fn is_abbreviation(word: &str) -> bool {
     let lower = word.to_lowercase();
     let single_capital = word.chars().count() == 1 && word.chars().all(char::is_uppercase);
     // "U.S." and "e.g." keep inner periods; a lone capital is an initial ("J. Smith").
-    single_capital || ABBREVIATIONS.contains(&lower.as_str()) || (word.contains('.') && word.len() <= 4)
+    single_capital
+        || ABBREVIATIONS.contains(&lower.as_str())
+        || (word.contains('.') && word.len() <= 4)
 }
 
 #[cfg(test)]
@@ -127,27 +130,53 @@ mod tests {
     fn splits_sentences_but_not_abbreviations() {
         assert_eq!(
             split("Dr. Smith saw 3 patients. Call (555) 010-0199 today! “Quotes” work? Yes."),
-            ["Dr. Smith saw 3 patients.", "Call (555) 010-0199 today!", "“Quotes” work?", "Yes."]
+            [
+                "Dr. Smith saw 3 patients.",
+                "Call (555) 010-0199 today!",
+                "“Quotes” work?",
+                "Yes."
+            ]
         );
-        assert_eq!(split("Approved in the U.S. in 2019 by J. Smith."), ["Approved in the U.S. in 2019 by J. Smith."]);
-        assert_eq!(split("Version 6.1 costs $4.99 per month"), ["Version 6.1 costs $4.99 per month"]);
+        assert_eq!(
+            split("Approved in the U.S. in 2019 by J. Smith."),
+            ["Approved in the U.S. in 2019 by J. Smith."]
+        );
+        assert_eq!(
+            split("Version 6.1 costs $4.99 per month"),
+            ["Version 6.1 costs $4.99 per month"]
+        );
     }
 
     #[test]
     fn splits_glued_blocks() {
-        assert_eq!(split("Get it on Google PlayThe retreat"), ["Get it on Google Play", "The retreat"]);
+        assert_eq!(
+            split("Get it on Google PlayThe retreat"),
+            ["Get it on Google Play", "The retreat"]
+        );
         assert_eq!(split("Medical uses[edit]"), ["Medical uses", "[edit]"]);
         assert_eq!(split("Cited here.[5] More"), ["Cited here.[5] More"]);
-        assert_eq!(split("day or night.This website"), ["day or night.", "This website"]);
-        assert_eq!(split("Gift Cards  Contact  Book Now"), ["Gift Cards", "Contact", "Book Now"]);
-        assert_eq!(split("Watch it on YouTube or iPhone"), ["Watch it on YouTube or iPhone"]);
+        assert_eq!(
+            split("day or night.This website"),
+            ["day or night.", "This website"]
+        );
+        assert_eq!(
+            split("Gift Cards  Contact  Book Now"),
+            ["Gift Cards", "Contact", "Book Now"]
+        );
+        assert_eq!(
+            split("Watch it on YouTube or iPhone"),
+            ["Watch it on YouTube or iPhone"]
+        );
     }
 
     #[test]
     fn pieces_cover_every_non_whitespace_byte() {
         let s = "  a.  B!  ¿c?\tD… e ";
         let pieces = sentence_ranges(s);
-        let covered: usize = pieces.iter().map(|r| crate::types::non_whitespace_bytes(r.slice(s))).sum();
+        let covered: usize = pieces
+            .iter()
+            .map(|r| crate::types::non_whitespace_bytes(r.slice(s)))
+            .sum();
         assert_eq!(covered, crate::types::non_whitespace_bytes(s));
     }
 }

@@ -69,10 +69,28 @@ mod tests {
         let text = "  Title line \r\n\nFirst sentence here. Call us today!\n\tlast";
         let seg = TextSegmenter::default().segment_text(text);
         let blocks: Vec<&str> = seg.blocks.iter().map(|b| b.range.slice(text)).collect();
-        assert_eq!(blocks, ["Title line", "First sentence here. Call us today!", "last"]);
+        assert_eq!(
+            blocks,
+            ["Title line", "First sentence here. Call us today!", "last"]
+        );
         let units: Vec<&str> = seg.units.iter().map(|u| u.range.slice(text)).collect();
-        assert_eq!(units, ["Title line", "First sentence here.", "Call us today!", "last"]);
-        assert_eq!((seg.units[2].block, seg.units[2].position, seg.units[2].siblings), (1, 1, 2));
+        assert_eq!(
+            units,
+            [
+                "Title line",
+                "First sentence here.",
+                "Call us today!",
+                "last"
+            ]
+        );
+        assert_eq!(
+            (
+                seg.units[2].block,
+                seg.units[2].position,
+                seg.units[2].siblings
+            ),
+            (1, 1, 2)
+        );
     }
 
     #[test]

@@ -1,0 +1,375 @@
+//! The `pagesift` binary end to end: labelling, outputs, bad input, training, evaluation.
+
+mod util;
+
+use serde_json::Value;
+use util::{assert_spans_cover, data, pages, pagesift, stderr, stdout, Dir};
+
+/// A gold page: id, text and spans.
+type GoldPage = (String, String, Vec<(usize, usize, String)>);
+
+/// The gold pages of a file.
+fn gold(name: &str) -> Vec<GoldPage> {
+    std::fs::read_to_string(data(name))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            let spans = v["spans"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    (
+                        s[0].as_u64().unwrap() as usize,
+                        s[1].as_u64().unwrap() as usize,
+                        s[2].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            (
+                v["id"].as_str().unwrap().to_string(),
+                v["text"].as_str().unwrap().to_string(),
+                spans,
+            )
+        })
+        .collect()
+}
+
+/// The predicted label of most non-whitespace bytes of `text[start..end]`.
+fn majority_label(page: &Value, text: &str, start: usize, end: usize) -> String {
+    let mut votes = std::collections::HashMap::<String, usize>::new();
+    for span in page["spans"].as_array().unwrap() {
+        let (s, e) = (
+            span["start"].as_u64().unwrap() as usize,
+            span["end"].as_u64().unwrap() as usize,
+        );
+        let (lo, hi) = (s.max(start), e.min(end));
+        if lo < hi {
+            let n = text[lo..hi].chars().filter(|c| !c.is_whitespace()).count();
+            *votes
+                .entry(span["label"].as_str().unwrap().to_string())
+                .or_default() += n;
+        }
+    }
+    votes
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(l, _)| l)
+        .unwrap_or_default()
+}
+
+#[test]
+fn issue_2_seed_pages_get_the_right_labels_with_the_builtin_model() {
+    let out = pagesift(&["label", &data("seeds.gold.jsonl")], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let labelled = pages(&out);
+    let seeds = gold("seeds.gold.jsonl");
+    assert_eq!(labelled.len(), 5);
+    // (page, a piece of the gold span's text, expected label)
+    let expectations = [
+        ("seed-000", "Learn to use AI like a Pro", "promotion"),
+        ("seed-000", "Get the latest AI workflows", "promotion"),
+        ("seed-000", "Canva Logo", "promotion"),
+        (
+            "seed-001",
+            "Asana Recovery works with most PPO plans",
+            "promotion",
+        ),
+        (
+            "seed-001",
+            "Take your first step towards lasting recovery",
+            "promotion",
+        ),
+        (
+            "seed-001",
+            "This website utilizes various technologies",
+            "boilerplate",
+        ),
+        (
+            "seed-001",
+            "Despite our very best efforts to allow anybody",
+            "boilerplate",
+        ),
+        (
+            "seed-002",
+            "Schedule Your Ketamine Treatment in Salt Lake City",
+            "promotion",
+        ),
+        (
+            "seed-002",
+            "No one should have to live with treatment-resistant",
+            "promotion",
+        ),
+        (
+            "seed-002",
+            "This field is for validation purposes",
+            "boilerplate",
+        ),
+        ("seed-002", "By submitting this form you agree", "promotion"),
+        ("seed-003", "please Contact Us", "promotion"),
+        (
+            "seed-004",
+            "Table of Contents >> Show >> Hide",
+            "boilerplate",
+        ),
+        ("seed-004", "- SEO Tags", "boilerplate"),
+    ];
+    for (id, needle, want) in expectations {
+        let (_, text, spans) = seeds.iter().find(|(i, _, _)| i == id).unwrap();
+        let page = labelled.iter().find(|p| p["id"] == *id).unwrap();
+        let mut checked = 0;
+        for (s, e, label) in spans
+            .iter()
+            .filter(|(s, e, _)| text[*s..*e].contains(needle))
+        {
+            assert_eq!(label, want, "gold disagrees with the test about {needle:?}");
+            assert_eq!(
+                majority_label(page, text, *s, *e),
+                want,
+                "{id}: {:?}",
+                &text[*s..*e]
+            );
+            checked += 1;
+        }
+        assert!(checked > 0, "{id}: no gold span contains {needle:?}");
+    }
+}
+
+#[test]
+fn every_span_points_at_its_text_for_all_gold_pages() {
+    for file in [
+        "seeds.gold.jsonl",
+        "pages_a.gold.jsonl",
+        "pages_b.gold.jsonl",
+    ] {
+        let out = pagesift(&["label", &data(file)], None);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let labelled = pages(&out);
+        let pages_in = gold(file);
+        assert_eq!(labelled.len(), pages_in.len());
+        for ((id, text, _), page) in pages_in.iter().zip(&labelled) {
+            assert_eq!(page["id"], *id.as_str());
+            assert_spans_cover(text, page);
+            let share = page["promotion_share"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&share));
+        }
+    }
+}
+
+#[test]
+fn text_files_directories_and_stdin_are_read() {
+    let dir = Dir::new();
+    let text = "How ketamine works\r\n\r\nKetamine blocks NMDA receptors.  Call us today at (555) 010-0199!\n© 2024 Example Clinic";
+    let a = dir.create("site/a.txt", text);
+    dir.create(
+        "site/deeper/b.txt",
+        "\u{feff}Skip to content\nMenu\nAbout the drug: it is an anaesthetic.",
+    );
+    dir.create("site/ignored.png", [0u8, 159, 146, 150]);
+    let out = pagesift(&["label", dir.path("site").to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let labelled = pages(&out);
+    assert_eq!(labelled.len(), 2, "the .png is not a page");
+    assert_eq!(
+        labelled[0]["id"],
+        a.as_str(),
+        "a file's id is its path as given"
+    );
+    assert_spans_cover(text, &labelled[0]);
+
+    let out = pagesift(&["label", "-"], Some(text.as_bytes()));
+    assert!(out.status.success());
+    let labelled = pages(&out);
+    assert_eq!(labelled[0]["id"], "-");
+    assert_spans_cover(text, &labelled[0]);
+}
+
+#[test]
+fn csv_output_has_one_row_per_span() {
+    let dir = Dir::new();
+    let out_path = dir.path("spans.csv");
+    let out = pagesift(
+        &[
+            "label",
+            "--format",
+            "csv",
+            "--output",
+            out_path.to_str().unwrap(),
+            &data("seeds.gold.jsonl"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json = pages(&pagesift(&["label", &data("seeds.gold.jsonl")], None));
+    let mut reader = csv::Reader::from_path(&out_path).unwrap();
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec!["id", "start", "end", "label", "score", "text"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let spans: Vec<&Value> = json
+        .iter()
+        .flat_map(|p| p["spans"].as_array().unwrap())
+        .collect();
+    assert_eq!(rows.len(), spans.len());
+    for (row, span) in rows.iter().zip(spans) {
+        assert_eq!(
+            row[1].parse::<u64>().unwrap(),
+            span["start"].as_u64().unwrap()
+        );
+        assert_eq!(&row[3], span["label"].as_str().unwrap());
+        assert_eq!(&row[5], span["text"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn bad_input_is_reported_by_file_and_line_and_the_rest_is_labelled() {
+    let dir = Dir::new();
+    let good = dir.create("good.txt", "Ketamine is an anaesthetic.\nCall us now!");
+    let binary = dir.create("latin1.txt", b"caf\xe9 au lait\n");
+    let empty = dir.create("empty.txt", "");
+    let jsonl = dir.create(
+        "pages.jsonl",
+        "{\"id\":\"ok-1\",\"text\":\"Ketamine blocks NMDA receptors.\"}\nthis is not json\n{\"id\":\"no-text\"}\n\n{\"id\":\"ok-2\",\"text\":\"Book your visit today!\"}\n",
+    );
+    let missing = dir.path("missing.txt").to_string_lossy().into_owned();
+    let out = pagesift(&["label", &good, &binary, &empty, &jsonl, &missing], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "skipped input makes the exit code 2"
+    );
+    let ids: Vec<String> = pages(&out)
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, [good.clone(), "ok-1".into(), "ok-2".into()]);
+    let err = stderr(&out);
+    assert!(err.contains(&format!("{binary}: not valid UTF-8")), "{err}");
+    assert!(err.contains(&format!("{empty}: empty page")), "{err}");
+    assert!(
+        err.contains(&format!("{jsonl}: line 2: not valid JSON")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{jsonl}: line 3: no string field \"text\"")),
+        "{err}"
+    );
+    assert!(err.contains(&format!("{missing}: cannot read")), "{err}");
+    assert!(err.contains("8 pages read, 3 labelled, 5 skipped"), "{err}");
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn a_broken_model_directory_is_a_clear_error() {
+    let dir = Dir::new();
+    let page = dir.create("p.txt", "Hello");
+    let out = pagesift(
+        &[
+            "label",
+            "--model",
+            dir.path("nope").to_str().unwrap(),
+            &page,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("tokenizer.json"), "{}", stderr(&out));
+    dir.create("m/tokenizer.json", "{}");
+    dir.create(
+        "m/model.json",
+        "{\"format\": \"pagesift-model\", \"version\": 99}",
+    );
+    let out = pagesift(
+        &["label", "--model", dir.path("m").to_str().unwrap(), &page],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("version"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"));
+}
+
+#[test]
+fn train_then_label_and_eval_with_the_trained_model() {
+    let dir = Dir::new();
+    let model = dir.path("model");
+    let model = model.to_str().unwrap();
+    let out = pagesift(
+        &[
+            "train",
+            "--out",
+            model,
+            &data("seeds.gold.jsonl"),
+            &data("pages_a.gold.jsonl"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path("model/model.json")).unwrap())
+            .unwrap();
+    assert_eq!(saved["trained_on"]["pages"], 27);
+    assert!(dir.path("model/tokenizer.json").exists());
+
+    let out = pagesift(
+        &[
+            "eval",
+            "--json",
+            "--model",
+            model,
+            &data("pages_b.gold.jsonl"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["pages"], 22);
+    let macro_f1 = report["macro_f1"].as_f64().unwrap();
+    // Trained on text pages only and scored on unseen HTML-derived pages: well above chance.
+    assert!(macro_f1 > 0.6 && macro_f1 <= 1.0, "macro-F1 {macro_f1}");
+    let confusion = report["confusion"]["counts"].as_array().unwrap();
+    assert_eq!(confusion.len(), 3);
+
+    let out = pagesift(&["eval", "--model", model, &data("seeds.gold.jsonl")], None);
+    let text = stdout(&out);
+    assert!(
+        text.contains("macro-F1") && text.contains("boilerplate"),
+        "{text}"
+    );
+}
+
+#[test]
+fn cross_validation_reports_held_out_predictions() {
+    let dir = Dir::new();
+    let predictions = dir.path("cv.jsonl");
+    let out = pagesift(
+        &[
+            "cv",
+            "--json",
+            "--predictions",
+            predictions.to_str().unwrap(),
+            &data("seeds.gold.jsonl"),
+            &data("pages_a.gold.jsonl"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["pages"], 27);
+    assert_eq!(report["per_page"].as_array().unwrap().len(), 27);
+    let macro_f1 = report["macro_f1"].as_f64().unwrap();
+    assert!(macro_f1 > 0.6, "macro-F1 {macro_f1}");
+    let held_out = std::fs::read_to_string(predictions).unwrap();
+    assert_eq!(held_out.lines().count(), 27);
+}
+
+#[test]
+fn help_lists_every_command() {
+    let out = pagesift(&["--help"], None);
+    let text = stdout(&out);
+    for command in ["label", "train", "eval", "cv"] {
+        assert!(text.contains(command), "{text}");
+    }
+    assert!(pagesift(&["label", "--help"], None).status.success());
+}
