@@ -5,7 +5,7 @@
 //! and of the whole page.
 
 use crate::error::ModelError;
-use crate::lexicon::{Lexicon, LexiconOptions};
+use crate::lexicon::{Evidence, Lexicon, LexiconOptions};
 use crate::types::{BlockTokens, ByteRange, Label, Segmentation};
 use ndarray::Array2;
 use regex::Regex;
@@ -160,25 +160,28 @@ pub const DENSE_FEATURES: &[&str] = &[
 /// Where the page-level columns start in `DENSE_FEATURES` (they are filled in after every unit).
 const PAGE_COLUMNS: usize = DENSE_FEATURES.len() - 5;
 
+// ASCII classes and word boundaries keep the regex crate on its fast DFA: a Unicode `\b`
+// makes it fall back to a slower engine on non-ASCII text.
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}|\b\d{3,4}[\s-]\d{3}[\s-]\d{3,4}\b",
+        r"(?:\+?1[ .-]?)?\(?[0-9]{3}\)?[ .-][0-9]{3}[ .-][0-9]{4}|(?-u:\b)[0-9]{3,4}[ -][0-9]{3}[ -][0-9]{3,4}(?-u:\b)",
     )
     .expect("valid phone regex")
 });
 static PRICE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[$£€]\s?\d|\d\s?(?:USD|EUR|GBP)\b|(?i)\bfree\b").expect("valid price regex")
+    Regex::new(r"[$£€] ?[0-9]|[0-9] ?(?:USD|EUR|GBP)(?-u:\b)|(?i)(?-u:\b)free(?-u:\b)")
+        .expect("valid price regex")
 });
 static URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)https?://|www\.|\b[\w.-]+@[\w-]+\.\w|\.(?:com|org|net|example)\b")
+    Regex::new(r"(?i)https?://|www\.|(?-u:\b)[A-Za-z0-9_.-]+@[A-Za-z0-9_-]+\.[A-Za-z]|\.(?:com|org|net|example)(?-u:\b)")
         .expect("valid url regex")
 });
 static COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)©|\(c\)\s*\d|copyright|all rights reserved").expect("valid regex")
+    Regex::new(r"(?i)©|\(c\) *[0-9]|copyright|all rights reserved").expect("valid regex")
 });
 static CALL_TO_ACTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:call (?:us|now|today)|contact us|book (?:now|online|an?|your)|schedule (?:an?|your)|sign up|subscribe|get started|request (?:an?|your)|free (?:consultation|trial|assessment)|learn more|order now|buy now|shop now|download|our (?:team|clinic|clinicians|specialists|staff|program)|we (?:offer|provide|accept|can help)|insurance|by submitting|fill out (?:the|this|our) form|to be contacted|accredited by)\b",
+        r"(?i)(?-u:\b)(?:call (?:us|now|today)|contact us|book (?:now|online|an?|your)|schedule (?:an?|your)|sign up|subscribe|get started|request (?:an?|your)|free (?:consultation|trial|assessment)|learn more|order now|buy now|shop now|download|our (?:team|clinic|clinicians|specialists|staff|program)|we (?:offer|provide|accept|can help)|insurance|by submitting|fill out (?:the|this|our) form|to be contacted|accredited by)(?-u:\b)",
     )
     .expect("valid call-to-action regex")
 });
@@ -316,10 +319,15 @@ impl FeatureExtractor {
         let n = page.unit_keys.len();
         let mut x = Array2::<f32>::zeros((n, self.width()));
         let unit_scores: Vec<[f32; 3]> = page.unit_keys.iter().map(|k| lexicon.score(k)).collect();
-        let block_scores: Vec<[f32; 3]> =
-            page.block_keys.iter().map(|k| lexicon.score(k)).collect();
-        let all_keys: Vec<u32> = page.block_keys.iter().flatten().copied().collect();
-        let page_score = lexicon.score(&all_keys);
+        let block_evidence: Vec<Evidence> = page
+            .block_keys
+            .iter()
+            .map(|k| lexicon.evidence(k))
+            .collect();
+        let block_scores: Vec<[f32; 3]> = block_evidence.iter().map(Evidence::mean).collect();
+        let mut page_evidence = Evidence::default();
+        block_evidence.iter().for_each(|e| page_evidence.add(e));
+        let page_score = page_evidence.mean();
         let zero = [0f32; 3];
         let block_at = |b: usize, delta: isize| {
             b.checked_add_signed(delta)
@@ -672,6 +680,21 @@ fn page_repeats(text: &str, seg: &Segmentation) -> Vec<u32> {
         .collect()
 }
 
+const SECOND_PERSON: &[&str] = &[
+    "you", "your", "yours", "you're", "you’re", "yourself", "you'll", "you’ll",
+];
+const FIRST_PERSON_PLURAL: &[&str] = &[
+    "we",
+    "our",
+    "us",
+    "ours",
+    "we're",
+    "we’re",
+    "we'll",
+    "we’ll",
+    "ourselves",
+];
+
 #[derive(Default)]
 struct TextStats {
     chars: usize,
@@ -710,13 +733,11 @@ impl TextStats {
             }
             st.words += 1;
             st.titlecase += usize::from(word.chars().next().is_some_and(char::is_uppercase));
-            let lower = word.to_lowercase();
-            match lower.as_str() {
-                "you" | "your" | "yours" | "you're" | "you’re" | "yourself" | "you'll"
-                | "you’ll" => st.second_person += 1,
-                "we" | "our" | "us" | "ours" | "we're" | "we’re" | "we'll" | "we’ll"
-                | "ourselves" => st.first_plural += 1,
-                _ => {}
+            let is = |list: &[&str]| list.iter().any(|w| w.eq_ignore_ascii_case(word));
+            if is(SECOND_PERSON) {
+                st.second_person += 1;
+            } else if is(FIRST_PERSON_PLURAL) {
+                st.first_plural += 1;
             }
         }
         st

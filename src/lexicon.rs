@@ -7,16 +7,64 @@
 use crate::types::Label;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 const K: usize = Label::COUNT;
 
 /// Per-key label weights: ln P(key | label) minus its mean over the labels.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Lexicon {
-    /// Sorted, distinct.
+    weights: HashMap<u32, [f32; K], BuildHasherDefault<KeyHasher>>,
+}
+
+/// How a lexicon is stored: keys sorted, so saved files are stable.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LexiconFile {
     keys: Vec<u32>,
     weights: Vec<[f32; K]>,
+}
+
+impl Serialize for Lexicon {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut pairs: Vec<(u32, [f32; K])> = self.weights.iter().map(|(k, w)| (*k, *w)).collect();
+        pairs.sort_unstable_by_key(|(k, _)| *k);
+        let (keys, weights) = pairs.into_iter().unzip();
+        LexiconFile { keys, weights }.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Lexicon {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let file = LexiconFile::deserialize(deserializer)?;
+        if file.keys.len() != file.weights.len() {
+            return Err(serde::de::Error::custom(
+                "lexicon keys and weights differ in length",
+            ));
+        }
+        Ok(Lexicon {
+            weights: file.keys.into_iter().zip(file.weights).collect(),
+        })
+    }
+}
+
+/// Keys are already FNV hashes: use them as they are instead of hashing them again.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        // Spread the bits over the whole word: the table uses the top bits for control bytes.
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 /// Options of the lexicon.
@@ -64,51 +112,70 @@ impl Lexicon {
         }
         let a = f64::from(options.smoothing);
         let v = counts.len() as f64;
-        let mut keys: Vec<u32> = counts.keys().copied().collect();
-        keys.sort_unstable();
-        let weights = keys
-            .iter()
-            .map(|key| {
-                let c = counts[key];
+        let weights = counts
+            .into_iter()
+            .map(|(key, c)| {
                 let logp: [f64; K] =
                     std::array::from_fn(|k| ((f64::from(c[k]) + a) / (totals[k] + a * v)).ln());
                 let mean = logp.iter().sum::<f64>() / K as f64;
-                logp.map(|l| (l - mean) as f32)
+                (key, logp.map(|l| (l - mean) as f32))
             })
             .collect();
-        Lexicon { keys, weights }
+        Lexicon { weights }
     }
 
     /// Number of keys kept.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.weights.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.weights.is_empty()
     }
 
     /// The weights of one key, if it was kept.
     pub fn weight(&self, key: u32) -> Option<[f32; K]> {
-        self.keys.binary_search(&key).ok().map(|i| self.weights[i])
+        self.weights.get(&key).copied()
+    }
+
+    /// Summed weights over the known keys, and how many keys were known.
+    pub fn evidence(&self, keys: &[u32]) -> Evidence {
+        let mut e = Evidence::default();
+        for w in keys.iter().filter_map(|k| self.weights.get(k)) {
+            e.known += 1;
+            for k in 0..K {
+                e.sum[k] += w[k];
+            }
+        }
+        e
     }
 
     /// Mean weight per label over the known keys (zeros when none is known).
     pub fn score(&self, keys: &[u32]) -> [f32; K] {
-        let mut sum = [0f32; K];
-        let mut known = 0;
-        for &key in keys {
-            if let Some(w) = self.weight(key) {
-                known += 1;
-                for k in 0..K {
-                    sum[k] += w[k];
-                }
-            }
+        self.evidence(keys).mean()
+    }
+}
+
+/// Lexical evidence that adds up: blocks add up to a page without scoring its keys again.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Evidence {
+    pub sum: [f32; K],
+    pub known: usize,
+}
+
+impl Evidence {
+    pub fn add(&mut self, other: &Evidence) {
+        for k in 0..K {
+            self.sum[k] += other.sum[k];
         }
-        if known > 0 {
-            sum.map(|s| s / known as f32)
+        self.known += other.known;
+    }
+
+    pub fn mean(&self) -> [f32; K] {
+        if self.known == 0 {
+            [0.0; K]
         } else {
-            sum
+            self.sum.map(|s| s / self.known as f32)
         }
     }
 }
@@ -129,6 +196,8 @@ mod tests {
         assert!(w1[Label::Promotion.index()] > w1[Label::Education.index()]);
         let s = lex.score(&[3, 99]);
         assert!(s[Label::Education.index()] > s[Label::Promotion.index()]);
+        let again: Lexicon = serde_json::from_str(&serde_json::to_string(&lex).unwrap()).unwrap();
+        assert_eq!(again, lex);
         assert_eq!(lex.score(&[99]), [0.0; K]);
         assert!((w1.iter().sum::<f32>()).abs() < 1e-5, "weights are centred");
     }
