@@ -2,7 +2,6 @@
 //! to end, one thread and all cores. Run: `cargo bench --bench label`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use pagesift::features::RepeatIndex;
 use pagesift::{read_gold, Labeler, Page};
 use std::hint::black_box;
 

@@ -143,8 +143,8 @@ impl Lexicon {
         let mut e = Evidence::default();
         for w in keys.iter().filter_map(|k| self.weights.get(k)) {
             e.known += 1;
-            for k in 0..K {
-                e.sum[k] += w[k];
+            for (sum, weight) in e.sum.iter_mut().zip(w) {
+                *sum += weight;
             }
         }
         e
@@ -165,8 +165,8 @@ pub struct Evidence {
 
 impl Evidence {
     pub fn add(&mut self, other: &Evidence) {
-        for k in 0..K {
-            self.sum[k] += other.sum[k];
+        for (sum, other) in self.sum.iter_mut().zip(other.sum) {
+            *sum += other;
         }
         self.known += other.known;
     }
