@@ -1,0 +1,76 @@
+//! Properties that hold for any input: units and spans are sorted, non-overlapping, on UTF-8
+//! boundaries, cover every non-whitespace byte, and a span's text is the input at its offsets.
+
+use pagesift::segment::TextSegmenter;
+use pagesift::{Labeler, Page};
+use proptest::prelude::*;
+use std::sync::OnceLock;
+
+fn labeler() -> &'static Labeler {
+    static LABELER: OnceLock<Labeler> = OnceLock::new();
+    LABELER.get_or_init(|| Labeler::builtin().expect("built-in model loads"))
+}
+
+/// Page-like text: words, punctuation, digits, non-ASCII, CRLF, tabs, blank lines, glued words.
+fn page_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        4 => "[A-Za-z]{1,12}",
+        1 => "[A-Z][a-z]{2,8}[A-Z][a-z]{2,8}",
+        2 => Just(" ".to_string()),
+        1 => Just(". ".to_string()),
+        1 => prop_oneof![Just("\n"), Just("\r\n"), Just("\n\n"), Just("\t"), Just("  ")].prop_map(str::to_string),
+        1 => prop_oneof![Just("é"), Just("—"), Just("“"), Just("”"), Just("©"), Just("🙂"), Just("\u{a0}"), Just("…")].prop_map(str::to_string),
+        1 => "[0-9$%()?!:\\[\\]-]{1,4}",
+        1 => "\\PC{1,3}",
+    ];
+    prop::collection::vec(piece, 0..120).prop_map(|v| v.concat())
+}
+
+fn covers_every_non_whitespace_byte(text: &str, ranges: &[(usize, usize)]) -> Result<(), TestCaseError> {
+    let mut covered = vec![false; text.len()];
+    let mut last_end = 0;
+    for &(s, e) in ranges {
+        prop_assert!(s >= last_end && s < e && e <= text.len(), "range {s}..{e} after {last_end}");
+        prop_assert!(text.is_char_boundary(s) && text.is_char_boundary(e));
+        covered[s..e].fill(true);
+        last_end = e;
+    }
+    for (i, c) in text.char_indices() {
+        prop_assert!(c.is_whitespace() || covered[i], "byte {i} {c:?} uncovered in {text:?}");
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn units_are_trimmed_ordered_and_cover_the_text(text in page_text()) {
+        let seg = TextSegmenter::default().segment_text(&text);
+        let ranges: Vec<(usize, usize)> = seg.units.iter().map(|u| (u.range.start, u.range.end)).collect();
+        covers_every_non_whitespace_byte(&text, &ranges)?;
+        for unit in &seg.units {
+            let piece = unit.range.slice(&text);
+            prop_assert_eq!(piece.trim(), piece);
+            let block = seg.blocks[unit.block].range;
+            prop_assert!(block.start <= unit.range.start && unit.range.end <= block.end);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn spans_round_trip_to_the_input(text in page_text()) {
+        let page = Page::from_text("p", &text);
+        let labelled = labeler().label(&page).expect("labelling never fails on text");
+        let ranges: Vec<(usize, usize)> = labelled.spans.iter().map(|s| (s.range.start, s.range.end)).collect();
+        covers_every_non_whitespace_byte(&text, &ranges)?;
+        for span in &labelled.spans {
+            prop_assert_eq!(&text[span.range.start..span.range.end], span.text.as_str());
+            prop_assert!((0.0..=1.0).contains(&span.score));
+        }
+        prop_assert!((0.0..=1.0).contains(&labelled.promotion_share));
+    }
+}
