@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pagesift::ingest::{read_inputs, InputFormat};
 use pagesift::output::{span_writer, OutputFormat};
+use pagesift::tokenize::TokenizerKind;
 use pagesift::{
     cross_validate, evaluate, read_gold, train, Labeler, ModelBundle, Page, TrainParams,
 };
@@ -60,6 +61,9 @@ struct LabelArgs {
 
 #[derive(Args, Clone)]
 struct TrainOptions {
+    /// Subword model of the tokenizer.
+    #[arg(long, value_enum, default_value_t = TokenizerArg::Bpe)]
+    tokenizer: TokenizerArg,
     /// Tokenizer vocabulary size.
     #[arg(long, default_value_t = TrainParams::default().vocab_size)]
     vocab_size: usize,
@@ -95,6 +99,11 @@ struct TrainOptions {
 impl TrainOptions {
     fn params(&self) -> TrainParams {
         let mut p = TrainParams {
+            tokenizer: match self.tokenizer {
+                TokenizerArg::Bpe => TokenizerKind::Bpe,
+                TokenizerArg::Wordpiece => TokenizerKind::WordPiece,
+                TokenizerArg::Unigram => TokenizerKind::Unigram,
+            },
             vocab_size: self.vocab_size,
             transition_weight: self.transition_weight,
             ..TrainParams::default()
@@ -147,6 +156,13 @@ struct CvArgs {
     predictions: Option<PathBuf>,
     #[command(flatten)]
     options: TrainOptions,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TokenizerArg {
+    Bpe,
+    Wordpiece,
+    Unigram,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -7,12 +7,28 @@
 
 use crate::error::ModelError;
 use crate::types::BlockTokens;
+use serde::{Deserialize, Serialize};
 use tokenizers::models::bpe::{BpeTrainerBuilder, BPE};
+use tokenizers::models::unigram::{Unigram, UnigramTrainer};
+use tokenizers::models::wordpiece::{WordPiece, WordPieceTrainer};
 use tokenizers::normalizers::utils::Lowercase;
 use tokenizers::pre_tokenizers::whitespace::Whitespace;
 use tokenizers::{AddedToken, Tokenizer, TokenizerBuilder};
 
 const UNKNOWN: &str = "[UNK]";
+
+/// The subword models `train` can fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenizerKind {
+    /// Byte-pair encoding: the fastest to encode and reproducible byte for byte (the default).
+    #[default]
+    Bpe,
+    /// WordPiece: its training assigns ids differently from run to run.
+    WordPiece,
+    /// Unigram language model (SentencePiece-style).
+    Unigram,
+}
 
 /// A trained subword tokenizer.
 #[derive(Clone)]
@@ -27,34 +43,67 @@ impl std::fmt::Debug for PageTokenizer {
 }
 
 impl PageTokenizer {
-    /// Trains a BPE vocabulary of at most `vocab_size` tokens on `texts`.
+    /// Trains a vocabulary of at most `vocab_size` tokens of `kind` on `texts`.
     pub fn train<'a>(
         texts: impl Iterator<Item = &'a str> + Send,
         vocab_size: usize,
+        kind: TokenizerKind,
     ) -> Result<Self, ModelError> {
         let err = |e: tokenizers::Error| ModelError::Tokenizer(e.to_string());
-        let mut trainer = BpeTrainerBuilder::new()
-            .show_progress(false)
-            .vocab_size(vocab_size)
-            .min_frequency(2)
-            .special_tokens(vec![AddedToken::from(UNKNOWN.to_string(), true)])
-            .build();
-        let model = BPE::builder()
-            .unk_token(UNKNOWN.into())
-            .build()
-            .map_err(err)?;
-        let mut tokenizer = TokenizerBuilder::new()
-            .with_model(model)
-            .with_normalizer(Some(Lowercase))
-            .with_pre_tokenizer(Some(Whitespace {}))
-            .with_post_processor(None::<tokenizers::processors::PostProcessorWrapper>)
-            .with_decoder(None::<tokenizers::decoders::DecoderWrapper>)
-            .build()
-            .map_err(err)?;
-        tokenizer.train(&mut trainer, texts).map_err(err)?;
-        Ok(PageTokenizer {
-            inner: Tokenizer::from(tokenizer),
-        })
+        let unknown = vec![AddedToken::from(UNKNOWN.to_string(), true)];
+        // Each model has its own trainer type, so each kind builds its own tokenizer.
+        macro_rules! train_with {
+            ($model:expr, $trainer:expr) => {{
+                let mut trainer = $trainer;
+                let mut tokenizer = TokenizerBuilder::new()
+                    .with_model($model)
+                    .with_normalizer(Some(Lowercase))
+                    .with_pre_tokenizer(Some(Whitespace {}))
+                    .with_post_processor(None::<tokenizers::processors::PostProcessorWrapper>)
+                    .with_decoder(None::<tokenizers::decoders::DecoderWrapper>)
+                    .build()
+                    .map_err(err)?;
+                tokenizer.train(&mut trainer, texts).map_err(err)?;
+                Tokenizer::from(tokenizer)
+            }};
+        }
+        let inner = match kind {
+            TokenizerKind::Bpe => train_with!(
+                BPE::builder()
+                    .unk_token(UNKNOWN.into())
+                    .build()
+                    .map_err(err)?,
+                BpeTrainerBuilder::new()
+                    .show_progress(false)
+                    .vocab_size(vocab_size)
+                    .min_frequency(2)
+                    .special_tokens(unknown)
+                    .build()
+            ),
+            TokenizerKind::WordPiece => train_with!(
+                WordPiece::builder()
+                    .unk_token(UNKNOWN.into())
+                    .build()
+                    .map_err(err)?,
+                WordPieceTrainer::builder()
+                    .show_progress(false)
+                    .vocab_size(vocab_size)
+                    .min_frequency(2)
+                    .special_tokens(unknown)
+                    .build()
+            ),
+            TokenizerKind::Unigram => train_with!(
+                Unigram::default(),
+                UnigramTrainer::builder()
+                    .show_progress(false)
+                    .vocab_size(vocab_size as u32)
+                    .unk_token(Some(UNKNOWN.to_string()))
+                    .special_tokens(unknown)
+                    .build()
+                    .map_err(|e| ModelError::Tokenizer(e.to_string()))?
+            ),
+        };
+        Ok(PageTokenizer { inner })
     }
 
     /// Loads a tokenizer saved by [`PageTokenizer::to_json`].
@@ -107,7 +156,12 @@ mod tests {
             "Call us today to book a consultation.",
             "Ketamine blocks NMDA receptors. Call now!",
         ];
-        PageTokenizer::train(texts.iter().copied().cycle().take(20), 200).unwrap()
+        PageTokenizer::train(
+            texts.iter().copied().cycle().take(20),
+            200,
+            TokenizerKind::Bpe,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -125,6 +179,28 @@ mod tests {
             tk.encode_block("CALL").unwrap().ids,
             tk.encode_block("call").unwrap().ids
         );
+    }
+
+    #[test]
+    fn every_kind_trains_and_keeps_offsets() {
+        let texts = [
+            "Call us today to book a consultation.",
+            "Ketamine blocks NMDA receptors. Call now!",
+        ];
+        for kind in [
+            TokenizerKind::Bpe,
+            TokenizerKind::WordPiece,
+            TokenizerKind::Unigram,
+        ] {
+            let tk =
+                PageTokenizer::train(texts.iter().copied().cycle().take(20), 100, kind).unwrap();
+            let text = "Book now: ketamine";
+            let tokens = tk.encode_block(text).unwrap();
+            assert!(!tokens.ids.is_empty(), "{kind:?}");
+            for &(s, e) in &tokens.offsets {
+                assert!(s <= e && (e as usize) <= text.len(), "{kind:?}");
+            }
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::label::{FeaturePipeline, Labeler};
 use crate::lexicon::Lexicon;
 use crate::model::ClassifierParams;
 use crate::segment::{SegmentOptions, TextSegmenter};
-use crate::tokenize::PageTokenizer;
+use crate::tokenize::{PageTokenizer, TokenizerKind};
 use crate::types::{GoldPage, Label, Segmentation};
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TrainParams {
+    pub tokenizer: TokenizerKind,
     pub vocab_size: usize,
     pub segment: SegmentOptions,
     pub features: FeatureOptions,
@@ -36,6 +37,7 @@ pub struct TrainParams {
 impl Default for TrainParams {
     fn default() -> Self {
         TrainParams {
+            tokenizer: TokenizerKind::Bpe,
             vocab_size: 8000,
             segment: SegmentOptions::default(),
             features: FeatureOptions::default(),
@@ -104,8 +106,11 @@ pub fn train(
     if gold.is_empty() {
         return Err(ModelError::Training("no gold pages to train on".into()));
     }
-    let tokenizer =
-        PageTokenizer::train(gold.iter().map(|g| g.page.text.as_str()), params.vocab_size)?;
+    let tokenizer = PageTokenizer::train(
+        gold.iter().map(|g| g.page.text.as_str()),
+        params.vocab_size,
+        params.tokenizer,
+    )?;
     let pipeline = FeaturePipeline {
         segmenter: TextSegmenter::new(params.segment),
         tokenizer,

@@ -26,17 +26,26 @@ fn page_text() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..120).prop_map(|v| v.concat())
 }
 
-fn covers_every_non_whitespace_byte(text: &str, ranges: &[(usize, usize)]) -> Result<(), TestCaseError> {
+fn covers_every_non_whitespace_byte(
+    text: &str,
+    ranges: &[(usize, usize)],
+) -> Result<(), TestCaseError> {
     let mut covered = vec![false; text.len()];
     let mut last_end = 0;
     for &(s, e) in ranges {
-        prop_assert!(s >= last_end && s < e && e <= text.len(), "range {s}..{e} after {last_end}");
+        prop_assert!(
+            s >= last_end && s < e && e <= text.len(),
+            "range {s}..{e} after {last_end}"
+        );
         prop_assert!(text.is_char_boundary(s) && text.is_char_boundary(e));
         covered[s..e].fill(true);
         last_end = e;
     }
     for (i, c) in text.char_indices() {
-        prop_assert!(c.is_whitespace() || covered[i], "byte {i} {c:?} uncovered in {text:?}");
+        prop_assert!(
+            c.is_whitespace() || covered[i],
+            "byte {i} {c:?} uncovered in {text:?}"
+        );
     }
     Ok(())
 }
