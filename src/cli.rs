@@ -243,13 +243,11 @@ fn label(args: LabelArgs) -> Result<ExitCode, String> {
     let mut writer = span_writer(format, out);
     let mut report = RunReport::default();
     let mut batch: Vec<Page> = Vec::with_capacity(BATCH_PAGES);
-    let mut flush = |batch: &mut Vec<Page>, report: &mut RunReport| -> Result<(), String> {
+    let mut flush = |batch: &mut Vec<Page>, report: &mut RunReport| -> io::Result<()> {
         for (page, result) in batch.iter().zip(labeler.label_pages(batch)) {
             match result {
                 Ok(labelled) => {
-                    writer
-                        .write_page(&labelled)
-                        .map_err(|e| format!("writing output: {e}"))?;
+                    writer.write_page(&labelled)?;
                     report.pages_out += 1;
                 }
                 Err(e) => report.skip(format!("{}: {e}", page.origin)),
@@ -265,14 +263,24 @@ fn label(args: LabelArgs) -> Result<ExitCode, String> {
             Err(e) => report.skip(e),
         }
         if batch.len() == BATCH_PAGES {
-            flush(&mut batch, &mut report)?;
+            if let Err(e) = flush(&mut batch, &mut report) {
+                return output_failed(e);
+            }
         }
     }
-    flush(&mut batch, &mut report)?;
-    writer
-        .finish()
-        .map_err(|e| format!("writing output: {e}"))?;
+    if let Err(e) = flush(&mut batch, &mut report).and_then(|_| writer.finish()) {
+        return output_failed(e);
+    }
     Ok(report.exit_code())
+}
+
+/// A reader that stopped reading (`pagesift label … | head`) ends the run quietly, as in ripgrep.
+fn output_failed(e: io::Error) -> Result<ExitCode, String> {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(format!("writing output: {e}"))
+    }
 }
 
 /// Reads gold files; a bad record is reported and left out, and makes the exit code 2.
