@@ -2,8 +2,9 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pagesift::ingest::{read_inputs, InputFormat};
-use pagesift::output::{span_writer, OutputFormat};
+use pagesift::output::{span_writer, OutputFormat, SpanWriter, SummaryWriter};
 use pagesift::tokenize::TokenizerKind;
+use pagesift::Label;
 use pagesift::{
     cross_validate, evaluate, read_gold, train, Labeler, ModelBundle, Page, TrainParams,
 };
@@ -57,6 +58,31 @@ struct LabelArgs {
     /// Read every input as this format instead of guessing from its extension.
     #[arg(long, value_enum)]
     input_format: Option<InputFormatArg>,
+    /// Minimum probability for a label, e.g. `promotion=0.8` (repeatable). A unit below it falls
+    /// back to the most probable label that meets its own threshold.
+    #[arg(long, value_parser = parse_threshold)]
+    threshold: Vec<(Label, f32)>,
+    /// Write only the spans of this label (e.g. `education` for the article text).
+    #[arg(long, value_parser = parse_label)]
+    only: Option<Label>,
+    /// Also write a per-page summary CSV here (label shares, promotion spans, max promotion score).
+    #[arg(long)]
+    summary: Option<PathBuf>,
+}
+
+fn parse_label(s: &str) -> Result<Label, String> {
+    s.parse()
+}
+
+fn parse_threshold(s: &str) -> Result<(Label, f32), String> {
+    let (label, p) = s
+        .split_once('=')
+        .ok_or("expected LABEL=PROBABILITY, e.g. promotion=0.8")?;
+    let p: f32 = p.parse().map_err(|_| format!("{p:?} is not a number"))?;
+    if !(0.0..=1.0).contains(&p) {
+        return Err(format!("probability {p} is not between 0 and 1"));
+    }
+    Ok((label.parse()?, p))
 }
 
 #[derive(Args, Clone)]
@@ -227,7 +253,12 @@ fn load_model(dir: &Option<PathBuf>) -> Result<ModelBundle, String> {
 }
 
 fn label(args: LabelArgs) -> Result<ExitCode, String> {
-    let labeler = Labeler::new(&load_model(&args.model)?).map_err(|e| e.to_string())?;
+    let mut labeler = Labeler::new(&load_model(&args.model)?).map_err(|e| e.to_string())?;
+    for &(label, p) in &args.threshold {
+        labeler = labeler
+            .with_threshold(label, p)
+            .map_err(|e| e.to_string())?;
+    }
     let format = match args.format {
         FormatArg::Jsonl => OutputFormat::Jsonl,
         FormatArg::Csv => OutputFormat::Csv,
@@ -241,12 +272,24 @@ fn label(args: LabelArgs) -> Result<ExitCode, String> {
         None => Box::new(io::stdout().lock()),
     };
     let mut writer = span_writer(format, out);
+    let mut summary = match &args.summary {
+        Some(path) => Some(SummaryWriter::new(
+            File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        )),
+        None => None,
+    };
     let mut report = RunReport::default();
     let mut batch: Vec<Page> = Vec::with_capacity(BATCH_PAGES);
     let mut flush = |batch: &mut Vec<Page>, report: &mut RunReport| -> io::Result<()> {
         for (page, result) in batch.iter().zip(labeler.label_pages(batch)) {
             match result {
-                Ok(labelled) => {
+                Ok(mut labelled) => {
+                    if let Some(summary) = summary.as_mut() {
+                        summary.write_page(&labelled)?;
+                    }
+                    if let Some(label) = args.only {
+                        labelled.retain_label(label);
+                    }
                     writer.write_page(&labelled)?;
                     report.pages_out += 1;
                 }
@@ -268,7 +311,10 @@ fn label(args: LabelArgs) -> Result<ExitCode, String> {
             }
         }
     }
-    if let Err(e) = flush(&mut batch, &mut report).and_then(|_| writer.finish()) {
+    let finished = flush(&mut batch, &mut report)
+        .and_then(|_| writer.finish())
+        .and_then(|_| summary.as_mut().map_or(Ok(()), |s| s.finish()));
+    if let Err(e) = finished {
         return output_failed(e);
     }
     Ok(report.exit_code())

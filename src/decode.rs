@@ -101,6 +101,23 @@ impl Transitions {
     }
 }
 
+/// Moderation thresholds: a unit whose label is less probable than that label's threshold falls
+/// back to the most probable label that does meet its own threshold (labels without a threshold
+/// have 0). If no label does, the unit keeps its label.
+pub fn apply_thresholds(labels: &mut [Label], probs: &[[f32; K]], thresholds: &[f32; K]) {
+    for (label, p) in labels.iter_mut().zip(probs) {
+        if p[label.index()] >= thresholds[label.index()] {
+            continue;
+        }
+        let fallback = (0..K)
+            .filter(|&k| p[k] >= thresholds[k])
+            .max_by(|&a, &b| p[a].total_cmp(&p[b]));
+        if let Some(k) = fallback {
+            *label = Label::from_index(k);
+        }
+    }
+}
+
 /// Merges consecutive units with the same label into spans. A span's score is the mean
 /// probability of its label over its units, weighted by their non-whitespace bytes.
 pub fn merge_spans(text: &str, units: &[Unit], labels: &[Label], probs: &[[f32; K]]) -> Vec<Span> {
@@ -183,6 +200,18 @@ mod tests {
         // Strong evidence still wins.
         let probs = [[0.9, 0.05, 0.05], [0.01, 0.98, 0.01]];
         assert_eq!(t.viterbi(&probs, &[false, false]), [Education, Promotion]);
+    }
+
+    #[test]
+    fn thresholds_move_weak_labels_to_the_next_one() {
+        let probs = [[0.2, 0.7, 0.1], [0.05, 0.9, 0.05], [0.5, 0.3, 0.2]];
+        let mut labels = [Promotion, Promotion, Education];
+        apply_thresholds(&mut labels, &probs, &[0.0, 0.8, 0.0]);
+        assert_eq!(labels, [Education, Promotion, Education]);
+        // Nothing meets its threshold: the label stays.
+        let mut labels = [Education];
+        apply_thresholds(&mut labels, &[[0.5, 0.3, 0.2]], &[0.9, 0.9, 0.9]);
+        assert_eq!(labels, [Education]);
     }
 
     #[test]

@@ -262,6 +262,7 @@ mod tests {
                     line: None,
                 },
                 text: "aaaa bb\ncc".into(),
+                ..Page::default()
             },
             spans: vec![
                 (ByteRange::new(0, 4), Label::Education),
@@ -286,6 +287,7 @@ mod tests {
             id: "g".into(),
             promotion_share: 0.5,
             spans: vec![span(0, 4, Label::Education), span(5, 10, Label::Promotion)],
+            ..LabelledPage::default()
         };
         let r = evaluate(&[g], &[page]);
         assert_eq!(r.labels[0].f1, 1.0);
@@ -302,6 +304,7 @@ mod tests {
             id: "g".into(),
             promotion_share: 0.0,
             spans: vec![span(0, 7, Label::Education)],
+            ..LabelledPage::default()
         };
         let r = evaluate(&[g], &[page]);
         assert_eq!(r.confusion.counts[1], [2, 0, 0, 2]);

@@ -2,7 +2,7 @@
 //! Each page is independent except for the batch repetition counts, so pages run under rayon.
 
 use crate::bundle::{ModelBundle, SegmenterConfig};
-use crate::decode::{merge_spans, promotion_share, Transitions};
+use crate::decode::{apply_thresholds, merge_spans, promotion_share, Transitions};
 use crate::error::ModelError;
 use crate::features::{with_neighbours, FeatureExtractor, PageContext, PreparedPage, RepeatIndex};
 use crate::lexicon::Lexicon;
@@ -78,6 +78,8 @@ pub struct Labeler {
     pub lexicon: Lexicon,
     pub classifiers: Vec<Classifier>,
     pub transitions: Transitions,
+    /// Per-label minimum probability (see [`apply_thresholds`]); zeros by default.
+    pub thresholds: [f32; Label::COUNT],
 }
 
 impl Labeler {
@@ -94,7 +96,23 @@ impl Labeler {
             lexicon: bundle.lexicon.clone(),
             classifiers: bundle.classifiers.clone(),
             transitions: bundle.transitions.clone(),
+            thresholds: [0.0; Label::COUNT],
         })
+    }
+
+    /// Sets a minimum probability for `label`: below it a unit falls back to the next label.
+    pub fn with_threshold(
+        mut self,
+        label: Label,
+        min_probability: f32,
+    ) -> Result<Self, ModelError> {
+        if !(0.0..=1.0).contains(&min_probability) {
+            return Err(ModelError::Param(format!(
+                "threshold for {label} must be between 0 and 1, got {min_probability}"
+            )));
+        }
+        self.thresholds[label.index()] = min_probability;
+        Ok(self)
     }
 
     /// The built-in model's labeler.
@@ -115,12 +133,15 @@ impl Labeler {
         let probs: Vec<[f32; Label::COUNT]> =
             p.rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect();
         let same_block: Vec<bool> = seg.units.iter().map(|u| u.position > 0).collect();
-        let labels: Vec<Label> = self.transitions.viterbi(&probs, &same_block);
+        let mut labels: Vec<Label> = self.transitions.viterbi(&probs, &same_block);
+        apply_thresholds(&mut labels, &probs, &self.thresholds);
         let spans = merge_spans(&page.text, &seg.units, &labels, &probs);
         Ok(LabelledPage {
             id: page.id.clone(),
+            url: page.url.clone(),
             promotion_share: promotion_share(&spans),
             spans,
+            text_bytes: page.text.len(),
         })
     }
 

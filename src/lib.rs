@@ -52,6 +52,7 @@ impl Page {
                 path: id.to_string(),
                 line: None,
             },
+            url: None,
             text: text.to_string(),
         }
     }

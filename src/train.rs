@@ -286,6 +286,7 @@ mod tests {
                     line: None,
                 },
                 text: text.into(),
+                ..Page::default()
             },
             spans: vec![
                 (ByteRange::new(0, 31), Label::Education),

@@ -103,7 +103,7 @@ impl FromStr for Label {
 }
 
 /// Where a page came from: a file, and for JSON Lines the 1-based line number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Origin {
     pub path: String,
     pub line: Option<usize>,
@@ -119,10 +119,12 @@ impl fmt::Display for Origin {
 }
 
 /// One input page: the text every offset points into.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Page {
     pub id: String,
     pub origin: Origin,
+    /// The page's address, when the input gives one (JSON Lines `url`).
+    pub url: Option<String>,
     pub text: String,
 }
 
@@ -170,12 +172,24 @@ pub struct Span {
 }
 
 /// The labelling of one page.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LabelledPage {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// Promotion bytes over labelled bytes, both counting non-whitespace bytes only.
     pub promotion_share: f32,
     pub spans: Vec<Span>,
+    /// Size of the page's text in bytes (for summaries; not written with the spans).
+    #[serde(skip)]
+    pub text_bytes: usize,
+}
+
+impl LabelledPage {
+    /// Keeps only the spans of `label` (`--only`); `promotion_share` still describes the whole page.
+    pub fn retain_label(&mut self, label: Label) {
+        self.spans.retain(|s| s.label == label);
+    }
 }
 
 /// A gold page: its text and its labelled byte ranges (`ANNOTATION.md`).

@@ -373,3 +373,87 @@ fn help_lists_every_command() {
     }
     assert!(pagesift(&["label", "--help"], None).status.success());
 }
+
+#[test]
+fn summary_csv_gives_one_ranking_row_per_page() {
+    let dir = Dir::new();
+    let input = dir.create(
+        "feed.jsonl",
+        concat!(
+            "{\"id\":\"clinic\",\"url\":\"https://www.clinic.example/ketamine\",\"text\":\"How ketamine works\\nKetamine blocks NMDA receptors in the brain.\\nCall us at (385) 685-1410 to book your free consultation today!\\n© 2024 Example Clinic. All rights reserved.\"}\n",
+            "{\"id\":\"plain\",\"text\":\"Ketamine is an anaesthetic first made in 1962.\"}\n"
+        ),
+    );
+    let summary = dir.path("summary.csv");
+    let out = pagesift(
+        &["label", "--summary", summary.to_str().unwrap(), &input],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let labelled = pages(&out);
+    assert_eq!(labelled[0]["url"], "https://www.clinic.example/ketamine");
+    assert!(labelled[1].get("url").is_none(), "no url, no field");
+    let mut reader = csv::Reader::from_path(&summary).unwrap();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header[..4], ["id", "url", "host", "bytes"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][2], "clinic.example");
+    let shares: f64 = (4..7).map(|i| rows[0][i].parse::<f64>().unwrap()).sum();
+    assert!((shares - 1.0).abs() < 1e-3, "label shares add up to 1");
+    // The summary's promotion share is the page's own.
+    let json_share = labelled[0]["promotion_share"].as_f64().unwrap();
+    assert!((rows[0][5].parse::<f64>().unwrap() - json_share).abs() < 1e-3);
+    assert!(
+        rows[0][7].parse::<u32>().unwrap() >= 1,
+        "the call to action is a promotion span"
+    );
+}
+
+#[test]
+fn only_keeps_one_label_and_thresholds_move_weak_spans() {
+    let seeds = data("seeds.gold.jsonl");
+    let all = pages(&pagesift(&["label", &seeds], None));
+    let only = pages(&pagesift(&["label", "--only", "education", &seeds], None));
+    for (a, o) in all.iter().zip(&only) {
+        let spans = o["spans"].as_array().unwrap();
+        assert!(!spans.is_empty());
+        assert!(spans.iter().all(|s| s["label"] == "education"));
+        let kept = a["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["label"] == "education")
+            .count();
+        assert_eq!(spans.len(), kept);
+        assert_eq!(a["promotion_share"], o["promotion_share"]);
+    }
+    let promotion_bytes = |pages: &[Value]| -> u64 {
+        pages
+            .iter()
+            .flat_map(|p| p["spans"].as_array().unwrap())
+            .filter(|s| s["label"] == "promotion")
+            .map(|s| s["end"].as_u64().unwrap() - s["start"].as_u64().unwrap())
+            .sum()
+    };
+    let strict = pages(&pagesift(
+        &["label", "--threshold", "promotion=0.99", &seeds],
+        None,
+    ));
+    assert!(
+        promotion_bytes(&strict) < promotion_bytes(&all),
+        "a strict threshold keeps less promotion"
+    );
+    let out = pagesift(&["label", "--threshold", "promotion=2", &seeds], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "clap rejects a probability above 1"
+    );
+    assert!(stderr(&out).contains("between 0 and 1"));
+}

@@ -96,7 +96,19 @@ fn parse_object(
         Some(Value::Number(n)) => n.to_string(),
         _ => format!("{path}:{line}"),
     };
-    Some(Ok((Page { id, origin, text }, value)))
+    let url = object
+        .get("url")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    Some(Ok((
+        Page {
+            id,
+            origin,
+            url,
+            text,
+        },
+        value,
+    )))
 }
 
 /// Parses one gold record (`ANNOTATION.md`): spans sorted, non-overlapping, on UTF-8 boundaries.

@@ -18,6 +18,7 @@ pub fn read_text_page(path: &str, mut reader: impl Read) -> Result<Page, IngestE
     Ok(Page {
         id: path.to_string(),
         origin,
+        url: None,
         text,
     })
 }

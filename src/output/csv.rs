@@ -55,6 +55,7 @@ mod tests {
                 score: 0.5,
                 text: "Call \"us\"\nnow".into(),
             }],
+            ..LabelledPage::default()
         }
     }
 

@@ -2,9 +2,11 @@
 
 mod csv;
 mod jsonl;
+mod summary;
 
 pub use self::csv::CsvWriter;
 pub use self::jsonl::JsonlWriter;
+pub use self::summary::{host_of, SummaryWriter};
 
 use crate::types::LabelledPage;
 use std::io::{self, Write};
