@@ -138,6 +138,8 @@ pub const DENSE_FEATURES: &[&str] = &[
     "blank_line_before",
     "blank_line_after",
     "repeats_in_page",
+    "copy_later_in_page",
+    "copy_earlier_in_page",
     "repeats_in_batch",
     "previous_block_words_log",
     "next_block_words_log",
@@ -150,6 +152,12 @@ pub const DENSE_FEATURES: &[&str] = &[
     "block_mentions_site_name",
     "has_first_person_plural",
     "starts_with_at_name",
+    "has_disclaimer_phrase",
+    "has_byline_or_credit_phrase",
+    "has_offer_or_trust_phrase",
+    "has_navigation_phrase",
+    "starts_with_quote",
+    "first_person_singular_share",
     "page_call_to_action_share",
     "page_first_person_plural_share",
     "page_has_phone_or_price",
@@ -184,6 +192,34 @@ static CALL_TO_ACTION: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)(?-u:\b)(?:call (?:us|now|today)|contact us|book (?:now|online|an?|your)|schedule (?:an?|your)|sign up|subscribe|get started|request (?:an?|your)|free (?:consultation|trial|assessment)|learn more|order now|buy now|shop now|download|our (?:team|clinic|clinicians|specialists|staff|program)|we (?:offer|provide|accept|can help)|insurance|by submitting|fill out (?:the|this|our) form|to be contacted|accredited by)(?-u:\b)",
     )
     .expect("valid call-to-action regex")
+});
+// Standard disclaimers and review notes: boilerplate by the annotation guideline.
+static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:not (?:intended (?:as|to be) |a substitute for )?(?:professional )?(?:medical|legal|financial)(?: [a-z]+)? advice|(?:general )?informational purposes|information only|not been evaluated by the food|not intended to diagnose|does not endorse|results (?:may )?vary|in exchange for an? (?:honest|free)|strives to ensure|always read the (?:label|leaflet)|seek (?:immediate )?medical (?:attention|help)|if you are experiencing a medical emergency|call 911)(?-u:\b)",
+    )
+    .expect("valid disclaimer regex")
+});
+// Bylines, review lines and credits.
+static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:(?i:about the author|written by|medically reviewed|reviewed by|fact[- ]checked|last (?:updated|reviewed)|updated on|published|photo(?:graph)?:|image:|credit:|sources?:|illustration)|By [A-Z][a-z]+ [A-Z])",
+    )
+    .expect("valid byline regex")
+});
+// Offers, prices, guarantees, trust badges, insurance and newsletter pitches.
+static OFFER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)% off|★|(?-u:\b)(?:discount|coupon|promo code|use code|limited[- ]time|free shipping|money[- ]back|guarantee[ds]?|risk[- ]free|best[- ]selling|top[- ]rated|award[- ]winning|5[- ]star|trusted by|join (?:over|more than)|[0-9][0-9,]*\+? (?:patients|clients|customers|members|reviews)|same[- ](?:day|week)|in[- ]network|(?:we )?accept (?:most )?(?:major )?(?:insurance|ppo)|financing|payment plans?|newsletter|inbox|testimonials?|add to cart|buy|subscribe (?:&|and) save)(?-u:\b)",
+    )
+    .expect("valid offer regex")
+});
+// Site furniture: navigation, account, sharing and legal links.
+static NAVIGATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:skip to|home|menu|search|log ?in|sign ?in|my account|cart|basket|privacy(?: policy)?|terms(?: of use| of service)?|cookies?|sitemap|site map|share|print|tags?:|related|read more|next|previous|comments?|reply|back to top|top of page|follow us|all rights reserved)(?-u:\b)",
+    )
+    .expect("valid navigation regex")
 });
 static AT_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^At [A-Z]").expect("valid regex"));
 static CITATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[\d+\]").expect("valid regex"));
@@ -305,7 +341,7 @@ impl FeatureExtractor {
                 unit,
                 block,
                 &block_words,
-                in_page[unit.block],
+                &in_page[unit.block],
                 ctx.batch_repeats.get(unit.block).copied().unwrap_or(1),
                 &site_name,
             ));
@@ -372,7 +408,7 @@ impl FeatureExtractor {
         unit: &crate::types::Unit,
         block: &crate::types::Block,
         block_words: &[usize],
-        repeats_in_page: u32,
+        in_page: &PageCopies,
         repeats_in_batch: u32,
         site_name: &[&str],
     ) -> Vec<f32> {
@@ -442,7 +478,9 @@ impl FeatureExtractor {
             flag(block.range.start > line_start),
             flag(blank_before),
             flag(blank_after),
-            (repeats_in_page.saturating_sub(1) as f32).ln_1p() / 2.0,
+            (in_page.count.saturating_sub(1) as f32).ln_1p() / 2.0,
+            flag(in_page.later),
+            flag(in_page.earlier),
             (repeats_in_batch.saturating_sub(1) as f32).ln_1p() / 3.0,
             prev_words.map_or(0.0, log_words),
             next_words.map_or(0.0, log_words),
@@ -458,6 +496,12 @@ impl FeatureExtractor {
             flag(mentions_any(block.range.slice(text), site_name)),
             flag(stats.first_plural > 0),
             flag(AT_NAME.is_match(unit_text)),
+            flag(DISCLAIMER.is_match(unit_text)),
+            flag(BYLINE.is_match(unit_text)),
+            flag(OFFER.is_match(unit_text)),
+            flag(NAVIGATION.is_match(unit_text)),
+            flag(unit_text.starts_with(['“', '"', '‘'])),
+            (stats.first_singular as f32 / words * 5.0).min(1.0),
             // Page-level columns, filled in by `prepare` once every unit is known.
             0.0,
             0.0,
@@ -669,17 +713,45 @@ fn mentions_any(text: &str, words: &[&str]) -> bool {
 }
 
 /// How often each block's text appears in its own page.
-fn page_repeats(text: &str, seg: &Segmentation) -> Vec<u32> {
-    let mut counts: HashMap<&str, u32> = HashMap::new();
-    for b in &seg.blocks {
-        *counts.entry(b.range.slice(text)).or_default() += 1;
+fn page_repeats(text: &str, seg: &Segmentation) -> Vec<PageCopies> {
+    let keys: Vec<String> = seg.blocks.iter().map(|b| copy_key(b.range.slice(text))).collect();
+    let mut positions: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, key) in keys.iter().enumerate().filter(|(_, k)| k.len() >= 3) {
+        positions.entry(key).or_default().push(i);
     }
-    seg.blocks
-        .iter()
-        .map(|b| counts[b.range.slice(text)])
+    keys.iter()
+        .enumerate()
+        .map(|(i, key)| match positions.get(key.as_str()) {
+            Some(at) => PageCopies {
+                count: at.len() as u32,
+                earlier: at[0] < i,
+                later: at[at.len() - 1] > i,
+            },
+            None => PageCopies { count: 1, earlier: false, later: false },
+        })
         .collect()
 }
 
+/// How a block's text recurs in its page. A table-of-contents entry has a later copy (the
+/// heading it points to); a heading listed in a table of contents has an earlier one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct PageCopies {
+    count: u32,
+    earlier: bool,
+    later: bool,
+}
+
+/// A block's text for spotting copies: lower-cased, without list markers, numbering or a
+/// trailing "[edit]" ("- 6.1 Cost[edit]" and "Cost" match).
+fn copy_key(block: &str) -> String {
+    let trimmed = block
+        .trim_start_matches(|c: char| !c.is_alphabetic())
+        .trim_end_matches("[edit]")
+        .trim_end_matches(|c: char| !c.is_alphanumeric());
+    trimmed.to_lowercase()
+}
+
+const FIRST_PERSON_SINGULAR: &[&str] = &["i", "i'm", "i’m", "i've", "i’ve", "my", "me", "mine", "myself"];
 const SECOND_PERSON: &[&str] = &[
     "you", "your", "yours", "you're", "you’re", "yourself", "you'll", "you’ll",
 ];
@@ -706,6 +778,7 @@ struct TextStats {
     titlecase: usize,
     second_person: usize,
     first_plural: usize,
+    first_singular: usize,
     separators: usize,
 }
 
@@ -734,7 +807,9 @@ impl TextStats {
             st.words += 1;
             st.titlecase += usize::from(word.chars().next().is_some_and(char::is_uppercase));
             let is = |list: &[&str]| list.iter().any(|w| w.eq_ignore_ascii_case(word));
-            if is(SECOND_PERSON) {
+            if is(FIRST_PERSON_SINGULAR) {
+                st.first_singular += 1;
+            } else if is(SECOND_PERSON) {
                 st.second_person += 1;
             } else if is(FIRST_PERSON_PLURAL) {
                 st.first_plural += 1;
@@ -893,6 +968,18 @@ mod tests {
             &TextSegmenter::default().segment_text("no footer here")
         )
         .is_empty());
+    }
+
+    #[test]
+    fn table_of_contents_entries_have_a_later_copy() {
+        let text = "Contents\n- 1. How it works\n- Risks\nHow it works\nText.\nRisks[edit]\nMore text.";
+        let seg = TextSegmenter::default().segment_text(text);
+        let copies = page_repeats(text, &seg);
+        let by_text = |t: &str| copies[seg.blocks.iter().position(|b| b.range.slice(text) == t).unwrap()];
+        assert!(by_text("- 1. How it works").later && !by_text("- 1. How it works").earlier);
+        assert!(by_text("How it works").earlier && !by_text("How it works").later);
+        assert_eq!(by_text("Risks[edit]").count, 2);
+        assert_eq!(by_text("Text.").count, 1);
     }
 
     #[test]
