@@ -214,10 +214,10 @@ static OFFER: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid offer regex")
 });
-// Site furniture: navigation, account, sharing and legal links.
+// Site furniture: navigation, account, sharing and legal links, form mechanics.
 static NAVIGATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?-u:\b)(?:skip to|home|menu|search|log ?in|sign ?in|my account|cart|basket|privacy(?: policy)?|terms(?: of use| of service)?|cookies?|sitemap|site map|share|print|tags?:|related|read more|next|previous|comments?|reply|back to top|top of page|follow us|all rights reserved)(?-u:\b)",
+        r"(?i)(?-u:\b)(?:skip to|home|menu|search|log ?in|sign ?in|my account|cart|basket|privacy(?: policy)?|terms(?: of use| of service)?|cookies?|sitemap|site map|share|print|tags?:|related|read more|next|previous|comments?|reply|back to top|top of page|follow us|all rights reserved|this field|required fields?|fields? marked|left unchanged|captcha)(?-u:\b)",
     )
     .expect("valid navigation regex")
 });
@@ -714,7 +714,11 @@ fn mentions_any(text: &str, words: &[&str]) -> bool {
 
 /// How often each block's text appears in its own page.
 fn page_repeats(text: &str, seg: &Segmentation) -> Vec<PageCopies> {
-    let keys: Vec<String> = seg.blocks.iter().map(|b| copy_key(b.range.slice(text))).collect();
+    let keys: Vec<String> = seg
+        .blocks
+        .iter()
+        .map(|b| copy_key(b.range.slice(text)))
+        .collect();
     let mut positions: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, key) in keys.iter().enumerate().filter(|(_, k)| k.len() >= 3) {
         positions.entry(key).or_default().push(i);
@@ -727,7 +731,11 @@ fn page_repeats(text: &str, seg: &Segmentation) -> Vec<PageCopies> {
                 earlier: at[0] < i,
                 later: at[at.len() - 1] > i,
             },
-            None => PageCopies { count: 1, earlier: false, later: false },
+            None => PageCopies {
+                count: 1,
+                earlier: false,
+                later: false,
+            },
         })
         .collect()
 }
@@ -751,7 +759,9 @@ fn copy_key(block: &str) -> String {
     trimmed.to_lowercase()
 }
 
-const FIRST_PERSON_SINGULAR: &[&str] = &["i", "i'm", "i’m", "i've", "i’ve", "my", "me", "mine", "myself"];
+const FIRST_PERSON_SINGULAR: &[&str] = &[
+    "i", "i'm", "i’m", "i've", "i’ve", "my", "me", "mine", "myself",
+];
 const SECOND_PERSON: &[&str] = &[
     "you", "your", "yours", "you're", "you’re", "yourself", "you'll", "you’ll",
 ];
@@ -972,10 +982,17 @@ mod tests {
 
     #[test]
     fn table_of_contents_entries_have_a_later_copy() {
-        let text = "Contents\n- 1. How it works\n- Risks\nHow it works\nText.\nRisks[edit]\nMore text.";
+        let text =
+            "Contents\n- 1. How it works\n- Risks\nHow it works\nText.\nRisks[edit]\nMore text.";
         let seg = TextSegmenter::default().segment_text(text);
         let copies = page_repeats(text, &seg);
-        let by_text = |t: &str| copies[seg.blocks.iter().position(|b| b.range.slice(text) == t).unwrap()];
+        let by_text = |t: &str| {
+            copies[seg
+                .blocks
+                .iter()
+                .position(|b| b.range.slice(text) == t)
+                .unwrap()]
+        };
         assert!(by_text("- 1. How it works").later && !by_text("- 1. How it works").earlier);
         assert!(by_text("How it works").earlier && !by_text("How it works").later);
         assert_eq!(by_text("Risks[edit]").count, 2);
