@@ -154,6 +154,8 @@ pub const DENSE_FEATURES: &[&str] = &[
     "starts_with_at_name",
     "has_disclaimer_phrase",
     "has_byline_or_credit_phrase",
+    "has_author_bio_phrase",
+    "site_name_as_actor",
     "has_offer_or_trust_phrase",
     "has_navigation_phrase",
     "starts_with_quote",
@@ -206,6 +208,13 @@ static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
         r"^(?:(?i:about the author|written by|medically reviewed|reviewed by|fact[- ]checked|last (?:updated|reviewed)|updated on|published|photo(?:graph)?:|image:|credit:|sources?:|illustration)|By [A-Z][a-z]+ [A-Z])",
     )
     .expect("valid byline regex")
+});
+// Author boxes, corrections and encyclopedia hatnotes.
+static AUTHOR_BIO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:is a (?:board[- ]certified|licensed|registered|certified|freelance|staff|senior) |graduate of|has (?:practiced|worked|written|reported|covered)|correction:|editor'?s note|redirects here|this article is about)",
+    )
+    .expect("valid author-bio regex")
 });
 // Offers, prices, guarantees, trust badges, insurance and newsletter pitches.
 static OFFER: LazyLock<Regex> = LazyLock::new(|| {
@@ -498,6 +507,8 @@ impl FeatureExtractor {
             flag(AT_NAME.is_match(unit_text)),
             flag(DISCLAIMER.is_match(unit_text)),
             flag(BYLINE.is_match(unit_text)),
+            flag(AUTHOR_BIO.is_match(unit_text)),
+            flag(site_name_as_actor(unit_text, site_name)),
             flag(OFFER.is_match(unit_text)),
             flag(NAVIGATION.is_match(unit_text)),
             flag(unit_text.starts_with(['“', '"', '‘'])),
@@ -708,6 +719,24 @@ fn mentions_any(text: &str, words: &[&str]) -> bool {
             let before = text[..i].chars().next_back();
             let after = text[i + w.len()..].chars().next();
             !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
+    })
+}
+
+/// The site acting in the sentence: "At Desert Bloom, …", "Here at ClearPoint", "Linden House's
+/// team", "Northlake offers …" — the seller describing its own service.
+fn site_name_as_actor(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| {
+        text.match_indices(w).any(|(i, _)| {
+            let before = text[..i].trim_end();
+            let after = &text[i + w.len()..];
+            let at = before.ends_with(" at")
+                || before.ends_with("At")
+                || before == "at"
+                || before.ends_with("with");
+            let possessive = after.starts_with("'s") || after.starts_with("’s");
+            let starts = before.is_empty();
+            at || possessive || starts
         })
     })
 }
