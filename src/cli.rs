@@ -33,6 +33,8 @@ struct Cli {
 enum Command {
     /// Label pages: text files, directories, JSON Lines or `-` for stdin.
     Label(LabelArgs),
+    /// Label pages and say why: `label --explain 5` (or the `--explain N` given).
+    Explain(LabelArgs),
     /// Train a model on gold JSON Lines files and save it to a directory.
     Train(TrainArgs),
     /// Score a model against gold files: per-label precision, recall, F1 over non-whitespace bytes.
@@ -68,6 +70,9 @@ struct LabelArgs {
     /// Also write a per-page summary CSV here (label shares, promotion spans, max promotion score).
     #[arg(long)]
     summary: Option<PathBuf>,
+    /// Add to each span (JSONL) the N features that pushed it to its label, with their weights.
+    #[arg(long, default_value_t = 0)]
+    explain: usize,
 }
 
 fn parse_label(s: &str) -> Result<Label, String> {
@@ -234,6 +239,12 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Label(args) => label(args),
+        Command::Explain(mut args) => {
+            if args.explain == 0 {
+                args.explain = 5;
+            }
+            label(args)
+        }
         Command::Train(args) => train_cmd(args),
         Command::Eval(args) => eval_cmd(args),
         Command::Cv(args) => cv_cmd(args),
@@ -254,6 +265,7 @@ fn load_model(dir: &Option<PathBuf>) -> Result<ModelBundle, String> {
 
 fn label(args: LabelArgs) -> Result<ExitCode, String> {
     let mut labeler = Labeler::new(&load_model(&args.model)?).map_err(|e| e.to_string())?;
+    labeler.explain = args.explain;
     for &(label, p) in &args.threshold {
         labeler = labeler
             .with_threshold(label, p)

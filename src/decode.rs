@@ -150,6 +150,7 @@ pub fn merge_spans(text: &str, units: &[Unit], labels: &[Label], probs: &[[f32; 
                     label,
                     score: p * w,
                     text: String::new(),
+                    reasons: Vec::new(),
                 });
                 weight_sum = w;
             }

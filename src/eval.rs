@@ -277,6 +277,7 @@ mod tests {
             label,
             score: 1.0,
             text: String::new(),
+            reasons: Vec::new(),
         }
     }
 

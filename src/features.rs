@@ -533,6 +533,19 @@ pub const NEIGHBOUR_CONTEXTS: &[&str] = &[
     "page",
 ];
 
+/// The name of a column of a stacked stage's input: the features, then the neighbours'
+/// probabilities.
+pub fn stacked_feature_name(features: &FeatureExtractor, column: usize) -> String {
+    match column.checked_sub(features.width()) {
+        None => features.feature_name(column),
+        Some(i) => format!(
+            "neighbours_{}_{}",
+            NEIGHBOUR_CONTEXTS[i / Label::COUNT],
+            Label::from_index(i % Label::COUNT)
+        ),
+    }
+}
+
 /// Columns `with_neighbours` appends.
 pub const NEIGHBOUR_COLUMNS: usize = 6 * Label::COUNT;
 

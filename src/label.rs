@@ -4,12 +4,16 @@
 use crate::bundle::{ModelBundle, SegmenterConfig};
 use crate::decode::{apply_thresholds, merge_spans, promotion_share, Transitions};
 use crate::error::ModelError;
-use crate::features::{with_neighbours, FeatureExtractor, PageContext, PreparedPage, RepeatIndex};
+use crate::features::{
+    stacked_feature_name, with_neighbours, FeatureExtractor, PageContext, PreparedPage, RepeatIndex,
+};
 use crate::lexicon::Lexicon;
 use crate::model::Classifier;
 use crate::segment::{Segmenter, TextSegmenter};
 use crate::tokenize::PageTokenizer;
-use crate::types::{Label, LabelledPage, Page, Segmentation};
+use crate::types::{
+    non_whitespace_bytes, Label, LabelledPage, Page, Reason, Segmentation, Span, Unit,
+};
 use ndarray::Array2;
 use rayon::prelude::*;
 
@@ -64,11 +68,22 @@ pub fn stacked_proba(
     x: &Array2<f32>,
     unit_block: &[usize],
 ) -> Array2<f32> {
+    stacked_proba_with_input(classifiers, x, unit_block).0
+}
+
+/// [`stacked_proba`], also returning the last stage's input (what explanations read).
+fn stacked_proba_with_input(
+    classifiers: &[Classifier],
+    x: &Array2<f32>,
+    unit_block: &[usize],
+) -> (Array2<f32>, Array2<f32>) {
+    let mut input = x.clone();
     let mut p = classifiers[0].predict_proba(x);
     for stage in &classifiers[1..] {
-        p = stage.predict_proba(&with_neighbours(x, &p, unit_block));
+        input = with_neighbours(x, &p, unit_block);
+        p = stage.predict_proba(&input);
     }
-    p
+    (p, input)
 }
 
 /// Applies a trained model to pages.
@@ -80,6 +95,8 @@ pub struct Labeler {
     pub transitions: Transitions,
     /// Per-label minimum probability (see [`apply_thresholds`]); zeros by default.
     pub thresholds: [f32; Label::COUNT],
+    /// How many reasons to give per span (0: none).
+    pub explain: usize,
 }
 
 impl Labeler {
@@ -97,6 +114,7 @@ impl Labeler {
             classifiers: bundle.classifiers.clone(),
             transitions: bundle.transitions.clone(),
             thresholds: [0.0; Label::COUNT],
+            explain: 0,
         })
     }
 
@@ -129,13 +147,16 @@ impl Labeler {
         let seg = self.pipeline.segment(page);
         let prepared = self.pipeline.prepare(&page.text, &seg, repeats)?;
         let x = self.pipeline.features.rows(&prepared, &self.lexicon);
-        let p = stacked_proba(&self.classifiers, &x, &prepared.unit_block);
+        let (p, input) = stacked_proba_with_input(&self.classifiers, &x, &prepared.unit_block);
         let probs: Vec<[f32; Label::COUNT]> =
             p.rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect();
         let same_block: Vec<bool> = seg.units.iter().map(|u| u.position > 0).collect();
         let mut labels: Vec<Label> = self.transitions.viterbi(&probs, &same_block);
         apply_thresholds(&mut labels, &probs, &self.thresholds);
-        let spans = merge_spans(&page.text, &seg.units, &labels, &probs);
+        let mut spans = merge_spans(&page.text, &seg.units, &labels, &probs);
+        if self.explain > 0 {
+            self.add_reasons(&mut spans, &seg.units, &input, &page.text);
+        }
         Ok(LabelledPage {
             id: page.id.clone(),
             url: page.url.clone(),
@@ -143,6 +164,50 @@ impl Labeler {
             spans,
             text_bytes: page.text.len(),
         })
+    }
+
+    /// Fills each span's reasons: the features with the largest push towards its label,
+    /// averaged over its units by length.
+    fn add_reasons(&self, spans: &mut [Span], units: &[Unit], input: &Array2<f32>, text: &str) {
+        let last = self
+            .classifiers
+            .last()
+            .expect("a model has at least one stage");
+        let mut u = 0;
+        for span in spans {
+            let mut push = vec![0f32; input.ncols()];
+            let mut values = vec![0f32; input.ncols()];
+            let mut total = 0f32;
+            while u < units.len() && units[u].range.end <= span.range.end {
+                let w = non_whitespace_bytes(units[u].range.slice(text)) as f32;
+                for (acc, c) in push
+                    .iter_mut()
+                    .zip(last.contributions(input.row(u), span.label))
+                {
+                    *acc += c * w;
+                }
+                for (acc, v) in values.iter_mut().zip(input.row(u)) {
+                    *acc += v * w;
+                }
+                total += w;
+                u += 1;
+            }
+            let mut ranked: Vec<(usize, f32)> = push
+                .into_iter()
+                .enumerate()
+                .filter(|(_, c)| *c > 0.0)
+                .collect();
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+            span.reasons = ranked
+                .into_iter()
+                .take(self.explain)
+                .map(|(column, c)| Reason {
+                    feature: stacked_feature_name(&self.pipeline.features, column),
+                    weight: c / total.max(1.0),
+                    value: values[column] / total.max(1.0),
+                })
+                .collect();
+        }
     }
 
     /// Labels a single page (its repetition counts come from the page alone).

@@ -93,15 +93,28 @@ impl Classifier {
         out
     }
 
-    /// The weight of feature `column` towards `label` (for explanations).
-    pub fn weight(&self, column: usize, label: Label) -> f32 {
-        let k = self
-            .inner
+    /// How much each feature of `row` pushes towards `label` rather than the other labels:
+    /// value × (weight for `label` − mean weight over labels).
+    pub fn contributions(&self, row: ndarray::ArrayView1<'_, f32>, label: Label) -> Vec<f32> {
+        let w = self.inner.params();
+        let k = self.class_column(label);
+        row.iter()
+            .zip(w.rows())
+            .map(|(&x, weights)| x * (weights[k] - weights.mean().unwrap_or(0.0)))
+            .collect()
+    }
+
+    fn class_column(&self, label: Label) -> usize {
+        self.inner
             .classes()
             .iter()
             .position(|&c| c == label.index())
-            .expect("every label was present at fit time");
-        self.inner.params()[[column, k]]
+            .expect("every label was present at fit time")
+    }
+
+    /// The weight of feature `column` towards `label` (for explanations).
+    pub fn weight(&self, column: usize, label: Label) -> f32 {
+        self.inner.params()[[column, self.class_column(label)]]
     }
 }
 
@@ -137,6 +150,28 @@ mod tests {
                 .max_by(|&a, &b| p[[r, a]].total_cmp(&p[[r, b]]))
                 .unwrap();
             assert_eq!(best, class, "row {r}: {:?}", p.row(r));
+        }
+    }
+
+    #[test]
+    fn contributions_add_up_to_the_log_odds_against_the_mean() {
+        let (x, y) = toy();
+        let clf = ClassifierParams::default().fit(&x, &y).unwrap();
+        let p = clf.predict_proba(&x);
+        let row = 2;
+        let logit = |k: usize| p[[row, k]].ln();
+        let mean_logit = (0..3).map(logit).sum::<f32>() / 3.0;
+        // Σ contributions = (w_k − mean w)·x; the intercepts make up the rest.
+        let b = clf.inner.intercept();
+        let b_mean = b.mean().unwrap();
+        for label in Label::ALL {
+            let k = clf.class_column(label);
+            let sum: f32 = clf.contributions(x.row(row), label).iter().sum();
+            let expected = logit(label.index()) - mean_logit - (b[k] - b_mean);
+            assert!(
+                (sum - expected).abs() < 1e-3,
+                "{label}: {sum} vs {expected}"
+            );
         }
     }
 

@@ -169,6 +169,20 @@ pub struct Span {
     /// Mean probability of `label` over the span's units, weighted by their length.
     pub score: f32,
     pub text: String,
+    /// The features that pushed the span to its label, strongest first (only with `--explain`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Reason>,
+}
+
+/// One feature's push towards a span's label: its value times its weight for that label minus
+/// its mean weight over all labels, averaged over the span's units by length.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reason {
+    pub feature: String,
+    pub weight: f32,
+    /// The feature's value (mean over the span's units by length): a negative lexicon score
+    /// pushes away from its label.
+    pub value: f32,
 }
 
 /// The labelling of one page.

@@ -457,3 +457,67 @@ fn only_keeps_one_label_and_thresholds_move_weak_spans() {
     );
     assert!(stderr(&out).contains("between 0 and 1"));
 }
+
+#[test]
+fn explain_names_sensible_reasons_for_the_seed_pages() {
+    let out = pagesift(&["explain", &data("seeds.gold.jsonl")], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let labelled = pages(&out);
+    let span_with = |id: &str, needle: &str| -> Value {
+        let page = labelled.iter().find(|p| p["id"] == id).unwrap();
+        page["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["text"].as_str().unwrap().contains(needle))
+            .unwrap()
+            .clone()
+    };
+    let features = |span: &Value| -> Vec<String> {
+        let reasons = span["reasons"].as_array().expect("explain adds reasons");
+        assert!(!reasons.is_empty() && reasons.len() <= 5);
+        let weights: Vec<f64> = reasons
+            .iter()
+            .map(|r| r["weight"].as_f64().unwrap())
+            .collect();
+        assert!(
+            weights.windows(2).all(|w| w[0] >= w[1]) && weights[0] > 0.0,
+            "strongest first"
+        );
+        reasons
+            .iter()
+            .map(|r| r["feature"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The sponsored block: promotion vocabulary, the imperative, its repetition down the page.
+    let sponsored = span_with("seed-000", "Get the latest AI workflows");
+    assert_eq!(sponsored["label"], "promotion");
+    let why = features(&sponsored);
+    assert!(
+        why.iter()
+            .any(|f| f.starts_with("lexicon_") && f.ends_with("_promotion")),
+        "{why:?}"
+    );
+    assert!(
+        why.iter()
+            .any(|f| f == "repeats_in_page" || f == "starts_with_imperative"),
+        "{why:?}"
+    );
+    // The accessibility statement: boilerplate vocabulary and its place at the end of the page.
+    let accessibility = span_with("seed-001", "This website utilizes various technologies");
+    assert_eq!(accessibility["label"], "boilerplate");
+    let why = features(&accessibility);
+    assert!(
+        why.iter()
+            .any(|f| f.starts_with("lexicon_") && f.ends_with("_boilerplate")),
+        "{why:?}"
+    );
+    assert!(
+        why.iter()
+            .any(|f| f.starts_with("page_position") || f.starts_with("neighbours_")),
+        "{why:?}"
+    );
+    // Without --explain, no reasons are written.
+    let plain = pages(&pagesift(&["label", &data("seeds.gold.jsonl")], None));
+    assert!(plain[0]["spans"][0].get("reasons").is_none());
+}

@@ -54,6 +54,7 @@ mod tests {
                 label: Label::Promotion,
                 score: 0.5,
                 text: "Call \"us\"\nnow".into(),
+                reasons: Vec::new(),
             }],
             ..LabelledPage::default()
         }

@@ -113,6 +113,7 @@ mod tests {
             label,
             score,
             text: text.into(),
+            reasons: Vec::new(),
         };
         let page = LabelledPage {
             id: "p".into(),
