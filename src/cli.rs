@@ -119,6 +119,9 @@ struct TrainOptions {
     /// Stacked stages over the neighbours' probabilities (0 = the first classifier only).
     #[arg(long, default_value_t = TrainParams::default().stacking_rounds)]
     stacking_rounds: usize,
+    /// Do not tune per-label probability multipliers for macro-F1.
+    #[arg(long)]
+    no_class_weights: bool,
     /// Weigh every training unit the same, whatever its length.
     #[arg(long)]
     no_length_weighting: bool,
@@ -147,6 +150,7 @@ impl TrainOptions {
         p.segment.split_sentences = !self.no_sentences;
         p.stacking_rounds = self.stacking_rounds;
         p.length_weighting = !self.no_length_weighting;
+        p.tune_class_weights = !self.no_class_weights;
         p
     }
 }

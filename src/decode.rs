@@ -17,6 +17,8 @@ pub struct Transitions {
     pub across_blocks: [[f32; K]; K],
     /// How much the transitions count against the classifier's evidence (0 = none).
     pub weight: f32,
+    /// Multipliers of each label's probability before decoding, tuned at training time.
+    pub class_weights: [f32; K],
 }
 
 impl Transitions {
@@ -26,6 +28,7 @@ impl Transitions {
             within_block: [[0.0; K]; K],
             across_blocks: [[0.0; K]; K],
             weight: 0.0,
+            class_weights: [1.0; K],
         }
     }
 
@@ -57,6 +60,7 @@ impl Transitions {
             within_block: normalise(within),
             across_blocks: normalise(across),
             weight,
+            class_weights: [1.0; K],
         }
     }
 
@@ -66,7 +70,9 @@ impl Transitions {
         if n == 0 {
             return Vec::new();
         }
-        let emit = |p: &[f32; K]| p.map(|v| v.max(1e-9).ln());
+        let emit = |p: &[f32; K]| -> [f32; K] {
+            std::array::from_fn(|k| (p[k] * self.class_weights[k]).max(1e-9).ln())
+        };
         let mut score = emit(&probs[0]);
         let mut back = vec![[0usize; K]; n];
         for i in 1..n {
@@ -201,6 +207,15 @@ mod tests {
         // Strong evidence still wins.
         let probs = [[0.9, 0.05, 0.05], [0.01, 0.98, 0.01]];
         assert_eq!(t.viterbi(&probs, &[false, false]), [Education, Promotion]);
+    }
+
+    #[test]
+    fn class_weights_tip_close_calls() {
+        let probs = [[0.5, 0.45, 0.05]];
+        let mut t = Transitions::uniform();
+        assert_eq!(t.viterbi(&probs, &[false]), [Education]);
+        t.class_weights = [1.0, 1.3, 1.0];
+        assert_eq!(t.viterbi(&probs, &[false]), [Promotion]);
     }
 
     #[test]
