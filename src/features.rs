@@ -170,68 +170,65 @@ pub const DENSE_FEATURES: &[&str] = &[
 /// Where the page-level columns start in `DENSE_FEATURES` (they are filled in after every unit).
 const PAGE_COLUMNS: usize = DENSE_FEATURES.len() - 5;
 
+/// A lazily compiled cue pattern (the patterns are constants, so compiling cannot fail at run time;
+/// the unit tests compile every one).
+macro_rules! cue_regex {
+    ($name:ident, $pattern:expr) => {
+        static $name: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new($pattern).expect(concat!("valid ", stringify!($name), " pattern"))
+        });
+    };
+}
+
 // ASCII classes and word boundaries keep the regex crate on its fast DFA: a Unicode `\b`
 // makes it fall back to a slower engine on non-ASCII text.
-static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?:\+?1[ .-]?)?\(?[0-9]{3}\)?[ .-][0-9]{3}[ .-][0-9]{4}|(?-u:\b)[0-9]{3,4}[ -][0-9]{3}[ -][0-9]{3,4}(?-u:\b)",
-    )
-    .expect("valid phone regex")
-});
-static PRICE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[$£€] ?[0-9]|[0-9] ?(?:USD|EUR|GBP)(?-u:\b)|(?i)(?-u:\b)free(?-u:\b)")
-        .expect("valid price regex")
-});
-static URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)https?://|www\.|(?-u:\b)[A-Za-z0-9_.-]+@[A-Za-z0-9_-]+\.[A-Za-z]|\.(?:com|org|net|example)(?-u:\b)")
-        .expect("valid url regex")
-});
-static COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)©|\(c\) *[0-9]|copyright|all rights reserved").expect("valid regex")
-});
-static CALL_TO_ACTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?-u:\b)(?:call (?:us|now|today)|contact us|book (?:now|online|an?|your)|schedule (?:an?|your)|sign up|subscribe|get started|request (?:an?|your)|free (?:consultation|trial|assessment)|learn more|order now|buy now|shop now|download|our (?:team|clinic|clinicians|specialists|staff|program)|we (?:offer|provide|accept|can help)|insurance|by submitting|fill out (?:the|this|our) form|to be contacted|accredited by)(?-u:\b)",
-    )
-    .expect("valid call-to-action regex")
-});
+cue_regex!(
+    PHONE,
+    r"(?:\+?1[ .-]?)?\(?[0-9]{3}\)?[ .-][0-9]{3}[ .-][0-9]{4}|(?-u:\b)[0-9]{3,4}[ -][0-9]{3}[ -][0-9]{3,4}(?-u:\b)"
+);
+cue_regex!(
+    PRICE,
+    r"[$£€] ?[0-9]|[0-9] ?(?:USD|EUR|GBP)(?-u:\b)|(?i)(?-u:\b)free(?-u:\b)"
+);
+cue_regex!(
+    URL,
+    r"(?i)https?://|www\.|(?-u:\b)[A-Za-z0-9_.-]+@[A-Za-z0-9_-]+\.[A-Za-z]|\.(?:com|org|net|example)(?-u:\b)"
+);
+cue_regex!(
+    COPYRIGHT,
+    r"(?i)©|\(c\) *[0-9]|copyright|all rights reserved"
+);
+cue_regex!(
+    CALL_TO_ACTION,
+    r"(?i)(?-u:\b)(?:call (?:us|now|today)|contact us|book (?:now|online|an?|your)|schedule (?:an?|your)|sign up|subscribe|get started|request (?:an?|your)|free (?:consultation|trial|assessment)|learn more|order now|buy now|shop now|download|our (?:team|clinic|clinicians|specialists|staff|program)|we (?:offer|provide|accept|can help)|insurance|by submitting|fill out (?:the|this|our) form|to be contacted|accredited by)(?-u:\b)"
+);
 // Standard disclaimers and review notes: boilerplate by the annotation guideline.
-static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?-u:\b)(?:not (?:intended (?:as|to be) |a substitute for )?(?:professional )?(?:medical|legal|financial)(?: [a-z]+)? advice|(?:general )?informational purposes|information only|not been evaluated by the food|not intended to diagnose|does not endorse|results (?:may )?vary|in exchange for an? (?:honest|free)|strives to ensure|always read the (?:label|leaflet)|seek (?:immediate )?medical (?:attention|help)|if you are experiencing a medical emergency|call 911|disclaimer|important note)(?-u:\b)",
-    )
-    .expect("valid disclaimer regex")
-});
+cue_regex!(
+    DISCLAIMER,
+    r"(?i)(?-u:\b)(?:not (?:intended (?:as|to be) |a substitute for )?(?:professional )?(?:medical|legal|financial)(?: [a-z]+)? advice|(?:general )?informational purposes|information only|not been evaluated by the food|not intended to diagnose|does not endorse|results (?:may )?vary|in exchange for an? (?:honest|free)|strives to ensure|always read the (?:label|leaflet)|seek (?:immediate )?medical (?:attention|help)|if you are experiencing a medical emergency|call 911|disclaimer|important note)(?-u:\b)"
+);
 // Bylines, review lines and credits.
-static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(?:(?i:about the author|written by|medically reviewed|reviewed by|fact[- ]checked|last (?:updated|reviewed)|updated on|published|photo(?:graph)?:|image:|credit:|sources?:|illustration)|By [A-Z][a-z]+ [A-Z])",
-    )
-    .expect("valid byline regex")
-});
+cue_regex!(
+    BYLINE,
+    r"^(?:(?i:about the author|written by|medically reviewed|reviewed by|fact[- ]checked|last (?:updated|reviewed)|updated on|published|photo(?:graph)?:|image:|credit:|sources?:|illustration)|By [A-Z][a-z]+ [A-Z])"
+);
 // Author boxes, corrections and encyclopedia hatnotes.
-static AUTHOR_BIO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?-u:\b)(?:is a (?:board[- ]certified|licensed|registered|certified|freelance|staff|senior) |graduate of|has (?:practiced|worked|written|reported|covered)|correction:|editor'?s note|redirects here|this article is about)",
-    )
-    .expect("valid author-bio regex")
-});
+cue_regex!(
+    AUTHOR_BIO,
+    r"(?i)(?-u:\b)(?:is a (?:board[- ]certified|licensed|registered|certified|freelance|staff|senior) |graduate of|has (?:practiced|worked|written|reported|covered)|correction:|editor'?s note|redirects here|this article is about)"
+);
 // Offers, prices, guarantees, trust badges, insurance and newsletter pitches.
-static OFFER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)% off|★|(?-u:\b)(?:discount|coupon|promo code|use code|limited[- ]time|free shipping|money[- ]back|guarantee[ds]?|risk[- ]free|best[- ]selling|top[- ]rated|award[- ]winning|5[- ]star|trusted by|join (?:over|more than)|[0-9][0-9,]*\+? (?:patients|clients|customers|members|reviews)|same[- ](?:day|week)|in[- ]network|(?:we )?accept (?:most )?(?:major )?(?:insurance|ppo)|financing|payment plans?|newsletter|inbox|testimonials?|add to cart|buy|subscribe (?:&|and) save)(?-u:\b)",
-    )
-    .expect("valid offer regex")
-});
+cue_regex!(
+    OFFER,
+    r"(?i)% off|★|(?-u:\b)(?:discount|coupon|promo code|use code|limited[- ]time|free shipping|money[- ]back|guarantee[ds]?|risk[- ]free|best[- ]selling|top[- ]rated|award[- ]winning|5[- ]star|trusted by|join (?:over|more than)|[0-9][0-9,]*\+? (?:patients|clients|customers|members|reviews)|same[- ](?:day|week)|in[- ]network|(?:we )?accept (?:most )?(?:major )?(?:insurance|ppo)|financing|payment plans?|newsletter|inbox|testimonials?|add to cart|buy|subscribe (?:&|and) save)(?-u:\b)"
+);
 // Site furniture: navigation, account, sharing and legal links, form mechanics.
-static NAVIGATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?-u:\b)(?:skip to|home|menu|search|log ?in|sign ?in|my account|cart|basket|privacy(?: policy)?|terms(?: of use| of service)?|cookies?|sitemap|site map|share|print|tags?:|related|read more|next|previous|comments?|reply|back to top|top of page|follow us|all rights reserved|this field|required fields?|fields? marked|left unchanged|captcha)(?-u:\b)",
-    )
-    .expect("valid navigation regex")
-});
-static AT_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^At [A-Z]").expect("valid regex"));
-static CITATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[\d+\]").expect("valid regex"));
+cue_regex!(
+    NAVIGATION,
+    r"(?i)(?-u:\b)(?:skip to|home|menu|search|log ?in|sign ?in|my account|cart|basket|privacy(?: policy)?|terms(?: of use| of service)?|cookies?|sitemap|site map|share|print|tags?:|related|read more|next|previous|comments?|reply|back to top|top of page|follow us|all rights reserved|this field|required fields?|fields? marked|left unchanged|captcha)(?-u:\b)"
+);
+cue_regex!(AT_NAME, r"^At [A-Z]");
+cue_regex!(CITATION, r"\[\d+\]");
 
 /// Words that start a call to action when they open a sentence.
 const IMPERATIVES: &[&str] = &[

@@ -63,16 +63,8 @@ impl FeaturePipeline {
 
 /// Runs the stacked classifiers: stage 0 on `x`, each later stage on `x` plus the neighbours'
 /// probabilities from the stage before.
+/// Also returns the last stage's input, which explanations read.
 pub fn stacked_proba(
-    classifiers: &[Classifier],
-    x: &Array2<f32>,
-    unit_block: &[usize],
-) -> Array2<f32> {
-    stacked_proba_with_input(classifiers, x, unit_block).0
-}
-
-/// [`stacked_proba`], also returning the last stage's input (what explanations read).
-fn stacked_proba_with_input(
     classifiers: &[Classifier],
     x: &Array2<f32>,
     unit_block: &[usize],
@@ -147,7 +139,7 @@ impl Labeler {
         let seg = self.pipeline.segment(page);
         let prepared = self.pipeline.prepare(&page.text, &seg, repeats)?;
         let x = self.pipeline.features.rows(&prepared, &self.lexicon);
-        let (p, input) = stacked_proba_with_input(&self.classifiers, &x, &prepared.unit_block);
+        let (p, input) = stacked_proba(&self.classifiers, &x, &prepared.unit_block);
         let probs: Vec<[f32; Label::COUNT]> =
             p.rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect();
         let same_block: Vec<bool> = seg.units.iter().map(|u| u.position > 0).collect();

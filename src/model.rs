@@ -111,11 +111,6 @@ impl Classifier {
             .position(|&c| c == label.index())
             .expect("every label was present at fit time")
     }
-
-    /// The weight of feature `column` towards `label` (for explanations).
-    pub fn weight(&self, column: usize, label: Label) -> f32 {
-        self.inner.params()[[column, self.class_column(label)]]
-    }
 }
 
 #[cfg(test)]
