@@ -22,8 +22,8 @@ fn bench(c: &mut Criterion) {
     let pages = pages();
     let bytes: usize = pages.iter().map(|p| p.text.len()).sum();
     let labeler = Labeler::builtin().expect("built-in model");
-    let repeats = labeler.pipeline.repeat_index(pages.iter());
-    let segmented: Vec<_> = pages.iter().map(|p| labeler.pipeline.segment(p)).collect();
+    let page_refs: Vec<&Page> = pages.iter().collect();
+    let (segmented, repeats) = labeler.pipeline.segment_batch(&page_refs);
 
     let mut group = c.benchmark_group("text_pages");
     group.throughput(Throughput::Bytes(bytes as u64));

@@ -191,7 +191,8 @@ pub fn cross_validate(
                 .collect();
             let labeler = train_labeler(&train_set, params)?;
             // Repetition counts come from the whole batch's text, as when labelling a batch.
-            let repeats = labeler.pipeline.repeat_index(gold.iter().map(|g| &g.page));
+            let pages: Vec<&crate::types::Page> = gold.iter().map(|g| &g.page).collect();
+            let (_, repeats) = labeler.pipeline.segment_batch(&pages);
             labeler.label_page(&gold[held_out].page, &repeats)
         })
         .collect::<Result<Vec<_>, _>>()?;

@@ -51,13 +51,15 @@ impl FeaturePipeline {
         }))
     }
 
-    /// A repetition index over a batch of pages (pass 1 of labelling).
-    pub fn repeat_index<'a>(&self, pages: impl Iterator<Item = &'a Page>) -> RepeatIndex {
+    /// Pass 1 of labelling: segments a batch once (in parallel) and counts its repetitions, so pass 2 can reuse
+    /// the segmentations instead of cutting every page again.
+    pub fn segment_batch(&self, pages: &[&Page]) -> (Vec<Segmentation>, RepeatIndex) {
+        let segs: Vec<Segmentation> = pages.par_iter().map(|p| self.segment(p)).collect();
         let mut index = RepeatIndex::default();
-        for page in pages {
-            index.observe(&page.text, &self.segment(page));
+        for (page, seg) in pages.iter().zip(&segs) {
+            index.observe(&page.text, seg);
         }
-        index
+        (segs, index)
     }
 }
 
@@ -136,8 +138,17 @@ impl Labeler {
         page: &Page,
         repeats: &RepeatIndex,
     ) -> Result<LabelledPage, ModelError> {
-        let seg = self.pipeline.segment(page);
-        let prepared = self.pipeline.prepare(&page.text, &seg, repeats)?;
+        self.label_segmented(page, &self.pipeline.segment(page), repeats)
+    }
+
+    /// Labels one page already cut by this labeler's segmenter.
+    fn label_segmented(
+        &self,
+        page: &Page,
+        seg: &Segmentation,
+        repeats: &RepeatIndex,
+    ) -> Result<LabelledPage, ModelError> {
+        let prepared = self.pipeline.prepare(&page.text, seg, repeats)?;
         let x = self.pipeline.features.rows(&prepared, &self.lexicon);
         let (p, input) = stacked_proba(&self.classifiers, &x, &prepared.unit_block);
         let probs: Vec<[f32; Label::COUNT]> =
@@ -204,15 +215,19 @@ impl Labeler {
 
     /// Labels a single page (its repetition counts come from the page alone).
     pub fn label(&self, page: &Page) -> Result<LabelledPage, ModelError> {
-        self.label_page(page, &self.pipeline.repeat_index(std::iter::once(page)))
+        self.label_pages(std::slice::from_ref(page))
+            .pop()
+            .expect("one page in, one result out")
     }
 
     /// Labels a batch in parallel; results come back in input order.
     pub fn label_pages(&self, pages: &[Page]) -> Vec<Result<LabelledPage, ModelError>> {
-        let repeats = self.pipeline.repeat_index(pages.iter());
+        let refs: Vec<&Page> = pages.iter().collect();
+        let (segs, repeats) = self.pipeline.segment_batch(&refs);
         pages
             .par_iter()
-            .map(|p| self.label_page(p, &repeats))
+            .zip(&segs)
+            .map(|(p, seg)| self.label_segmented(p, seg, &repeats))
             .collect()
     }
 }

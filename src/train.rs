@@ -121,14 +121,14 @@ pub fn train(
             .options(params.features)
             .build()?,
     };
-    let repeats = pipeline.repeat_index(gold.iter().map(|g| &g.page));
+    let gold_pages: Vec<&crate::types::Page> = gold.iter().map(|g| &g.page).collect();
+    let (segs, repeats) = pipeline.segment_batch(&gold_pages);
     // Pass 1: keys, layout and gold labels of every unit.
     let mut pages = Vec::with_capacity(gold.len());
     let mut sequences: Vec<(Vec<Label>, Vec<bool>)> = Vec::new();
-    for g in gold {
-        let seg = pipeline.segment(&g.page);
-        let prepared = pipeline.prepare(&g.page.text, &seg, &repeats)?;
-        let labels = unit_labels(g, &seg);
+    for (g, seg) in gold.iter().zip(&segs) {
+        let prepared = pipeline.prepare(&g.page.text, seg, &repeats)?;
+        let labels = unit_labels(g, seg);
         let mut seq = (Vec::new(), Vec::new());
         for (label, unit) in labels.iter().zip(&seg.units) {
             if let Some(label) = label {

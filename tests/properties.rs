@@ -1,6 +1,8 @@
 //! Properties that hold for any input: units and spans are sorted, non-overlapping, on UTF-8
 //! boundaries, cover every non-whitespace byte, and a span's text is the input at its offsets.
 
+mod util;
+
 use pagesift::segment::TextSegmenter;
 use pagesift::{Labeler, Page};
 use proptest::prelude::*;
@@ -30,24 +32,7 @@ fn covers_every_non_whitespace_byte(
     text: &str,
     ranges: &[(usize, usize)],
 ) -> Result<(), TestCaseError> {
-    let mut covered = vec![false; text.len()];
-    let mut last_end = 0;
-    for &(s, e) in ranges {
-        prop_assert!(
-            s >= last_end && s < e && e <= text.len(),
-            "range {s}..{e} after {last_end}"
-        );
-        prop_assert!(text.is_char_boundary(s) && text.is_char_boundary(e));
-        covered[s..e].fill(true);
-        last_end = e;
-    }
-    for (i, c) in text.char_indices() {
-        prop_assert!(
-            c.is_whitespace() || covered[i],
-            "byte {i} {c:?} uncovered in {text:?}"
-        );
-    }
-    Ok(())
+    util::check_cover(text, ranges).map_err(TestCaseError::fail)
 }
 
 proptest! {

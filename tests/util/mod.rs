@@ -76,36 +76,50 @@ pub fn data(name: &str) -> String {
         .into_owned()
 }
 
-/// Checks the span invariants of one labelled page against its text: sorted, non-overlapping,
-/// on UTF-8 boundaries, `text` equal to the bytes at the offsets, every non-whitespace byte covered.
-pub fn assert_spans_cover(text: &str, page: &serde_json::Value) {
-    let spans = page["spans"].as_array().expect("spans");
+/// The span invariants over byte ranges of `text`: sorted, non-empty, non-overlapping, on UTF-8
+/// boundaries, and together covering every non-whitespace byte.
+pub fn check_cover(text: &str, ranges: &[(usize, usize)]) -> Result<(), String> {
     let mut covered = vec![false; text.len()];
     let mut last_end = 0;
+    for &(start, end) in ranges {
+        if !(start >= last_end && start < end && end <= text.len()) {
+            return Err(format!("range {start}..{end} after {last_end} in {text:?}"));
+        }
+        if !(text.is_char_boundary(start) && text.is_char_boundary(end)) {
+            return Err(format!("range {start}..{end} is not on UTF-8 boundaries"));
+        }
+        covered[start..end].fill(true);
+        last_end = end;
+    }
+    match text
+        .char_indices()
+        .find(|&(i, c)| !c.is_whitespace() && !covered[i])
+    {
+        Some((i, c)) => Err(format!("byte {i} ({c:?}) is not covered in {text:?}")),
+        None => Ok(()),
+    }
+}
+
+/// Checks one labelled page against its text: the span invariants of [`check_cover`], each
+/// `text` equal to the bytes at its offsets, scores between 0 and 1.
+pub fn assert_spans_cover(text: &str, page: &serde_json::Value) {
+    let spans = page["spans"].as_array().expect("spans");
+    let mut ranges = Vec::with_capacity(spans.len());
     for span in spans {
         let (start, end) = (
             span["start"].as_u64().unwrap() as usize,
             span["end"].as_u64().unwrap() as usize,
         );
-        assert!(
-            start >= last_end && start < end && end <= text.len(),
-            "bad span {span}"
-        );
-        assert!(text.is_char_boundary(start) && text.is_char_boundary(end));
         assert_eq!(
-            &text[start..end],
-            span["text"].as_str().unwrap(),
+            text.get(start..end),
+            span["text"].as_str(),
             "span text differs from the source"
         );
         let score = span["score"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&score));
-        covered[start..end].fill(true);
-        last_end = end;
+        ranges.push((start, end));
     }
-    for (i, c) in text.char_indices() {
-        assert!(
-            c.is_whitespace() || covered[i],
-            "byte {i} ({c:?}) is not covered"
-        );
+    if let Err(message) = check_cover(text, &ranges) {
+        panic!("{message}");
     }
 }
