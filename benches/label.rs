@@ -61,7 +61,7 @@ fn bench(c: &mut Criterion) {
                 .map(|(p, seg)| {
                     labeler
                         .pipeline
-                        .prepare(&p.text, seg, &repeats)
+                        .prepare(p, seg, &repeats)
                         .unwrap()
                         .unit_keys
                         .len()

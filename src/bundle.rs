@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Written in every `model.json`; a file with another format version is refused.
-pub const MODEL_FORMAT_VERSION: u32 = 1;
+pub const MODEL_FORMAT_VERSION: u32 = 2;
 const MODEL_FORMAT: &str = "pagesift-model";
 
 /// What a model was trained on, recorded in `model.json`.

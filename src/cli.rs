@@ -6,7 +6,8 @@ use pagesift::output::{span_writer, OutputFormat, SpanWriter, SummaryWriter};
 use pagesift::tokenize::TokenizerKind;
 use pagesift::Label;
 use pagesift::{
-    cross_validate, evaluate, read_gold, train, Labeler, ModelBundle, Page, TrainParams,
+    cross_validate, evaluate, read_gold, train, Labeler, LabelledPage, ModelBundle, Page,
+    TrainParams,
 };
 use std::fs::File;
 use std::io::{self, Write};
@@ -35,6 +36,9 @@ enum Command {
     Label(LabelArgs),
     /// Label pages and say why: `label --explain 5` (or the `--explain N` given).
     Explain(LabelArgs),
+    /// The clean article text of each page: its education spans (with `--with-promotion`, every
+    /// span that is not boilerplate), like a main-content extractor.
+    Extract(ExtractArgs),
     /// Train a model on gold JSON Lines files and save it to a directory.
     Train(TrainArgs),
     /// Score a model against gold files: per-label precision, recall, F1 over non-whitespace bytes.
@@ -43,23 +47,55 @@ enum Command {
     Cv(CvArgs),
 }
 
+/// Where pages come from and which model labels them (shared by `label` and `extract`).
 #[derive(Args)]
-struct LabelArgs {
-    /// Input files or directories; `-` reads stdin.
+struct InputArgs {
+    /// Input files or directories (text, HTML, JSON Lines, WARC, WARC.gz); `-` reads stdin.
     #[arg(required = true)]
     inputs: Vec<String>,
     /// Model directory (default: the built-in model).
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Read every input as this format instead of guessing from its name.
+    #[arg(long, value_enum)]
+    input_format: Option<InputFormatArg>,
+}
+
+#[derive(Args)]
+struct ExtractArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Keep promotion spans too (all main content, not only the educational part).
+    #[arg(long)]
+    with_promotion: bool,
+    /// `jsonl`: one `{"id", "url", "text"}` per page; `text`: the texts, a blank line between pages.
+    #[arg(long, value_enum, default_value_t = ExtractFormatArg::Jsonl)]
+    format: ExtractFormatArg,
+    /// Write here instead of stdout.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExtractFormatArg {
+    Jsonl,
+    Text,
+}
+
+#[derive(Args)]
+struct LabelArgs {
+    #[command(flatten)]
+    input: InputArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
     format: FormatArg,
     /// Write here instead of stdout.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Read every input as this format instead of guessing from its extension.
-    #[arg(long, value_enum)]
-    input_format: Option<InputFormatArg>,
+    /// Also write each page's text here as JSON Lines `{"id", "url", "text"}` (for HTML, the
+    /// extracted text, one block per line: what `text_start`/`text_end` point into).
+    #[arg(long)]
+    emit_text: Option<PathBuf>,
     /// Minimum probability for a label, e.g. `promotion=0.8` (repeatable). A unit below it falls
     /// back to the most probable label that meets its own threshold.
     #[arg(long, value_parser = parse_threshold)]
@@ -210,6 +246,8 @@ enum FormatArg {
 enum InputFormatArg {
     Text,
     Jsonl,
+    Html,
+    Warc,
 }
 
 /// What a run read, wrote and skipped.
@@ -249,6 +287,7 @@ pub fn run() -> ExitCode {
             }
             label(args)
         }
+        Command::Extract(args) => extract_cmd(args),
         Command::Train(args) => train_cmd(args),
         Command::Eval(args) => eval_cmd(args),
         Command::Cv(args) => cv_cmd(args),
@@ -267,8 +306,61 @@ fn load_model(dir: &Option<PathBuf>) -> Result<ModelBundle, String> {
     .map_err(|e| e.to_string())
 }
 
+fn create(path: &PathBuf) -> Result<File, String> {
+    File::create(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn output_stream(path: &Option<PathBuf>) -> Result<Box<dyn Write>, String> {
+    Ok(match path {
+        Some(path) => Box::new(io::BufWriter::new(create(path)?)),
+        None => Box::new(io::stdout().lock()),
+    })
+}
+
+/// Reads the inputs in batches, labels each batch in parallel and hands every labelled page to
+/// `sink`, in input order. Bad records are reported and skipped; an output error stops the run.
+fn label_stream(
+    input: &InputArgs,
+    labeler: &Labeler,
+    mut sink: impl FnMut(&Page, LabelledPage) -> io::Result<()>,
+) -> Result<RunReport, io::Error> {
+    let forced = input.input_format.map(|f| match f {
+        InputFormatArg::Text => InputFormat::Text,
+        InputFormatArg::Jsonl => InputFormat::Jsonl,
+        InputFormatArg::Html => InputFormat::Html,
+        InputFormatArg::Warc => InputFormat::Warc,
+    });
+    let mut report = RunReport::default();
+    let mut batch: Vec<Page> = Vec::with_capacity(BATCH_PAGES);
+    let mut flush = |batch: &mut Vec<Page>, report: &mut RunReport| -> io::Result<()> {
+        for (page, result) in batch.iter().zip(labeler.label_pages(batch)) {
+            match result {
+                Ok(labelled) => {
+                    sink(page, labelled)?;
+                    report.pages_out += 1;
+                }
+                Err(e) => report.skip(format!("{}: {e}", page.origin)),
+            }
+        }
+        batch.clear();
+        Ok(())
+    };
+    for record in read_inputs(&input.inputs, forced) {
+        report.pages_in += 1;
+        match record {
+            Ok(page) => batch.push(page),
+            Err(e) => report.skip(e),
+        }
+        if batch.len() == BATCH_PAGES {
+            flush(&mut batch, &mut report)?;
+        }
+    }
+    flush(&mut batch, &mut report)?;
+    Ok(report)
+}
+
 fn label(args: LabelArgs) -> Result<ExitCode, String> {
-    let mut labeler = Labeler::new(&load_model(&args.model)?).map_err(|e| e.to_string())?;
+    let mut labeler = Labeler::new(&load_model(&args.input.model)?).map_err(|e| e.to_string())?;
     labeler.explain = args.explain;
     for &(label, p) in &args.threshold {
         labeler = labeler
@@ -279,61 +371,67 @@ fn label(args: LabelArgs) -> Result<ExitCode, String> {
         FormatArg::Jsonl => OutputFormat::Jsonl,
         FormatArg::Csv => OutputFormat::Csv,
     };
-    let forced = args.input_format.map(|f| match f {
-        InputFormatArg::Text => InputFormat::Text,
-        InputFormatArg::Jsonl => InputFormat::Jsonl,
-    });
-    let out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(File::create(path).map_err(|e| format!("{}: {e}", path.display()))?),
-        None => Box::new(io::stdout().lock()),
-    };
-    let mut writer = span_writer(format, out);
+    let mut writer = span_writer(format, output_stream(&args.output)?);
     let mut summary = match &args.summary {
-        Some(path) => Some(SummaryWriter::new(
-            File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
-        )),
+        Some(path) => Some(SummaryWriter::new(create(path)?)),
         None => None,
     };
-    let mut report = RunReport::default();
-    let mut batch: Vec<Page> = Vec::with_capacity(BATCH_PAGES);
-    let mut flush = |batch: &mut Vec<Page>, report: &mut RunReport| -> io::Result<()> {
-        for (page, result) in batch.iter().zip(labeler.label_pages(batch)) {
-            match result {
-                Ok(mut labelled) => {
-                    if let Some(summary) = summary.as_mut() {
-                        summary.write_page(&labelled)?;
-                    }
-                    if let Some(label) = args.only {
-                        labelled.retain_label(label);
-                    }
-                    writer.write_page(&labelled)?;
-                    report.pages_out += 1;
-                }
-                Err(e) => report.skip(format!("{}: {e}", page.origin)),
-            }
-        }
-        batch.clear();
-        Ok(())
+    let mut texts = match &args.emit_text {
+        Some(path) => Some(io::BufWriter::new(create(path)?)),
+        None => None,
     };
-    for record in read_inputs(&args.inputs, forced) {
-        report.pages_in += 1;
-        match record {
-            Ok(page) => batch.push(page),
-            Err(e) => report.skip(e),
+    let result = label_stream(&args.input, &labeler, |page, mut labelled| {
+        if let Some(summary) = summary.as_mut() {
+            summary.write_page(&labelled)?;
         }
-        if batch.len() == BATCH_PAGES {
-            if let Err(e) = flush(&mut batch, &mut report) {
-                return output_failed(e);
-            }
+        if let Some(texts) = texts.as_mut() {
+            write_page_text(texts, page, &page.text)?;
         }
+        if let Some(label) = args.only {
+            labelled.retain_label(label);
+        }
+        writer.write_page(&labelled)
+    })
+    .and_then(|report| {
+        writer.finish()?;
+        if let Some(s) = summary.as_mut() {
+            s.finish()?;
+        }
+        if let Some(t) = texts.as_mut() {
+            t.flush()?;
+        }
+        Ok(report)
+    });
+    match result {
+        Ok(report) => Ok(report.exit_code()),
+        Err(e) => output_failed(e),
     }
-    let finished = flush(&mut batch, &mut report)
-        .and_then(|_| writer.finish())
-        .and_then(|_| summary.as_mut().map_or(Ok(()), |s| s.finish()));
-    if let Err(e) = finished {
-        return output_failed(e);
+}
+
+/// One `{"id", "url", "text"}` line.
+fn write_page_text(out: &mut impl Write, page: &Page, text: &str) -> io::Result<()> {
+    let record = serde_json::json!({"id": page.id, "url": page.url, "text": text});
+    writeln!(out, "{record}")
+}
+
+fn extract_cmd(args: ExtractArgs) -> Result<ExitCode, String> {
+    let labeler = Labeler::new(&load_model(&args.input.model)?).map_err(|e| e.to_string())?;
+    let mut out = output_stream(&args.output)?;
+    let keep = |label: Label| {
+        label == Label::Education || (args.with_promotion && label == Label::Promotion)
+    };
+    let result = label_stream(&args.input, &labeler, |page, labelled| {
+        let text = pagesift::main_text(&labelled, keep);
+        match args.format {
+            ExtractFormatArg::Jsonl => write_page_text(&mut out, page, &text),
+            ExtractFormatArg::Text => writeln!(out, "{text}\n"),
+        }
+    })
+    .and_then(|report| out.flush().map(|()| report));
+    match result {
+        Ok(report) => Ok(report.exit_code()),
+        Err(e) => output_failed(e),
     }
-    Ok(report.exit_code())
 }
 
 /// A reader that stopped reading (`pagesift label … | head`) ends the run quietly, as in ripgrep.

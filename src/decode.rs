@@ -153,6 +153,7 @@ pub fn merge_spans(text: &str, units: &[Unit], labels: &[Label], probs: &[[f32; 
                 }
                 spans.push(Span {
                     range: unit.range,
+                    source: None,
                     label,
                     score: p * w,
                     text: String::new(),

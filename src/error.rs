@@ -28,8 +28,12 @@ pub enum IngestErrorKind {
     Empty,
     #[error("not valid JSON: {0}")]
     BadJson(String),
-    #[error("no string field \"text\"")]
+    #[error("no string field \"text\" or \"html\"")]
     MissingText,
+    #[error("WARC record {record}: {message}")]
+    Warc { record: usize, message: String },
+    #[error("cannot read HTML: {0}")]
+    Html(String),
     #[error("bad gold spans: {0}")]
     BadSpans(String),
 }

@@ -263,6 +263,7 @@ mod tests {
                     line: None,
                 },
                 text: "aaaa bb\ncc".into(),
+                markup: None,
                 ..Page::default()
             },
             spans: vec![
@@ -275,6 +276,7 @@ mod tests {
     fn span(s: usize, e: usize, label: Label) -> Span {
         Span {
             range: ByteRange::new(s, e),
+            source: None,
             label,
             score: 1.0,
             text: String::new(),

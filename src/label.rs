@@ -33,10 +33,11 @@ impl FeaturePipeline {
     /// Tokenises the blocks once and reduces the units to keys and layout features.
     pub fn prepare(
         &self,
-        text: &str,
+        page: &Page,
         seg: &Segmentation,
         repeats: &RepeatIndex,
     ) -> Result<PreparedPage, ModelError> {
+        let text = page.text.as_str();
         let tokens = seg
             .blocks
             .iter()
@@ -48,6 +49,7 @@ impl FeaturePipeline {
             segmentation: seg,
             tokens: &tokens,
             batch_repeats: &batch_repeats,
+            markup: page.markup.as_deref(),
         }))
     }
 
@@ -148,7 +150,7 @@ impl Labeler {
         seg: &Segmentation,
         repeats: &RepeatIndex,
     ) -> Result<LabelledPage, ModelError> {
-        let prepared = self.pipeline.prepare(&page.text, seg, repeats)?;
+        let prepared = self.pipeline.prepare(page, seg, repeats)?;
         let x = self.pipeline.features.rows(&prepared, &self.lexicon);
         let (p, input) = stacked_proba(&self.classifiers, &x, &prepared.unit_block);
         let probs: Vec<[f32; Label::COUNT]> =
@@ -157,6 +159,11 @@ impl Labeler {
         let mut labels: Vec<Label> = self.transitions.viterbi(&probs, &same_block);
         apply_thresholds(&mut labels, &probs, &self.thresholds);
         let mut spans = merge_spans(&page.text, &seg.units, &labels, &probs);
+        if let Some(markup) = &page.markup {
+            for span in &mut spans {
+                span.source = markup.source_range(span.range);
+            }
+        }
         if self.explain > 0 {
             self.add_reasons(&mut spans, &seg.units, &input, &page.text);
         }

@@ -26,6 +26,7 @@ pub mod decode;
 pub mod error;
 pub mod eval;
 pub mod features;
+pub mod html;
 pub mod ingest;
 pub mod label;
 pub mod lexicon;
@@ -54,7 +55,18 @@ impl Page {
             },
             url: None,
             text: text.to_string(),
+            markup: None,
         }
+    }
+
+    /// An HTML page made in memory: its visible text extracted, with offsets into `html`.
+    pub fn from_html(id: &str, html: &[u8]) -> Result<Page, html::HtmlError> {
+        let extracted = html::extract(html, None)?;
+        Ok(Page {
+            text: extracted.text,
+            markup: Some(std::sync::Arc::new(extracted.markup)),
+            ..Page::from_text(id, "")
+        })
     }
 }
 
@@ -71,4 +83,17 @@ pub fn read_gold(paths: &[String]) -> (Vec<GoldPage>, Vec<IngestError>) {
         }
     }
     (pages, errors)
+}
+
+/// The text of a labelled page's spans whose label `keep` accepts, one span per line: with
+/// `education` alone, the clean article text (`pagesift extract`).
+pub fn main_text(page: &LabelledPage, keep: impl Fn(Label) -> bool) -> String {
+    let mut text = String::new();
+    for span in page.spans.iter().filter(|s| keep(s.label)) {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&span.text);
+    }
+    text
 }

@@ -127,7 +127,7 @@ pub fn train(
     let mut pages = Vec::with_capacity(gold.len());
     let mut sequences: Vec<(Vec<Label>, Vec<bool>)> = Vec::new();
     for (g, seg) in gold.iter().zip(&segs) {
-        let prepared = pipeline.prepare(&g.page.text, seg, &repeats)?;
+        let prepared = pipeline.prepare(&g.page, seg, &repeats)?;
         let labels = unit_labels(g, seg);
         let mut seq = (Vec::new(), Vec::new());
         for (label, unit) in labels.iter().zip(&seg.units) {
@@ -146,9 +146,15 @@ pub fn train(
                 .enumerate()
                 .filter(|(i, _)| keep(*i))
                 .flat_map(|(_, (p, labels))| {
-                    p.unit_keys
+                    // Word keys per unit, and the DOM keys of its block as a separate example.
+                    let words = p.unit_keys.iter().zip(labels);
+                    let dom = p
+                        .unit_block
                         .iter()
                         .zip(labels)
+                        .filter_map(|(&b, l)| p.block_dom_keys.get(b).map(|k| (k, l)));
+                    words
+                        .chain(dom)
                         .filter_map(|(k, l)| l.map(|l| (k.as_slice(), l)))
                 });
         Lexicon::fit(examples, params.features.lexicon)
@@ -359,6 +365,7 @@ mod tests {
                     line: None,
                 },
                 text: text.into(),
+                markup: None,
                 ..Page::default()
             },
             spans: vec![

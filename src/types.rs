@@ -125,7 +125,10 @@ pub struct Page {
     pub origin: Origin,
     /// The page's address, when the input gives one (JSON Lines `url`).
     pub url: Option<String>,
+    /// The visible text; for an HTML page, its extracted text (one block per line).
     pub text: String,
+    /// For an HTML page: where the text came from in the HTML and the DOM around each block.
+    pub markup: Option<std::sync::Arc<crate::html::Markup>>,
 }
 
 /// A block: one trimmed, non-empty line of a page.
@@ -161,17 +164,49 @@ pub struct BlockTokens {
 }
 
 /// A labelled stretch of a page.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// `range` is in the page's text. For an HTML page that text is the extracted text, and `source`
+/// is the same stretch in the original HTML bytes. Written out, `start`/`end` are offsets into the
+/// input as given (the HTML bytes for HTML, the text otherwise) and `text_start`/`text_end` are
+/// offsets into the page's text (what `--emit-text` writes).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Span {
-    #[serde(flatten)]
     pub range: ByteRange,
+    /// For HTML pages: the span's bytes in the original HTML.
+    pub source: Option<ByteRange>,
     pub label: Label,
     /// Mean probability of `label` over the span's units, weighted by their length.
     pub score: f32,
     pub text: String,
     /// The features that pushed the span to its label, strongest first (only with `--explain`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<Reason>,
+}
+
+impl Span {
+    /// Offsets into the input as given: HTML bytes for an HTML page, else the text.
+    pub fn input_range(&self) -> ByteRange {
+        self.source.unwrap_or(self.range)
+    }
+}
+
+impl Serialize for Span {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let input = self.input_range();
+        let fields = if self.reasons.is_empty() { 7 } else { 8 };
+        let mut out = serializer.serialize_struct("Span", fields)?;
+        out.serialize_field("start", &input.start)?;
+        out.serialize_field("end", &input.end)?;
+        out.serialize_field("text_start", &self.range.start)?;
+        out.serialize_field("text_end", &self.range.end)?;
+        out.serialize_field("label", &self.label)?;
+        out.serialize_field("score", &self.score)?;
+        out.serialize_field("text", &self.text)?;
+        if !self.reasons.is_empty() {
+            out.serialize_field("reasons", &self.reasons)?;
+        }
+        out.end()
+    }
 }
 
 /// One feature's push towards a span's label: its value times its weight for that label minus

@@ -138,23 +138,63 @@ fn issue_2_seed_pages_get_the_right_labels_with_the_builtin_model() {
 
 #[test]
 fn every_span_points_at_its_text_for_all_gold_pages() {
+    let dir = Dir::new();
     for file in [
         "seeds.gold.jsonl",
         "pages_a.gold.jsonl",
         "pages_b.gold.jsonl",
     ] {
-        let out = pagesift(&["label", &data(file)], None);
+        let texts_path = dir.path("texts.jsonl");
+        let out = pagesift(
+            &[
+                "label",
+                "--emit-text",
+                texts_path.to_str().unwrap(),
+                &data(file),
+            ],
+            None,
+        );
         assert!(out.status.success(), "{}", stderr(&out));
         let labelled = pages(&out);
+        let texts: Vec<Value> = std::fs::read_to_string(&texts_path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         let pages_in = gold(file);
         assert_eq!(labelled.len(), pages_in.len());
-        for ((id, text, _), page) in pages_in.iter().zip(&labelled) {
+        assert_eq!(texts.len(), pages_in.len());
+        for (((id, text, _), page), emitted) in pages_in.iter().zip(&labelled).zip(&texts) {
             assert_eq!(page["id"], *id.as_str());
-            assert_spans_cover(text, page);
+            assert_eq!(emitted["id"], *id.as_str());
+            let emitted = emitted["text"].as_str().unwrap();
+            assert_spans_cover(emitted, page);
+            match html_of(file, id) {
+                // HTML pages: offsets into the HTML, text extracted with the same visible characters.
+                Some(html) => {
+                    util::assert_sources_hold(&html, page);
+                    let visible = |t: &str| t.split_whitespace().collect::<String>();
+                    assert_eq!(visible(emitted), visible(text));
+                }
+                None => {
+                    assert_eq!(emitted, text);
+                    util::assert_offsets_are_text_offsets(page);
+                }
+            }
             let share = page["promotion_share"].as_f64().unwrap();
             assert!((0.0..=1.0).contains(&share));
         }
     }
+}
+
+/// The `html` field of a gold record, if it has one.
+fn html_of(file: &str, id: &str) -> Option<String> {
+    std::fs::read_to_string(data(file))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["id"] == id)
+        .and_then(|v| v["html"].as_str().map(str::to_string))
 }
 
 #[test]
@@ -205,7 +245,16 @@ fn csv_output_has_one_row_per_span() {
     let mut reader = csv::Reader::from_path(&out_path).unwrap();
     assert_eq!(
         reader.headers().unwrap(),
-        vec!["id", "start", "end", "label", "score", "text"]
+        vec![
+            "id",
+            "start",
+            "end",
+            "text_start",
+            "text_end",
+            "label",
+            "score",
+            "text"
+        ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let spans: Vec<&Value> = json
@@ -218,8 +267,12 @@ fn csv_output_has_one_row_per_span() {
             row[1].parse::<u64>().unwrap(),
             span["start"].as_u64().unwrap()
         );
-        assert_eq!(&row[3], span["label"].as_str().unwrap());
-        assert_eq!(&row[5], span["text"].as_str().unwrap());
+        assert_eq!(
+            row[3].parse::<u64>().unwrap(),
+            span["text_start"].as_u64().unwrap()
+        );
+        assert_eq!(&row[5], span["label"].as_str().unwrap());
+        assert_eq!(&row[7], span["text"].as_str().unwrap());
     }
 }
 
@@ -499,8 +552,9 @@ fn explain_names_sensible_reasons_for_the_seed_pages() {
         "{why:?}"
     );
     assert!(
-        why.iter()
-            .any(|f| f == "repeats_in_page" || f == "starts_with_imperative"),
+        why.iter().any(|f| f == "repeats_in_page"
+            || f == "starts_with_imperative"
+            || f.starts_with("neighbours_")),
         "{why:?}"
     );
     // The accessibility statement: boilerplate vocabulary and its place at the end of the page.

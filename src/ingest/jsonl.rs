@@ -83,13 +83,26 @@ fn parse_object(
     let Some(object) = value.as_object_mut() else {
         return fail(IngestErrorKind::BadJson("expected an object".into()));
     };
-    let text = match object.remove("text") {
-        Some(Value::String(text)) => text,
-        _ => return fail(IngestErrorKind::MissingText),
+    // An `html` field makes an HTML page (its text extracted here); otherwise `text` is the page.
+    let html = match object.get("html") {
+        Some(Value::String(html)) => Some(html.clone()),
+        _ => None,
     };
-    let text = match decode_utf8(text.into_bytes()) {
-        Ok(text) => text,
-        Err(kind) => return fail(kind),
+    let given_text = match object.get("text") {
+        Some(Value::String(text)) => Some(text.clone()),
+        _ => None,
+    };
+    let (text, markup) = match (html, given_text) {
+        (Some(html), _) => match crate::html::extract(html.as_bytes(), Some("utf-8")) {
+            // JSON strings are Unicode already, whatever a <meta> inside says.
+            Ok(extracted) => (extracted.text, Some(std::sync::Arc::new(extracted.markup))),
+            Err(e) => return fail(IngestErrorKind::Html(e.to_string())),
+        },
+        (None, Some(text)) => match decode_utf8(text.into_bytes()) {
+            Ok(text) => (text, None),
+            Err(kind) => return fail(kind),
+        },
+        (None, None) => return fail(IngestErrorKind::MissingText),
     };
     let id = match object.get("id") {
         Some(Value::String(id)) => id.clone(),
@@ -106,6 +119,7 @@ fn parse_object(
             origin,
             url,
             text,
+            markup,
         },
         value,
     )))
@@ -121,14 +135,67 @@ pub fn parse_gold_line(
         Ok(parsed) => parsed,
         Err(e) => return Some(Err(e)),
     };
-    Some(
-        parse_spans(&page.text, value.get("spans"))
-            .map(|spans| GoldPage {
-                page: page.clone(),
-                spans,
-            })
-            .map_err(|m| IngestError::new(page.origin.clone(), IngestErrorKind::BadSpans(m))),
-    )
+    // Gold spans point into `text`; on an HTML page they move onto the extracted text, which
+    // must hold the same visible characters. If it does not, the page is trained on as text.
+    let gold_text = value
+        .get("text")
+        .and_then(Value::as_str)
+        .unwrap_or(&page.text);
+    let spans = match parse_spans(gold_text, value.get("spans")) {
+        Ok(spans) => spans,
+        Err(m) => {
+            return Some(Err(IngestError::new(
+                page.origin.clone(),
+                IngestErrorKind::BadSpans(m),
+            )))
+        }
+    };
+    if page.markup.is_none() || gold_text == page.text {
+        return Some(Ok(GoldPage { page, spans }));
+    }
+    Some(Ok(match project_spans(gold_text, &spans, &page.text) {
+        Some(spans) => GoldPage { page, spans },
+        None => GoldPage {
+            page: Page {
+                text: gold_text.to_string(),
+                markup: None,
+                ..page
+            },
+            spans,
+        },
+    }))
+}
+
+/// Moves spans from one text onto another with the same non-whitespace characters in the same
+/// order (only whitespace differs); `None` when the characters differ.
+pub fn project_spans(
+    from: &str,
+    spans: &[(ByteRange, Label)],
+    onto: &str,
+) -> Option<Vec<(ByteRange, Label)>> {
+    let visible = |text: &str| -> Vec<(usize, char)> {
+        text.char_indices()
+            .filter(|(_, c)| !c.is_whitespace())
+            .collect()
+    };
+    let (source, target) = (visible(from), visible(onto));
+    if source.len() != target.len() || source.iter().zip(&target).any(|(a, b)| a.1 != b.1) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(spans.len());
+    for &(range, label) in spans {
+        let first = source.partition_point(|&(at, _)| at < range.start);
+        let last = source.partition_point(|&(at, _)| at < range.end);
+        if first == last {
+            continue; // a whitespace-only span covers nothing that is scored
+        }
+        let (end_at, end_char) = target[last - 1];
+        out.push((
+            ByteRange::new(target[first].0, end_at + end_char.len_utf8()),
+            label,
+        ));
+    }
+    Some(out)
 }
 
 fn parse_spans(text: &str, spans: Option<&Value>) -> Result<Vec<(ByteRange, Label)>, String> {
@@ -215,8 +282,36 @@ mod tests {
         assert_eq!(got[3].as_ref().unwrap().id, "in.jsonl:5");
         assert_eq!(
             got[2].as_ref().unwrap_err().to_string(),
-            "in.jsonl: line 4: no string field \"text\""
+            "in.jsonl: line 4: no string field \"text\" or \"html\""
         );
+    }
+
+    #[test]
+    fn an_html_field_makes_an_html_page_and_gold_spans_move_onto_its_text() {
+        let line = r#"{"id":"h","html":"<p>Read  this.</p><div>Call&nbsp;now</div>","text":"Read this.\n\nCall now","spans":[[0,10,"education"],[12,20,"promotion"]]}"#;
+        let gold = parse_gold_line("g.jsonl", 1, line.as_bytes())
+            .unwrap()
+            .unwrap();
+        assert_eq!(gold.page.text, "Read this.\nCall now");
+        assert!(gold.page.markup.is_some());
+        let labelled: Vec<(&str, Label)> = gold
+            .spans
+            .iter()
+            .map(|(r, l)| (r.slice(&gold.page.text), *l))
+            .collect();
+        assert_eq!(
+            labelled,
+            [
+                ("Read this.", Label::Education),
+                ("Call now", Label::Promotion)
+            ]
+        );
+        // Text that differs from the HTML's visible text: trained on as a text page.
+        let line = r#"{"id":"h","html":"<p>Other</p>","text":"Read","spans":[[0,4,"education"]]}"#;
+        let gold = parse_gold_line("g.jsonl", 1, line.as_bytes())
+            .unwrap()
+            .unwrap();
+        assert_eq!((gold.page.text.as_str(), gold.page.markup), ("Read", None));
     }
 
     #[test]

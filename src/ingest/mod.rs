@@ -2,8 +2,10 @@
 //!
 //! A bad record is an `Err` in the stream, naming its file and line; the records after it still come.
 
+mod html;
 mod jsonl;
 mod text;
+mod warc;
 
 pub use jsonl::{parse_gold_line, parse_page_line, read_gold_file};
 
@@ -18,26 +20,39 @@ use std::path::{Path, PathBuf};
 pub enum InputFormat {
     /// The whole file is one plain-text page.
     Text,
-    /// One JSON object per line with a `text` field (the gold format is accepted too).
+    /// One JSON object per line with a `text` or `html` field (the gold format is accepted too).
     Jsonl,
+    /// The whole file is one HTML page.
+    Html,
+    /// A WARC file (gzip-compressed or not): its HTML `response` records.
+    Warc,
 }
 
 impl InputFormat {
-    /// The format a file name implies: `.jsonl`/`.ndjson` are JSON Lines, anything else text.
+    /// The format a file name implies: `.jsonl`/`.ndjson`, `.html`/`.htm`, `.warc`/`.warc.gz`;
+    /// anything else is text.
     pub fn from_path(path: &Path) -> InputFormat {
-        match path.extension().and_then(|e| e.to_str()) {
-            Some(ext)
-                if ext.eq_ignore_ascii_case("jsonl") || ext.eq_ignore_ascii_case("ndjson") =>
-            {
-                InputFormat::Jsonl
-            }
-            _ => InputFormat::Text,
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let ends = |suffixes: &[&str]| suffixes.iter().any(|s| name.ends_with(s));
+        if ends(&[".jsonl", ".ndjson"]) {
+            InputFormat::Jsonl
+        } else if ends(&[".html", ".htm", ".xhtml"]) {
+            InputFormat::Html
+        } else if ends(&[".warc", ".warc.gz"]) {
+            InputFormat::Warc
+        } else {
+            InputFormat::Text
         }
     }
 }
 
 /// File endings picked up when walking a directory.
-const DIRECTORY_EXTENSIONS: &[&str] = &["txt", "text", "md", "jsonl", "ndjson"];
+const DIRECTORY_EXTENSIONS: &[&str] = &[
+    "txt", "text", "md", "jsonl", "ndjson", "html", "htm", "xhtml", "warc", "gz",
+];
 
 /// Reads every input (files, directories walked recursively in sorted order, `-` for stdin).
 /// `forced` overrides the format the extension implies.
@@ -97,7 +112,9 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<IngestError>) {
             DIRECTORY_EXTENSIONS
                 .iter()
                 .any(|k| e.eq_ignore_ascii_case(k))
-        }) {
+        }) && (InputFormat::from_path(&path) == InputFormat::Warc
+            || !path.to_string_lossy().to_ascii_lowercase().ends_with(".gz"))
+        {
             files.push(path);
         }
     }
@@ -118,6 +135,8 @@ fn read_one(
     match format {
         InputFormat::Text => Box::new(std::iter::once(text::read_text_page(&path, reader))),
         InputFormat::Jsonl => Box::new(jsonl::JsonlPages::new(path, BufReader::new(reader))),
+        InputFormat::Html => Box::new(std::iter::once(html::read_html_page(&path, reader))),
+        InputFormat::Warc => Box::new(warc::WarcPages::new(path, reader)),
     }
 }
 

@@ -20,6 +20,7 @@ pub fn read_text_page(path: &str, mut reader: impl Read) -> Result<Page, IngestE
         origin,
         url: None,
         text,
+        markup: None,
     })
 }
 

@@ -1,4 +1,5 @@
-//! CSV output with the `csv` crate: one row per span, `id,start,end,label,score,text`.
+//! CSV output with the `csv` crate: one row per span,
+//! `id,start,end,text_start,text_end,label,score,text` (offsets as in the JSON Lines output).
 
 use super::SpanWriter;
 use crate::types::LabelledPage;
@@ -12,7 +13,16 @@ impl<W: Write> CsvWriter<W> {
     pub fn new(out: W) -> Self {
         let mut out = csv::Writer::from_writer(out);
         // The header goes first even if no page follows; an error surfaces at finish.
-        let _ = out.write_record(["id", "start", "end", "label", "score", "text"]);
+        let _ = out.write_record([
+            "id",
+            "start",
+            "end",
+            "text_start",
+            "text_end",
+            "label",
+            "score",
+            "text",
+        ]);
         CsvWriter { out }
     }
 }
@@ -20,9 +30,12 @@ impl<W: Write> CsvWriter<W> {
 impl<W: Write> SpanWriter for CsvWriter<W> {
     fn write_page(&mut self, page: &LabelledPage) -> io::Result<()> {
         for span in &page.spans {
+            let input = span.input_range();
             self.out
                 .write_record([
                     page.id.as_str(),
+                    &input.start.to_string(),
+                    &input.end.to_string(),
                     &span.range.start.to_string(),
                     &span.range.end.to_string(),
                     span.label.as_str(),
@@ -51,6 +64,7 @@ mod tests {
             promotion_share: 1.0,
             spans: vec![Span {
                 range: ByteRange::new(0, 9),
+                source: None,
                 label: Label::Promotion,
                 score: 0.5,
                 text: "Call \"us\"\nnow".into(),
@@ -71,12 +85,30 @@ mod tests {
         let mut reader = csv::Reader::from_reader(&buf[..]);
         assert_eq!(
             reader.headers().unwrap(),
-            vec!["id", "start", "end", "label", "score", "text"]
+            vec![
+                "id",
+                "start",
+                "end",
+                "text_start",
+                "text_end",
+                "label",
+                "score",
+                "text",
+            ]
         );
         let row = reader.records().next().unwrap().unwrap();
         assert_eq!(
             row,
-            vec!["p,1", "0", "9", "promotion", "0.5000", "Call \"us\"\nnow"]
+            vec![
+                "p,1",
+                "0",
+                "9",
+                "0",
+                "9",
+                "promotion",
+                "0.5000",
+                "Call \"us\"\nnow"
+            ]
         );
     }
 

@@ -110,6 +110,7 @@ mod tests {
     fn one_row_per_page_with_label_shares() {
         let span = |s, e, label, score, text: &str| Span {
             range: ByteRange::new(s, e),
+            source: None,
             label,
             score,
             text: text.into(),

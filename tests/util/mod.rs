@@ -100,20 +100,21 @@ pub fn check_cover(text: &str, ranges: &[(usize, usize)]) -> Result<(), String> 
     }
 }
 
-/// Checks one labelled page against its text: the span invariants of [`check_cover`], each
-/// `text` equal to the bytes at its offsets, scores between 0 and 1.
+/// Checks one labelled page against its text: the span invariants of [`check_cover`] over
+/// `text_start`/`text_end`, each `text` equal to the text at those offsets, scores between 0
+/// and 1.
 pub fn assert_spans_cover(text: &str, page: &serde_json::Value) {
     let spans = page["spans"].as_array().expect("spans");
     let mut ranges = Vec::with_capacity(spans.len());
     for span in spans {
         let (start, end) = (
-            span["start"].as_u64().unwrap() as usize,
-            span["end"].as_u64().unwrap() as usize,
+            span["text_start"].as_u64().unwrap() as usize,
+            span["text_end"].as_u64().unwrap() as usize,
         );
         assert_eq!(
             text.get(start..end),
             span["text"].as_str(),
-            "span text differs from the source"
+            "span text differs from the page text"
         );
         let score = span["score"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&score));
@@ -121,5 +122,77 @@ pub fn assert_spans_cover(text: &str, page: &serde_json::Value) {
     }
     if let Err(message) = check_cover(text, &ranges) {
         panic!("{message}");
+    }
+}
+
+/// For a text page, `start`/`end` are the text offsets themselves.
+pub fn assert_offsets_are_text_offsets(page: &serde_json::Value) {
+    for span in page["spans"].as_array().expect("spans") {
+        assert_eq!(span["start"], span["text_start"]);
+        assert_eq!(span["end"], span["text_end"]);
+    }
+}
+
+/// The visible characters of an HTML fragment, by an independent, deliberately simple reading:
+/// comments, script/style-like elements and tags removed, entities decoded, whitespace dropped.
+pub fn visible_chars(html: &str) -> Vec<char> {
+    let mut out = String::new();
+    let lower = html.to_ascii_lowercase();
+    let mut i = 0;
+    while i < html.len() {
+        let rest = &lower[i..];
+        if rest.starts_with("<!--") {
+            i += rest.find("-->").map_or(rest.len(), |e| e + 3);
+        } else if let Some(tag) = [
+            "script", "style", "template", "noscript", "title", "textarea",
+        ]
+        .iter()
+        .find(|t| rest.starts_with(&format!("<{t}")))
+        {
+            let close = format!("</{tag}");
+            i += rest.find(&close).map_or(rest.len(), |e| e + close.len());
+        } else if rest.starts_with('<')
+            && rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!')
+        {
+            i += rest.find('>').map_or(rest.len(), |e| e + 1);
+        } else {
+            let c = html[i..].chars().next().unwrap();
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    html_escape::decode_html_entities(&out)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// Every span's source range, sliced from the original HTML, holds the span's text once the
+/// markup is stripped: the same first and last visible characters, and every visible character
+/// of the span in order (hidden elements inside the range may add more).
+pub fn assert_sources_hold(html: &str, page: &serde_json::Value) {
+    for span in page["spans"].as_array().expect("spans") {
+        let (start, end) = (
+            span["start"].as_u64().unwrap() as usize,
+            span["end"].as_u64().unwrap() as usize,
+        );
+        let slice = html
+            .get(start..end)
+            .unwrap_or_else(|| panic!("source range {start}..{end} is not on UTF-8 boundaries"));
+        let source = visible_chars(slice);
+        let want: Vec<char> = span["text"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        assert_eq!(source.first(), want.first(), "first character of {slice:?}");
+        assert_eq!(source.last(), want.last(), "last character of {slice:?}");
+        let mut rest = source.iter();
+        assert!(
+            want.iter().all(|c| rest.any(|s| s == c)),
+            "{:?} is not inside the source {slice:?}",
+            span["text"]
+        );
     }
 }

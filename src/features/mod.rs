@@ -4,6 +4,10 @@
 //! [`Lexicon`] score of the unit's tokens, of its neighbours (units and blocks, two either side)
 //! and of the whole page.
 
+mod dom;
+
+pub use dom::DOM_FEATURES;
+
 use crate::error::ModelError;
 use crate::lexicon::{Evidence, Lexicon, LexiconOptions};
 use crate::types::{BlockTokens, ByteRange, Label, Segmentation};
@@ -73,6 +77,7 @@ pub const LEXICAL_CONTEXTS: &[&str] = &[
     "block_minus_2",
     "block_plus_2",
     "page",
+    "dom",
 ];
 
 /// A page's units reduced to what the features need: hashed n-gram keys and layout rows.
@@ -80,6 +85,8 @@ pub const LEXICAL_CONTEXTS: &[&str] = &[
 pub struct PreparedPage {
     pub unit_keys: Vec<Vec<u32>>,
     pub block_keys: Vec<Vec<u32>>,
+    /// Lexicon keys of each block's DOM context (empty on text pages).
+    pub block_dom_keys: Vec<Vec<u32>>,
     pub unit_block: Vec<usize>,
     /// Non-whitespace bytes of each unit: what the byte-level score weighs it by.
     pub unit_bytes: Vec<usize>,
@@ -94,6 +101,8 @@ pub struct PageContext<'a> {
     pub tokens: &'a [BlockTokens],
     /// How many pages of the batch contain each block's text (from [`RepeatIndex`]).
     pub batch_repeats: &'a [u32],
+    /// The DOM context of each block, for HTML pages.
+    pub markup: Option<&'a crate::html::Markup>,
 }
 
 /// Turns units into feature rows.
@@ -166,6 +175,9 @@ pub const DENSE_FEATURES: &[&str] = &[
     "first_person_plural_on_selling_page",
     "site_name_on_selling_page",
 ];
+
+/// Columns before the lexical ones: the dense layout/cue features, then the DOM features.
+const LAYOUT_WIDTH: usize = DENSE_FEATURES.len() + DOM_FEATURES.len();
 
 /// Where the page-level columns start in `DENSE_FEATURES` (they are filled in after every unit).
 const PAGE_COLUMNS: usize = DENSE_FEATURES.len() - 5;
@@ -274,15 +286,18 @@ impl FeatureExtractor {
         self.options
     }
 
-    /// Number of layout columns, then lexical columns.
+    /// Number of layout columns, DOM columns, then lexical columns.
     pub fn width(&self) -> usize {
-        DENSE_FEATURES.len() + LEXICAL_CONTEXTS.len() * Label::COUNT
+        LAYOUT_WIDTH + LEXICAL_CONTEXTS.len() * Label::COUNT
     }
 
     /// A readable name for a column.
     pub fn feature_name(&self, column: usize) -> String {
-        match column.checked_sub(DENSE_FEATURES.len()) {
-            None => DENSE_FEATURES[column].to_string(),
+        if column < DENSE_FEATURES.len() {
+            return DENSE_FEATURES[column].to_string();
+        }
+        match column.checked_sub(LAYOUT_WIDTH) {
+            None => DOM_FEATURES[column - DENSE_FEATURES.len()].to_string(),
             Some(lexical) => format!(
                 "lexicon_{}_{}",
                 LEXICAL_CONTEXTS[lexical / Label::COUNT],
@@ -321,10 +336,21 @@ impl FeatureExtractor {
                 .iter()
                 .map(|t| Self::ngram_keys(&t.ids))
                 .collect(),
+            block_dom_keys: Vec::new(),
             unit_block: Vec::with_capacity(n_units),
             unit_bytes: Vec::with_capacity(n_units),
             layout: Vec::with_capacity(n_units),
         };
+        // The HTML extractor writes one block per line, so block i of the segmentation is
+        // block i of the markup; a mismatch (never expected) drops the DOM features.
+        let dom_blocks = ctx
+            .markup
+            .map(|m| m.blocks.as_slice())
+            .filter(|b| b.len() == seg.blocks.len());
+        debug_assert!(ctx.markup.is_none() || dom_blocks.is_some());
+        if let Some(blocks) = dom_blocks {
+            prepared.block_dom_keys = blocks.iter().map(dom::dom_keys).collect();
+        }
         for (u, unit) in seg.units.iter().enumerate() {
             let block = &seg.blocks[unit.block];
             let tokens = &ctx.tokens[unit.block];
@@ -353,6 +379,9 @@ impl FeatureExtractor {
             ));
         }
         add_page_columns(&mut prepared.layout);
+        for (row, unit) in prepared.layout.iter_mut().zip(&seg.units) {
+            dom::dom_row(dom_blocks.map(|b| &b[unit.block]), row);
+        }
         prepared
     }
 
@@ -370,6 +399,11 @@ impl FeatureExtractor {
         let mut page_evidence = Evidence::default();
         block_evidence.iter().for_each(|e| page_evidence.add(e));
         let page_score = page_evidence.mean();
+        let dom_scores: Vec<[f32; 3]> = page
+            .block_dom_keys
+            .iter()
+            .map(|k| lexicon.score(k))
+            .collect();
         let zero = [0f32; 3];
         let block_at = |b: usize, delta: isize| {
             b.checked_add_signed(delta)
@@ -393,8 +427,9 @@ impl FeatureExtractor {
                 block_at(b, -2),
                 block_at(b, 2),
                 page_score,
+                dom_scores.get(b).copied().unwrap_or(zero),
             ];
-            let base = DENSE_FEATURES.len();
+            let base = LAYOUT_WIDTH;
             for (c, scores) in contexts.iter().enumerate() {
                 for k in 0..Label::COUNT {
                     row[base + c * Label::COUNT + k] = scores[k];
@@ -940,13 +975,10 @@ mod tests {
         let fx = FeatureExtractor::builder().build().unwrap();
         assert_eq!(
             fx.width(),
-            DENSE_FEATURES.len() + LEXICAL_CONTEXTS.len() * 3
+            DENSE_FEATURES.len() + DOM_FEATURES.len() + LEXICAL_CONTEXTS.len() * 3
         );
         assert_eq!(fx.feature_name(0), "unit_bytes_log");
-        assert_eq!(
-            fx.feature_name(DENSE_FEATURES.len() + 4),
-            "lexicon_block_promotion"
-        );
+        assert_eq!(fx.feature_name(LAYOUT_WIDTH + 4), "lexicon_block_promotion");
     }
 
     #[test]
@@ -978,6 +1010,7 @@ mod tests {
             segmentation: &seg,
             tokens: &tokens,
             batch_repeats: &repeats,
+            markup: None,
         });
         assert_eq!(prepared.unit_keys.len(), seg.units.len());
         // A lexicon that learned the call-to-action unit's keys as promotion.

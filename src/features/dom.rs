@@ -1,0 +1,217 @@
+//! DOM features of a unit, from the block it sits in: landmarks around it, its element, link
+//! density, images, and cue words in `class`/`id` names. Text pages have all of them at zero
+//! (`is_html` tells the model which case it is in). The `class`/`id` words, element path and
+//! landmarks are also keys for the lexicon, so names the fixed cues miss are learned from data.
+
+use crate::html::dom::landmark;
+use crate::html::BlockContext;
+
+/// Column names, in order.
+pub const DOM_FEATURES: &[&str] = &[
+    "is_html",
+    "in_nav",
+    "in_header",
+    "in_footer",
+    "in_aside",
+    "in_form",
+    "in_main",
+    "in_article",
+    "in_button",
+    "in_list",
+    "in_heading",
+    "in_table",
+    "in_figure",
+    "in_label",
+    "in_blockquote",
+    "in_section",
+    "in_dialog",
+    "link_density",
+    "all_link",
+    "element_p",
+    "element_li",
+    "element_table_cell",
+    "element_heading",
+    "element_div_or_body",
+    "element_option",
+    "element_other",
+    "has_image",
+    "depth",
+    "class_boilerplate_cue",
+    "class_promotion_cue",
+    "class_content_cue",
+];
+
+const BOILERPLATE_WORDS: &[&str] = &[
+    "footer",
+    "nav",
+    "navbar",
+    "menu",
+    "cookie",
+    "cookies",
+    "consent",
+    "breadcrumb",
+    "breadcrumbs",
+    "sidebar",
+    "widget",
+    "share",
+    "social",
+    "copyright",
+    "legal",
+    "skip",
+    "toc",
+    "byline",
+    "author",
+    "meta",
+    "tags",
+    "related",
+    "pagination",
+    "masthead",
+    "topbar",
+    "utility",
+    "caption",
+    "disclaimer",
+    "comments",
+    "comment",
+];
+const PROMOTION_WORDS: &[&str] = &[
+    "promo",
+    "promotion",
+    "cta",
+    "ad",
+    "ads",
+    "advert",
+    "advertisement",
+    "sponsor",
+    "sponsored",
+    "banner",
+    "offer",
+    "offers",
+    "subscribe",
+    "newsletter",
+    "signup",
+    "book",
+    "booking",
+    "appointment",
+    "buy",
+    "cart",
+    "pricing",
+    "price",
+    "consult",
+    "consultation",
+    "lead",
+    "upsell",
+    "testimonial",
+    "testimonials",
+    "badge",
+    "badges",
+    "trust",
+    "hero",
+];
+const CONTENT_WORDS: &[&str] = &[
+    "article", "content", "post", "entry", "body", "story", "text", "main", "prose", "faq",
+];
+
+/// The DOM columns of a unit in block `context` (`None`: a text page).
+pub fn dom_row(context: Option<&BlockContext>, row: &mut Vec<f32>) {
+    let Some(c) = context else {
+        row.extend(std::iter::repeat_n(0.0, DOM_FEATURES.len()));
+        return;
+    };
+    let flag = |b: bool| if b { 1.0 } else { 0.0 };
+    row.push(1.0);
+    for bit in 0..landmark::NAMES.len() {
+        row.push(flag(c.has(1 << bit)));
+    }
+    let density = c.link_density();
+    row.push(density);
+    row.push(flag(density > 0.9));
+    let tag = c.tag.as_str();
+    let heading = matches!(tag, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
+    let cell = matches!(tag, "td" | "th");
+    let div = matches!(tag, "div" | "body" | "section" | "article" | "main");
+    row.push(flag(tag == "p"));
+    row.push(flag(tag == "li"));
+    row.push(flag(cell));
+    row.push(flag(heading));
+    row.push(flag(div));
+    row.push(flag(tag == "option"));
+    row.push(flag(
+        !(heading || cell || div || matches!(tag, "p" | "li" | "option")),
+    ));
+    row.push(flag(c.images > 0));
+    row.push(c.depth.min(40) as f32 / 40.0);
+    let cue = |words: &[&str]| {
+        flag(
+            c.attribute_tokens
+                .iter()
+                .any(|t| words.contains(&t.as_str())),
+        )
+    };
+    row.push(cue(BOILERPLATE_WORDS));
+    row.push(cue(PROMOTION_WORDS));
+    row.push(cue(CONTENT_WORDS));
+}
+
+/// Lexicon keys of a block's DOM context: its element, path, landmarks, class/id words and
+/// link-density band, each hashed in its own namespace.
+pub fn dom_keys(context: &BlockContext) -> Vec<u32> {
+    let mut keys = Vec::with_capacity(context.attribute_tokens.len() + 20);
+    keys.push(hash_str(b't', &context.tag));
+    keys.push(hash_str(b'p', &context.path));
+    for (bit, name) in landmark::NAMES.iter().enumerate() {
+        if context.has(1 << bit) {
+            keys.push(hash_str(b'l', name));
+        }
+    }
+    for token in &context.attribute_tokens {
+        keys.push(hash_str(b'a', token));
+    }
+    let band = (context.link_density() * 4.0).round() as u8;
+    keys.push(hash_str(b'd', &band.to_string()));
+    keys
+}
+
+/// FNV-1a of a string in a namespace (the namespaces keep DOM keys apart from token keys).
+fn hash_str(namespace: u8, text: &str) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ (u64::from(namespace) << 8 | 0xD0);
+    h = h.wrapping_mul(0x0100_0000_01b3);
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h ^ (h >> 32)) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_has_one_value_per_name_and_text_pages_are_zero() {
+        let mut row = Vec::new();
+        dom_row(None, &mut row);
+        assert_eq!(row, vec![0.0; DOM_FEATURES.len()]);
+        let context = BlockContext {
+            tag: "li".into(),
+            landmarks: landmark::FOOTER | landmark::LIST,
+            attribute_tokens: vec!["cta".into(), "footer".into()],
+            link_bytes: 10,
+            text_bytes: 10,
+            ..BlockContext::default()
+        };
+        row.clear();
+        dom_row(Some(&context), &mut row);
+        assert_eq!(row.len(), DOM_FEATURES.len());
+        let value = |name: &str| row[DOM_FEATURES.iter().position(|n| *n == name).unwrap()];
+        assert_eq!(value("is_html"), 1.0);
+        assert_eq!(value("in_footer"), 1.0);
+        assert_eq!(value("in_nav"), 0.0);
+        assert_eq!(value("all_link"), 1.0);
+        assert_eq!(value("element_li"), 1.0);
+        assert_eq!(value("class_promotion_cue"), 1.0);
+        assert_eq!(value("class_content_cue"), 0.0);
+        let keys = dom_keys(&context);
+        assert_eq!(keys.len(), 2 + 2 + 2 + 1);
+        assert_ne!(hash_str(b'a', "footer"), hash_str(b'l', "footer"));
+    }
+}

@@ -1,0 +1,266 @@
+//! What the DOM says about a block: the elements around it, as the model's features see them.
+
+use serde::{Deserialize, Serialize};
+
+/// Landmarks and roles of the elements enclosing a block, one bit each.
+pub mod landmark {
+    pub const NAV: u32 = 1;
+    pub const HEADER: u32 = 1 << 1;
+    pub const FOOTER: u32 = 1 << 2;
+    pub const ASIDE: u32 = 1 << 3;
+    pub const FORM: u32 = 1 << 4;
+    pub const MAIN: u32 = 1 << 5;
+    pub const ARTICLE: u32 = 1 << 6;
+    pub const BUTTON: u32 = 1 << 7;
+    pub const LIST: u32 = 1 << 8;
+    pub const HEADING: u32 = 1 << 9;
+    pub const TABLE: u32 = 1 << 10;
+    pub const FIGURE: u32 = 1 << 11;
+    pub const LABEL: u32 = 1 << 12;
+    pub const BLOCKQUOTE: u32 = 1 << 13;
+    pub const SECTION: u32 = 1 << 14;
+    pub const DIALOG: u32 = 1 << 15;
+
+    /// Names for explanations and feature names, in bit order.
+    pub const NAMES: [&str; 16] = [
+        "nav",
+        "header",
+        "footer",
+        "aside",
+        "form",
+        "main",
+        "article",
+        "button",
+        "list",
+        "heading",
+        "table",
+        "figure",
+        "label",
+        "blockquote",
+        "section",
+        "dialog",
+    ];
+}
+
+/// The DOM context of one extracted block (one line of the page's extracted text).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockContext {
+    /// The innermost block-level element (`p`, `li`, `td`, `h2`…).
+    pub tag: String,
+    /// The last few element names down to the block, `div>ul>li>a`.
+    pub path: String,
+    /// OR of the `landmark` bits of every enclosing element.
+    pub landmarks: u32,
+    /// Lower-cased word pieces of the `class`, `id` and `role` of the enclosing elements.
+    pub attribute_tokens: Vec<String>,
+    /// Visible text bytes inside links, and in all.
+    pub link_bytes: u32,
+    pub text_bytes: u32,
+    /// Images with alt text inside the block, and whether the block's own text is an alt text.
+    pub images: u32,
+    pub alt_text: bool,
+    /// Depth of the block's element in the tree.
+    pub depth: u32,
+}
+
+impl BlockContext {
+    pub fn has(&self, landmark: u32) -> bool {
+        self.landmarks & landmark != 0
+    }
+
+    pub fn link_density(&self) -> f32 {
+        if self.text_bytes == 0 {
+            0.0
+        } else {
+            self.link_bytes as f32 / self.text_bytes as f32
+        }
+    }
+}
+
+/// The landmark bit an element carries by its name or ARIA role.
+pub(crate) fn landmark_of(tag: &str, role: Option<&str>) -> u32 {
+    use landmark::*;
+    let by_tag = match tag {
+        "nav" => NAV,
+        "header" => HEADER,
+        "footer" => FOOTER,
+        "aside" => ASIDE,
+        "form" => FORM,
+        "main" => MAIN,
+        "article" => ARTICLE,
+        "button" => BUTTON,
+        "ul" | "ol" | "menu" | "dl" => LIST,
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => HEADING,
+        "table" => TABLE,
+        "figure" | "figcaption" => FIGURE,
+        "label" | "legend" => LABEL,
+        "blockquote" => BLOCKQUOTE,
+        "section" => SECTION,
+        "dialog" => DIALOG,
+        _ => 0,
+    };
+    let by_role = match role.unwrap_or("") {
+        "navigation" | "menu" | "menubar" => NAV,
+        "banner" => HEADER,
+        "contentinfo" => FOOTER,
+        "complementary" => ASIDE,
+        "main" => MAIN,
+        "article" => ARTICLE,
+        "button" => BUTTON,
+        "form" | "search" => FORM,
+        "dialog" | "alertdialog" => DIALOG,
+        "heading" => HEADING,
+        _ => 0,
+    };
+    by_tag | by_role
+}
+
+/// Elements that start and end a block of text (CSS `display: block` and friends by default).
+pub(crate) fn is_block_level(tag: &str) -> bool {
+    matches!(
+        tag,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "body"
+            | "br"
+            | "caption"
+            | "center"
+            | "dd"
+            | "details"
+            | "dialog"
+            | "dir"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hgroup"
+            | "hr"
+            | "html"
+            | "legend"
+            | "li"
+            | "main"
+            | "menu"
+            | "nav"
+            | "ol"
+            | "optgroup"
+            | "option"
+            | "p"
+            | "pre"
+            | "section"
+            | "summary"
+            | "table"
+            | "tbody"
+            | "td"
+            | "tfoot"
+            | "th"
+            | "thead"
+            | "tr"
+            | "ul"
+    )
+}
+
+/// Elements whose content is never shown as page text.
+pub(crate) fn is_hidden_element(tag: &str) -> bool {
+    matches!(
+        tag,
+        "head"
+            | "script"
+            | "style"
+            | "template"
+            | "noscript"
+            | "title"
+            | "textarea"
+            | "svg"
+            | "math"
+            | "iframe"
+            | "object"
+            | "video"
+            | "audio"
+            | "canvas"
+            | "noembed"
+            | "noframes"
+    )
+}
+
+/// An inline `style` that hides the element.
+pub(crate) fn style_hides(style: &str) -> bool {
+    let compact: String = style
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    compact.contains("display:none") || compact.contains("visibility:hidden")
+}
+
+/// Start tags that close an open element of the same kind the author left unclosed
+/// (`<li>a<li>b`, `<p>a<p>b`), with the elements that stop the search.
+pub(crate) fn implied_end(tag: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
+    const P_CLOSERS_STOP: &[&str] = &[
+        "div", "td", "th", "li", "button", "table", "article", "section", "main", "body",
+    ];
+    match tag {
+        "li" => Some((&["li"], &["ul", "ol", "menu"])),
+        "dt" | "dd" => Some((&["dt", "dd"], &["dl"])),
+        "td" | "th" => Some((&["td", "th"], &["tr", "table"])),
+        "tr" => Some((&["tr"], &["table", "tbody", "thead", "tfoot"])),
+        "option" => Some((&["option"], &["select", "datalist", "optgroup"])),
+        "p" | "div" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "table"
+        | "blockquote" | "pre" | "form" | "section" | "article" | "aside" | "header" | "footer"
+        | "nav" | "dl" | "figure" | "hr" => Some((&["p"], P_CLOSERS_STOP)),
+        _ => None,
+    }
+}
+
+/// Splits a `class`/`id` value into lower-case word pieces: `site-footer__nav` → `site`, `footer`, `nav`.
+pub(crate) fn attribute_words(value: &str, out: &mut Vec<String>) {
+    for word in value.split(|c: char| !c.is_ascii_alphanumeric()) {
+        // camelCase → camel, case
+        let mut start = 0;
+        let bytes = word.as_bytes();
+        for i in 1..=bytes.len() {
+            let boundary = i == bytes.len()
+                || (bytes[i].is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase());
+            if boundary {
+                let piece = word[start..i].to_ascii_lowercase();
+                if (2..=20).contains(&piece.len()) && !piece.bytes().all(|b| b.is_ascii_digit()) {
+                    out.push(piece);
+                }
+                start = i;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_class_names_into_words() {
+        let mut words = Vec::new();
+        attribute_words("site-footer__nav promoBox x 123 col-md-4", &mut words);
+        assert_eq!(
+            words,
+            ["site", "footer", "nav", "promo", "box", "col", "md"]
+        );
+    }
+
+    #[test]
+    fn sees_hiding_styles() {
+        assert!(style_hides("color:red; DISPLAY : none"));
+        assert!(!style_hides("display:block"));
+    }
+}

@@ -1,0 +1,551 @@
+//! HTML → the page's visible text, one block per line, with each block's source bytes and DOM context.
+//!
+//! Parsing is lol_html's (an HTML5 tokenizer that streams and reports byte offsets into the input).
+//! It builds no tree, so the open-element stack is kept here, closing the elements HTML lets authors
+//! leave open (`<p>`, `<li>`, `<td>`…). Text inside `script`, `style`, `template`, `head`, hidden
+//! elements and the like is dropped; block-level elements and `<br>` end a block; whitespace
+//! collapses as a browser collapses it; entities are decoded.
+
+pub mod charset;
+pub mod dom;
+mod source_map;
+
+pub use dom::BlockContext;
+pub use source_map::SourceMap;
+
+use crate::types::ByteRange;
+use encoding_rs::Encoding;
+use lol_html::html_content::{Element, EndTag, TextChunk, TextType};
+use lol_html::{doc_text, element, AsciiCompatibleEncoding, HtmlRewriter, Settings};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// What the HTML parser made of a page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Markup {
+    /// The encoding the bytes were decoded with (`UTF-8`, `windows-1252`…).
+    pub encoding: &'static str,
+    /// Length of the original HTML in bytes.
+    pub source_len: usize,
+    /// Text offsets → source offsets.
+    pub map: SourceMap,
+    /// One context per line of the extracted text.
+    pub blocks: Vec<BlockContext>,
+}
+
+impl Markup {
+    /// The source byte range of a range of the extracted text.
+    pub fn source_range(&self, text: ByteRange) -> Option<ByteRange> {
+        self.map.source_range(text)
+    }
+}
+
+/// An HTML page turned into text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExtractedHtml {
+    /// The visible text, one block per line (`\n`-separated, no other newlines).
+    pub text: String,
+    pub markup: Markup,
+}
+
+/// Why an HTML page could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HtmlError {
+    #[error("HTML parser: {0}")]
+    Parser(String),
+    #[error("no visible text")]
+    NoText,
+}
+
+/// Extracts the visible text of `bytes`, decoding them by BOM, `http_charset`, `<meta>`, UTF-8
+/// validity or Windows-1252, in that order.
+pub fn extract(bytes: &[u8], http_charset: Option<&str>) -> Result<ExtractedHtml, HtmlError> {
+    let detected = charset::detect(bytes, http_charset);
+    let body = &bytes[detected.bom_len..];
+    let mut extracted = match AsciiCompatibleEncoding::new(detected.encoding) {
+        Some(_) => parse(body, detected.encoding)?,
+        None => parse_transcoded(body, detected.encoding)?,
+    };
+    extracted.markup.map.shift_sources(detected.bom_len as u32);
+    extracted.markup.encoding = detected.encoding.name();
+    extracted.markup.source_len = bytes.len();
+    if extracted.text.is_empty() {
+        return Err(HtmlError::NoText);
+    }
+    Ok(extracted)
+}
+
+/// UTF-16 pages: lol_html reads ASCII-compatible encodings only, so parse a UTF-8 copy and map its
+/// offsets back to the UTF-16 bytes.
+fn parse_transcoded(body: &[u8], encoding: &'static Encoding) -> Result<ExtractedHtml, HtmlError> {
+    let (utf8, _) = encoding.decode_without_bom_handling(body);
+    let mut extracted = parse(utf8.as_bytes(), encoding_rs::UTF_8)?;
+    let mut offsets: Vec<u32> = extracted.markup.map.source_offsets().collect();
+    offsets.sort_unstable();
+    offsets.dedup();
+    let mut utf16_at = Vec::with_capacity(offsets.len());
+    let (mut units, mut next) = (0u32, 0usize);
+    for (i, c) in utf8.char_indices().chain([(utf8.len(), '\0')]) {
+        while next < offsets.len() && offsets[next] as usize <= i {
+            utf16_at.push(units * 2);
+            next += 1;
+        }
+        units += c.len_utf16() as u32;
+    }
+    extracted.markup.map.remap_sources(|offset| {
+        offsets
+            .binary_search(&offset)
+            .map_or(offset, |index| utf16_at[index])
+    });
+    Ok(extracted)
+}
+
+/// Parses ASCII-compatible `body` bytes.
+fn parse(body: &[u8], encoding: &'static Encoding) -> Result<ExtractedHtml, HtmlError> {
+    let ascii_compatible = AsciiCompatibleEncoding::new(encoding)
+        .ok_or_else(|| HtmlError::Parser(format!("{} is not ASCII-compatible", encoding.name())))?;
+    let exact = if encoding == encoding_rs::UTF_8 {
+        Exactness::Utf8
+    } else if encoding.is_single_byte() {
+        Exactness::SingleByte
+    } else {
+        Exactness::Chunk
+    };
+    let builder = Rc::new(RefCell::new(Builder::new(exact)));
+    let on_element = Rc::clone(&builder);
+    let on_text = Rc::clone(&builder);
+    let settings = Settings::new()
+        .with_encoding(ascii_compatible)
+        .with_strict(false)
+        .append_element_content_handler(element!("*", move |el| {
+            let end_builder = Rc::clone(&on_element);
+            let depth = on_element.borrow_mut().start_element(el);
+            if let Some(depth) = depth {
+                el.on_end_tag(Box::new(move |end: &mut EndTag| {
+                    end_builder.borrow_mut().end_element(&end.name(), depth);
+                    Ok(())
+                }))?;
+            }
+            Ok(())
+        }))
+        .append_document_content_handler(doc_text!(move |chunk| {
+            on_text.borrow_mut().text(chunk);
+            Ok(())
+        }));
+    let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
+    rewriter
+        .write(body)
+        .and_then(|()| rewriter.end())
+        .map_err(|e| HtmlError::Parser(e.to_string()))?;
+    let mut builder = Rc::try_unwrap(builder)
+        .map_err(|_| HtmlError::Parser("handlers outlived the parser".into()))?
+        .into_inner();
+    builder.finish_block();
+    Ok(ExtractedHtml {
+        text: builder.text,
+        markup: Markup {
+            encoding: "",
+            source_len: body.len(),
+            map: builder.map,
+            blocks: builder.blocks,
+        },
+    })
+}
+
+/// How precisely text bytes can be traced to source bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exactness {
+    /// The decoded text is the source bytes: byte-exact.
+    Utf8,
+    /// One source byte per character: character-exact.
+    SingleByte,
+    /// Multi-byte legacy encodings: every character maps to its whole text chunk.
+    Chunk,
+}
+
+/// One element on the open-element stack.
+#[derive(Debug)]
+struct Open {
+    tag: String,
+    landmarks: u32,
+    /// How many attribute words the stack held below this element.
+    words_below: usize,
+    hidden: bool,
+    block: bool,
+}
+
+/// The block being filled.
+#[derive(Debug, Default)]
+struct CurrentBlock {
+    context: BlockContext,
+    /// A whitespace run seen since the last visible character: its source range.
+    pending_space: Option<ByteRange>,
+}
+
+struct Builder {
+    exact: Exactness,
+    stack: Vec<Open>,
+    words: Vec<String>,
+    hidden_depth: usize,
+    text: String,
+    map: SourceMap,
+    blocks: Vec<BlockContext>,
+    current: Option<CurrentBlock>,
+    /// Images seen since the current block started (counted into the next block when none is open).
+    images: u32,
+}
+
+impl Builder {
+    fn new(exact: Exactness) -> Self {
+        Builder {
+            exact,
+            stack: Vec::new(),
+            words: Vec::new(),
+            hidden_depth: 0,
+            text: String::new(),
+            map: SourceMap::default(),
+            blocks: Vec::new(),
+            current: None,
+            images: 0,
+        }
+    }
+
+    /// Handles a start tag; returns the stack depth to close at when the element has an end tag.
+    fn start_element(&mut self, el: &Element) -> Option<usize> {
+        let tag = el.tag_name();
+        if let Some((closes, stops)) = dom::implied_end(&tag) {
+            self.close_implied(closes, stops);
+        }
+        let block = dom::is_block_level(&tag);
+        if block {
+            self.finish_block();
+        }
+        if tag == "img"
+            && el
+                .get_attribute("alt")
+                .is_some_and(|a| !a.trim().is_empty())
+        {
+            self.images += 1;
+        }
+        if !el.can_have_content() {
+            return None;
+        }
+        let role = el.get_attribute("role");
+        let hidden = dom::is_hidden_element(&tag)
+            || el.has_attribute("hidden")
+            || el
+                .get_attribute("style")
+                .is_some_and(|s| dom::style_hides(&s));
+        let words_below = self.words.len();
+        for name in ["class", "id", "role"] {
+            if let Some(value) = el.get_attribute(name) {
+                dom::attribute_words(&value, &mut self.words);
+            }
+        }
+        self.hidden_depth += usize::from(hidden);
+        self.stack.push(Open {
+            landmarks: dom::landmark_of(&tag, role.as_deref()),
+            tag,
+            words_below,
+            hidden,
+            block,
+        });
+        Some(self.stack.len())
+    }
+
+    /// An end tag: closes its element and anything left open inside it.
+    fn end_element(&mut self, tag: &str, depth: usize) {
+        let matches = self.stack.len() >= depth && self.stack[depth - 1].tag == tag;
+        if matches {
+            self.pop_to(depth - 1);
+        } else if let Some(index) = self.stack.iter().rposition(|o| o.tag == tag) {
+            self.pop_to(index);
+        }
+    }
+
+    fn close_implied(&mut self, closes: &[&str], stops: &[&str]) {
+        for index in (0..self.stack.len()).rev() {
+            let tag = self.stack[index].tag.as_str();
+            if closes.contains(&tag) {
+                self.pop_to(index);
+                return;
+            }
+            if stops.contains(&tag) {
+                return;
+            }
+        }
+    }
+
+    /// Pops the stack down to `len` elements, ending the block if a block element closes.
+    fn pop_to(&mut self, len: usize) {
+        while self.stack.len() > len {
+            let open = self.stack.pop().expect("len checked");
+            self.words.truncate(open.words_below);
+            self.hidden_depth -= usize::from(open.hidden);
+            if open.block {
+                self.finish_block();
+            }
+        }
+    }
+
+    fn text(&mut self, chunk: &TextChunk) {
+        if self.hidden_depth > 0 || !matches!(chunk.text_type(), TextType::Data) {
+            return;
+        }
+        let text = chunk.as_str();
+        if text.is_empty() {
+            return;
+        }
+        let source = chunk.source_location().bytes();
+        let source = ByteRange::new(source.start, source.end);
+        let exact = match self.exact {
+            Exactness::Utf8 if text.len() == source.len() => Exactness::Utf8,
+            Exactness::SingleByte if text.chars().count() == source.len() => Exactness::SingleByte,
+            _ => Exactness::Chunk,
+        };
+        let in_link = self.stack.iter().any(|o| o.tag == "a");
+        let mut chars = text.char_indices().enumerate().peekable();
+        while let Some((index, (at, c))) = chars.next() {
+            let char_source = match exact {
+                Exactness::Utf8 => {
+                    ByteRange::new(source.start + at, source.start + at + c.len_utf8())
+                }
+                Exactness::SingleByte => {
+                    ByteRange::new(source.start + index, source.start + index + 1)
+                }
+                Exactness::Chunk => source,
+            };
+            if c == '&' {
+                if let Some((decoded, len)) = decode_entity(&text[at..]) {
+                    let entity_source = match exact {
+                        Exactness::Chunk => source,
+                        _ => ByteRange::new(char_source.start, char_source.start + len),
+                    };
+                    // Skip the entity's remaining characters.
+                    while chars.peek().is_some_and(|(_, (next, _))| *next < at + len) {
+                        chars.next();
+                    }
+                    if decoded.chars().all(char::is_whitespace) {
+                        self.space(entity_source);
+                    } else {
+                        self.visible(&decoded, entity_source, in_link);
+                    }
+                    continue;
+                }
+            }
+            if c.is_whitespace() || c.is_control() {
+                if c == '\n' && self.stack.iter().any(|o| o.tag == "pre") {
+                    self.finish_block();
+                } else {
+                    self.space(char_source);
+                }
+            } else {
+                let mut buf = [0u8; 4];
+                self.visible(c.encode_utf8(&mut buf), char_source, in_link);
+            }
+        }
+    }
+
+    fn space(&mut self, source: ByteRange) {
+        if let Some(current) = self.current.as_mut() {
+            let pending = current.pending_space.get_or_insert(source);
+            pending.end = pending.end.max(source.end);
+        }
+    }
+
+    fn visible(&mut self, text: &str, source: ByteRange, in_link: bool) {
+        if self.current.is_none() {
+            self.start_block();
+        }
+        let current = self.current.as_mut().expect("started above");
+        if let Some(space) = current.pending_space.take() {
+            let at = self.text.len();
+            self.text.push(' ');
+            self.map.push(ByteRange::new(at, at + 1), space);
+        }
+        let at = self.text.len();
+        self.text.push_str(text);
+        self.map.push(ByteRange::new(at, at + text.len()), source);
+        current.context.text_bytes += text.len() as u32;
+        if in_link {
+            current.context.link_bytes += text.len() as u32;
+        }
+    }
+
+    fn start_block(&mut self) {
+        if !self.text.is_empty() {
+            self.text.push('\n');
+        }
+        let mut landmarks = 0;
+        for open in &self.stack {
+            landmarks |= open.landmarks;
+        }
+        let tag = self
+            .stack
+            .iter()
+            .rev()
+            .find(|o| o.block)
+            .map_or("body", |o| o.tag.as_str())
+            .to_string();
+        let path_start = self.stack.len().saturating_sub(3);
+        let path = self.stack[path_start..]
+            .iter()
+            .map(|o| o.tag.as_str())
+            .collect::<Vec<_>>()
+            .join(">");
+        let mut attribute_tokens = self.words.clone();
+        attribute_tokens.sort();
+        attribute_tokens.dedup();
+        self.current = Some(CurrentBlock {
+            context: BlockContext {
+                tag,
+                path,
+                landmarks,
+                attribute_tokens,
+                depth: self.stack.len() as u32,
+                images: std::mem::take(&mut self.images),
+                ..BlockContext::default()
+            },
+            pending_space: None,
+        });
+    }
+
+    fn finish_block(&mut self) {
+        if let Some(mut current) = self.current.take() {
+            current.context.images += std::mem::take(&mut self.images);
+            self.blocks.push(current.context);
+        }
+    }
+}
+
+/// Decodes a character reference at the start of `text` (`&amp;`, `&#8212;`, `&#x2014;`):
+/// the characters and the reference's length in bytes.
+fn decode_entity(text: &str) -> Option<(String, usize)> {
+    const LONGEST_REFERENCE: usize = 40;
+    let end = text.as_bytes()[..text.len().min(LONGEST_REFERENCE)]
+        .iter()
+        .position(|&b| b == b';')?;
+    let reference = &text[..=end];
+    if reference[1..end]
+        .bytes()
+        .any(|b| !(b.is_ascii_alphanumeric() || b == b'#'))
+    {
+        return None;
+    }
+    let decoded = html_escape::decode_html_entities(reference);
+    (decoded != reference).then(|| (decoded.into_owned(), end + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks(html: &str) -> Vec<String> {
+        extract(html.as_bytes(), None)
+            .unwrap()
+            .text
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn splits_at_block_elements_and_br_and_drops_hidden_text() {
+        let html = "<html><head><title>T</title><style>p{}</style></head><body>\
+            <nav><ul><li><a href=/>Home</a><li>About</ul></nav>\
+            <p>One <b>bold</b>\n  word<br>next line<script>var x = '<p>no</p>';</script>\
+            <div hidden>secret</div><p style='display: none'>gone</p><p>A &amp; B&nbsp;&mdash; c</p>\
+            <table><tr><th>Head<td>cell</table></body></html>";
+        assert_eq!(
+            blocks(html),
+            [
+                "Home",
+                "About",
+                "One bold word",
+                "next line",
+                "A & B — c",
+                "Head",
+                "cell"
+            ]
+        );
+    }
+
+    #[test]
+    fn keeps_dom_context_per_block() {
+        let html = "<body><header class='site-header'><nav>\
+            <a href=/a>Menu item</a></nav></header><main><article><p>Text with \
+            <a href=/x>a link</a></p></article></main><footer id='colophon'>© 2024</footer>";
+        let page = extract(html.as_bytes(), None).unwrap();
+        let contexts = &page.markup.blocks;
+        assert_eq!(contexts.len(), 3);
+        assert!(contexts[0].has(dom::landmark::NAV) && contexts[0].has(dom::landmark::HEADER));
+        assert!(contexts[0].attribute_tokens.contains(&"header".to_string()));
+        assert_eq!(contexts[0].link_density(), 1.0);
+        assert!(contexts[1].has(dom::landmark::ARTICLE) && contexts[1].has(dom::landmark::MAIN));
+        assert!(contexts[1].link_density() > 0.2 && contexts[1].link_density() < 0.5);
+        assert_eq!(contexts[1].tag, "p");
+        assert!(contexts[2].has(dom::landmark::FOOTER));
+        assert_eq!(contexts[2].attribute_tokens, ["colophon"]);
+    }
+
+    #[test]
+    fn maps_text_back_to_source_bytes() {
+        let html = "<p>caf\u{e9} &amp; <i>cr\u{e8}me</i></p>\n<p>  second   block </p>";
+        let page = extract(html.as_bytes(), None).unwrap();
+        assert_eq!(page.text, "caf\u{e9} & cr\u{e8}me\nsecond block");
+        let map = |a, b| page.markup.source_range(ByteRange::new(a, b)).unwrap();
+        let first = map(0, page.text.find('\n').unwrap());
+        assert_eq!(
+            &html[first.start..first.end],
+            "caf\u{e9} &amp; <i>cr\u{e8}me"
+        );
+        let amp = page.text.find('&').unwrap();
+        assert_eq!(
+            &html[map(amp, amp + 1).start..map(amp, amp + 1).end],
+            "&amp;"
+        );
+        let second = page.text.find("second").unwrap();
+        let r = map(second, page.text.len());
+        assert_eq!(&html[r.start..r.end], "second   block");
+    }
+
+    #[test]
+    fn decodes_legacy_encodings_with_offsets_into_the_original_bytes() {
+        let bytes = b"<meta charset=iso-8859-1><p>caf\xE9 cr\xE8me</p>";
+        let page = extract(bytes, None).unwrap();
+        assert_eq!(page.markup.encoding, "windows-1252");
+        assert_eq!(page.text, "caf\u{e9} cr\u{e8}me");
+        let e = page.text.find('\u{e8}').unwrap();
+        let r = page.markup.source_range(ByteRange::new(e, e + 2)).unwrap();
+        assert_eq!(&bytes[r.start..r.end], b"\xE8");
+        let all = page
+            .markup
+            .source_range(ByteRange::new(0, page.text.len()))
+            .unwrap();
+        assert_eq!(&bytes[all.start..all.end], b"caf\xE9 cr\xE8me");
+    }
+
+    #[test]
+    fn reads_utf16_with_a_bom_and_maps_to_its_bytes() {
+        let html = "<p>h\u{e9}llo</p>";
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in html.encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let page = extract(&bytes, None).unwrap();
+        assert_eq!(page.text, "h\u{e9}llo");
+        let r = page
+            .markup
+            .source_range(ByteRange::new(0, page.text.len()))
+            .unwrap();
+        assert_eq!((r.start, r.end), (2 + 3 * 2, 2 + 8 * 2));
+    }
+
+    #[test]
+    fn a_page_without_text_is_an_error() {
+        assert_eq!(
+            extract(b"<html><script>x</script></html>", None),
+            Err(HtmlError::NoText)
+        );
+    }
+}

@@ -1,0 +1,231 @@
+//! WARC files (plain or gzip, one member per record or one for the whole file), read as a stream:
+//! each `response` record with an HTML payload is a page whose id is its WARC-Record-ID and whose
+//! url is its WARC-Target-URI. A malformed record is an `Err` naming the file and the record's
+//! number; the reader resynchronises at the next record. Other record types are passed over.
+
+use super::html::html_page;
+use crate::error::{IngestError, IngestErrorKind};
+use crate::html::charset::charset_of_content_type;
+use crate::types::{Origin, Page};
+use flate2::read::MultiGzDecoder;
+use std::io::{BufRead, BufReader, Read};
+use warc::{BufferedBody, Record, RecordType, WarcHeader, WarcReader};
+
+/// Largest HTTP header block looked at.
+const MAX_HTTP_HEADERS: usize = 96;
+
+/// The pages of one WARC stream.
+pub struct WarcPages {
+    path: String,
+    records: warc::RecordIter<Box<dyn BufRead>>,
+    /// 1-based number of the record read last (every record counts, pages or not).
+    record: usize,
+    /// Set after a parse error: the reader skips the broken record's remains as further errors,
+    /// which are the same bad record and are not reported twice.
+    resyncing: bool,
+    done: bool,
+}
+
+impl WarcPages {
+    pub fn new(path: String, reader: Box<dyn Read>) -> Self {
+        let mut buffered = BufReader::with_capacity(1 << 16, reader);
+        // Gzip by its magic bytes, not the file name.
+        let gzip = buffered
+            .fill_buf()
+            .is_ok_and(|b| b.starts_with(&[0x1f, 0x8b]));
+        let stream: Box<dyn BufRead> = if gzip {
+            Box::new(BufReader::with_capacity(
+                1 << 16,
+                MultiGzDecoder::new(buffered),
+            ))
+        } else {
+            Box::new(buffered)
+        };
+        WarcPages {
+            path,
+            records: WarcReader::new(stream).iter_records(),
+            record: 0,
+            resyncing: false,
+            done: false,
+        }
+    }
+
+    fn error(&self, message: String) -> IngestError {
+        IngestError::new(
+            Origin {
+                path: self.path.clone(),
+                line: None,
+            },
+            IngestErrorKind::Warc {
+                record: self.record,
+                message,
+            },
+        )
+    }
+}
+
+impl Iterator for WarcPages {
+    type Item = Result<Page, IngestError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            match self.records.next()? {
+                Ok(record) => {
+                    self.record += 1;
+                    self.resyncing = false;
+                    if *record.warc_type() != RecordType::Response {
+                        continue;
+                    }
+                    match self.response_page(&record) {
+                        Ok(Some(page)) => return Some(Ok(page)),
+                        Ok(None) => continue,
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
+                Err(warc::Error::ReadData(e)) => {
+                    // A broken gzip stream or a failing disk: nothing after it can be trusted.
+                    self.done = true;
+                    self.record += 1;
+                    return Some(Err(self.error(format!("cannot read: {e}"))));
+                }
+                Err(e) => {
+                    if self.resyncing {
+                        continue;
+                    }
+                    self.resyncing = true;
+                    self.record += 1;
+                    return Some(Err(self.error(format!("malformed record: {e}"))));
+                }
+            }
+        }
+        None
+    }
+}
+
+impl WarcPages {
+    /// The page in a `response` record, or `None` when its payload is not HTML.
+    fn response_page(&self, record: &Record<BufferedBody>) -> Result<Option<Page>, IngestError> {
+        let id = record.warc_id().to_string();
+        let url = record.header(WarcHeader::TargetURI).map(|u| u.into_owned());
+        let origin = Origin {
+            path: format!("{} record {} ({id})", self.path, self.record),
+            line: None,
+        };
+        let response = parse_http_response(record.body())
+            .map_err(|m| self.error(format!("{id}: bad HTTP response: {m}")))?;
+        let is_html = response.content_type.as_deref().is_none_or(|t| {
+            let t = t.to_ascii_lowercase();
+            t.starts_with("text/html") || t.starts_with("application/xhtml")
+        });
+        if !is_html {
+            return Ok(None);
+        }
+        let charset = response
+            .content_type
+            .as_deref()
+            .and_then(charset_of_content_type);
+        html_page(id, origin, url, &response.body, charset).map(Some)
+    }
+}
+
+/// An HTTP response's payload, de-chunked and decompressed, with its Content-Type.
+struct HttpResponse {
+    content_type: Option<String>,
+    body: Vec<u8>,
+}
+
+fn parse_http_response(bytes: &[u8]) -> Result<HttpResponse, String> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HTTP_HEADERS];
+    let mut response = httparse::Response::new(&mut headers);
+    let header_len = match response.parse(bytes) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Err("truncated headers".into()),
+        Err(e) => return Err(e.to_string()),
+    };
+    let header = |name: &str| {
+        response
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| String::from_utf8_lossy(h.value).trim().to_string())
+    };
+    let content_type = header("content-type");
+    let mut body = bytes[header_len..].to_vec();
+    if header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+        body = dechunk(&body)?;
+    }
+    match header("content-encoding").map(|e| e.to_ascii_lowercase()) {
+        Some(e) if e == "gzip" || e == "x-gzip" => {
+            let mut decoded = Vec::new();
+            MultiGzDecoder::new(&body[..])
+                .read_to_end(&mut decoded)
+                .map_err(|e| format!("gzip payload: {e}"))?;
+            body = decoded;
+        }
+        Some(e) if e == "deflate" => {
+            let mut decoded = Vec::new();
+            flate2::read::ZlibDecoder::new(&body[..])
+                .read_to_end(&mut decoded)
+                .map_err(|e| format!("deflate payload: {e}"))?;
+            body = decoded;
+        }
+        _ => {}
+    }
+    Ok(HttpResponse { content_type, body })
+}
+
+/// Undoes `Transfer-Encoding: chunked` (size line in hex, data, CRLF; a zero size ends it).
+fn dechunk(mut bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(bytes.len());
+    loop {
+        let line_end = bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or("chunk size line without end")?;
+        let line = String::from_utf8_lossy(&bytes[..line_end]);
+        let size_text = line.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size_text, 16)
+            .map_err(|_| format!("bad chunk size {size_text:?}"))?;
+        bytes = &bytes[line_end + 1..];
+        if size == 0 {
+            return Ok(out);
+        }
+        let chunk = bytes.get(..size).ok_or("chunk longer than the payload")?;
+        out.extend_from_slice(chunk);
+        bytes = &bytes[size..];
+        bytes = bytes
+            .strip_prefix(b"\r\n")
+            .or_else(|| bytes.strip_prefix(b"\n"))
+            .unwrap_or(bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_chunked_gzip_http_payloads() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, b"<p>hello</p>").unwrap();
+        let gz = gz.finish().unwrap();
+        let mut raw = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=ISO-8859-1\r\n\
+             Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n",
+            gz.len()
+        )
+        .into_bytes();
+        raw.extend_from_slice(&gz);
+        raw.extend_from_slice(b"\r\n0\r\n\r\n");
+        let response = parse_http_response(&raw).unwrap();
+        assert_eq!(response.body, b"<p>hello</p>");
+        assert_eq!(
+            response
+                .content_type
+                .as_deref()
+                .and_then(charset_of_content_type),
+            Some("ISO-8859-1")
+        );
+        assert!(parse_http_response(b"not http").is_err());
+    }
+}
