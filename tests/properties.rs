@@ -1,5 +1,6 @@
 //! Properties that hold for any input: units and spans are sorted, non-overlapping, on UTF-8
-//! boundaries, cover every non-whitespace byte, and a span's text is the input at its offsets.
+//! boundaries, cover every non-whitespace byte, and a span's text is the input at its offsets;
+//! for HTML, a span's source range holds its text once the markup is stripped.
 
 mod util;
 
@@ -66,5 +67,40 @@ proptest! {
             prop_assert!((0.0..=1.0).contains(&span.score));
         }
         prop_assert!((0.0..=1.0).contains(&labelled.promotion_share));
+    }
+}
+
+/// HTML-like documents: block and inline elements, entities, hidden elements, comments, raw
+/// `<`, unclosed tags, page-like text in between.
+fn html_page() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        6 => page_text().prop_map(|t| t.replace(['<', '&'], " ")),
+        2 => prop_oneof![Just("<p>"), Just("</p>"), Just("<div class='promo'>"), Just("</div>"), Just("<li>"), Just("<br>"), Just("<h2>"), Just("</h2>"), Just("<td>"), Just("<nav>"), Just("</nav>")].prop_map(str::to_string),
+        2 => prop_oneof![Just("<b>"), Just("</b>"), Just("<a href='/x'>"), Just("</a>"), Just("<span>"), Just("</span>"), Just("<img alt='x'>")].prop_map(str::to_string),
+        1 => prop_oneof![Just("&amp;"), Just("&nbsp;"), Just("&#8212;"), Just("&eacute;"), Just("&bogus;"), Just("& "), Just("a < b")].prop_map(str::to_string),
+        1 => prop_oneof![Just("<script>x = '<p>no</p>';</script>"), Just("<!-- <p>c</p> -->"), Just("<div hidden>gone</div>"), Just("<style>p{}</style>")].prop_map(str::to_string),
+    ];
+    prop::collection::vec(piece, 0..60).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn html_spans_map_back_to_source_bytes_holding_their_text(html in html_page()) {
+        let Ok(page) = Page::from_html("h", html.as_bytes()) else {
+            // No visible text: nothing to label.
+            return Ok(());
+        };
+        prop_assert!(!page.text.contains("gone") && !page.text.contains("no</p>"));
+        let labelled = labeler().label(&page).expect("labelling never fails");
+        let ranges: Vec<(usize, usize)> = labelled.spans.iter().map(|s| (s.range.start, s.range.end)).collect();
+        covers_every_non_whitespace_byte(&page.text, &ranges)?;
+        for span in &labelled.spans {
+            let source = span.source.expect("HTML spans have a source range");
+            let slice = html.get(source.start..source.end);
+            prop_assert!(slice.is_some(), "{:?} is not on UTF-8 boundaries", source);
+            util::assert_source_holds(slice.unwrap(), &span.text);
+        }
     }
 }

@@ -179,20 +179,19 @@ pub fn assert_sources_hold(html: &str, page: &serde_json::Value) {
         let slice = html
             .get(start..end)
             .unwrap_or_else(|| panic!("source range {start}..{end} is not on UTF-8 boundaries"));
-        let source = visible_chars(slice);
-        let want: Vec<char> = span["text"]
-            .as_str()
-            .unwrap()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        assert_eq!(source.first(), want.first(), "first character of {slice:?}");
-        assert_eq!(source.last(), want.last(), "last character of {slice:?}");
-        let mut rest = source.iter();
-        assert!(
-            want.iter().all(|c| rest.any(|s| s == c)),
-            "{:?} is not inside the source {slice:?}",
-            span["text"]
-        );
+        assert_source_holds(slice, span["text"].as_str().unwrap());
     }
+}
+
+/// One span's check for [`assert_sources_hold`], on its source slice already decoded.
+pub fn assert_source_holds(slice: &str, text: &str) {
+    let source = visible_chars(slice);
+    let want: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    assert_eq!(source.first(), want.first(), "first character of {slice:?}");
+    assert_eq!(source.last(), want.last(), "last character of {slice:?}");
+    let mut rest = source.iter();
+    assert!(
+        want.iter().all(|c| rest.any(|s| s == c)),
+        "{text:?} is not inside the source {slice:?}"
+    );
 }
