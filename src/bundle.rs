@@ -2,6 +2,7 @@
 //! (segmenter, feature options, classifier weights, transitions and what it was trained on).
 //! The default model is compiled into the binary.
 
+use crate::content::ContentModel;
 use crate::decode::Transitions;
 use crate::error::ModelError;
 use crate::features::FeatureOptions;
@@ -11,10 +12,13 @@ use crate::segment::SegmentOptions;
 use crate::tokenize::PageTokenizer;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Written in every `model.json`; a file with another format version is refused.
 pub const MODEL_FORMAT_VERSION: u32 = 2;
 const MODEL_FORMAT: &str = "pagesift-model";
+/// The optional content model beside `model.json`.
+pub const CONTENT_FILE: &str = "content.json";
 
 /// What a model was trained on, recorded in `model.json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -58,15 +62,23 @@ pub struct ModelBundle {
     pub classifiers: Vec<Classifier>,
     pub transitions: Transitions,
     pub trained_on: TrainingInfo,
+    /// The content model (`content.json`), when the model was trained with one.
+    pub content: Option<Arc<ContentModel>>,
 }
 
 static DEFAULT_TOKENIZER: &str = include_str!("../models/default/tokenizer.json");
 static DEFAULT_MODEL: &str = include_str!("../models/default/model.json");
+static DEFAULT_CONTENT: &str = include_str!("../models/default/content.json");
 
 impl ModelBundle {
     /// The built-in model (the files under `models/default/` at build time).
     pub fn builtin() -> Result<Self, ModelError> {
-        Self::from_json("<built-in model>", DEFAULT_TOKENIZER, DEFAULT_MODEL)
+        Self::from_json(
+            "<built-in model>",
+            DEFAULT_TOKENIZER,
+            DEFAULT_MODEL,
+            Some(DEFAULT_CONTENT),
+        )
     }
 
     /// Loads `tokenizer.json` and `model.json` from `dir`.
@@ -80,10 +92,25 @@ impl ModelBundle {
         };
         let tokenizer = read("tokenizer.json")?;
         let model = read("model.json")?;
-        Self::from_json(&dir.display().to_string(), &tokenizer, &model)
+        let content = if dir.join(CONTENT_FILE).exists() {
+            Some(read(CONTENT_FILE)?)
+        } else {
+            None
+        };
+        Self::from_json(
+            &dir.display().to_string(),
+            &tokenizer,
+            &model,
+            content.as_deref(),
+        )
     }
 
-    fn from_json(place: &str, tokenizer: &str, model: &str) -> Result<Self, ModelError> {
+    fn from_json(
+        place: &str,
+        tokenizer: &str,
+        model: &str,
+        content: Option<&str>,
+    ) -> Result<Self, ModelError> {
         let format_err = |message: String| ModelError::Format {
             path: place.to_string(),
             message,
@@ -113,6 +140,13 @@ impl ModelBundle {
             classifiers: file.classifiers,
             transitions: file.decoder,
             trained_on: file.trained_on,
+            content: content
+                .map(|json| {
+                    serde_json::from_str::<ContentModel>(json)
+                        .map(Arc::new)
+                        .map_err(|e| format_err(format!("{CONTENT_FILE}: {e}")))
+                })
+                .transpose()?,
         };
         let expected = crate::features::FeatureExtractor::builder()
             .options(bundle.features)
@@ -160,6 +194,19 @@ impl ModelBundle {
         std::fs::write(&tokenizer_path, self.tokenizer.to_json()?)
             .map_err(|e| io(&tokenizer_path, e))?;
         let model_path = dir.join("model.json");
-        std::fs::write(&model_path, model).map_err(|e| io(&model_path, e))
+        std::fs::write(&model_path, model).map_err(|e| io(&model_path, e))?;
+        let content_path = dir.join(CONTENT_FILE);
+        match &self.content {
+            Some(content) => {
+                let json = serde_json::to_string(content.as_ref())
+                    .map_err(|e| ModelError::Training(e.to_string()))?;
+                std::fs::write(&content_path, json).map_err(|e| io(&content_path, e))
+            }
+            // A stale content model from an earlier run must not be picked up with this one.
+            None if content_path.exists() => {
+                std::fs::remove_file(&content_path).map_err(|e| io(&content_path, e))
+            }
+            None => Ok(()),
+        }
     }
 }

@@ -164,9 +164,61 @@ struct TrainOptions {
     /// Label whole blocks only (no sentence splitting).
     #[arg(long)]
     no_sentences: bool,
+    /// Train a content model on pages with known main content (an index in the format of
+    /// `shared/data/web/index.jsonl`) and use it for HTML pages; it is saved with the model.
+    #[arg(long, conflicts_with = "content_model")]
+    content_pages: Option<String>,
+    /// At most this many pages of `--content-pages` are used (spread evenly over the file).
+    #[arg(long, default_value_t = 3000)]
+    content_max_pages: usize,
+    /// Use the content model of this model directory (its `content.json`) instead of training one.
+    #[arg(long)]
+    content_model: Option<PathBuf>,
 }
 
 impl TrainOptions {
+    /// The parameters, with the content model trained or loaded as asked.
+    fn params_with_content(&self) -> Result<TrainParams, String> {
+        let mut params = self.params();
+        if let Some(index) = &self.content_pages {
+            let (pages, errors) = pagesift::ingest::read_content_pages(index);
+            for e in &errors {
+                eprintln!("pagesift: skipped {e}");
+            }
+            let features = pagesift::features::FeatureExtractor::builder()
+                .options(params.features)
+                .build()
+                .map_err(|e| e.to_string())?;
+            let model = pagesift::content::ContentModel::train(
+                &pages,
+                &features,
+                params.classifier,
+                self.content_max_pages,
+                std::slice::from_ref(index),
+            )
+            .map_err(|e| e.to_string())?;
+            let info = &model.trained_on;
+            eprintln!(
+                "pagesift: content model trained on {} pages ({} content, {} furniture blocks), {} skipped",
+                info.pages,
+                info.content_blocks,
+                info.furniture_blocks,
+                errors.len()
+            );
+            params.content = Some(std::sync::Arc::new(model));
+        } else if let Some(dir) = &self.content_model {
+            let bundle = ModelBundle::load(dir).map_err(|e| e.to_string())?;
+            params.content = Some(bundle.content.ok_or_else(|| {
+                format!(
+                    "{}: the model has no {}",
+                    dir.display(),
+                    pagesift::bundle::CONTENT_FILE
+                )
+            })?);
+        }
+        Ok(params)
+    }
+
     fn params(&self) -> TrainParams {
         let mut p = TrainParams {
             tokenizer: match self.tokenizer {
@@ -415,7 +467,8 @@ fn write_page_text(out: &mut impl Write, page: &Page, text: &str) -> io::Result<
 }
 
 fn extract_cmd(args: ExtractArgs) -> Result<ExitCode, String> {
-    let labeler = Labeler::new(&load_model(&args.input.model)?).map_err(|e| e.to_string())?;
+    let mut labeler = Labeler::new(&load_model(&args.input.model)?).map_err(|e| e.to_string())?;
+    labeler.main_content_axis = true;
     let mut out = output_stream(&args.output)?;
     let keep = |label: Label| {
         label == Label::Education || (args.with_promotion && label == Label::Promotion)
@@ -458,7 +511,8 @@ fn gold_pages(paths: &[String]) -> (Vec<pagesift::GoldPage>, RunReport) {
 
 fn train_cmd(args: TrainArgs) -> Result<ExitCode, String> {
     let (gold, mut report) = gold_pages(&args.gold);
-    let bundle = train(&gold, &args.options.params(), &args.gold).map_err(|e| e.to_string())?;
+    let bundle = train(&gold, &args.options.params_with_content()?, &args.gold)
+        .map_err(|e| e.to_string())?;
     bundle.save(&args.out).map_err(|e| e.to_string())?;
     report.pages_out = gold.len();
     eprintln!(
@@ -505,7 +559,7 @@ fn eval_cmd(args: EvalArgs) -> Result<ExitCode, String> {
 fn cv_cmd(args: CvArgs) -> Result<ExitCode, String> {
     let (gold, mut report) = gold_pages(&args.gold);
     let (result, predicted) =
-        cross_validate(&gold, &args.options.params()).map_err(|e| e.to_string())?;
+        cross_validate(&gold, &args.options.params_with_content()?).map_err(|e| e.to_string())?;
     if let Some(path) = &args.predictions {
         let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut writer = span_writer(OutputFormat::Jsonl, file);

@@ -2,6 +2,7 @@
 //! Each page is independent except for the batch repetition counts, so pages run under rayon.
 
 use crate::bundle::{ModelBundle, SegmenterConfig};
+use crate::content::ContentModel;
 use crate::decode::{apply_thresholds, merge_spans, promotion_share, Transitions};
 use crate::error::ModelError;
 use crate::features::{
@@ -23,6 +24,8 @@ pub struct FeaturePipeline {
     pub segmenter: TextSegmenter,
     pub tokenizer: PageTokenizer,
     pub features: FeatureExtractor,
+    /// Furniture probabilities for HTML blocks, as three more columns (zeros without it).
+    pub content: Option<std::sync::Arc<crate::content::ContentModel>>,
 }
 
 impl FeaturePipeline {
@@ -44,13 +47,26 @@ impl FeaturePipeline {
             .map(|b| self.tokenizer.encode_block(b.range.slice(text)))
             .collect::<Result<Vec<_>, _>>()?;
         let batch_repeats = repeats.counts(text, seg);
-        Ok(self.features.prepare(&PageContext {
+        let mut prepared = self.features.prepare(&PageContext {
             text,
             segmentation: seg,
             tokens: &tokens,
             batch_repeats: &batch_repeats,
             markup: page.markup.as_deref(),
-        }))
+        });
+        let furniture = self
+            .content
+            .as_ref()
+            .map(|c| c.furniture(&self.features, page, seg))
+            .unwrap_or_default();
+        for (row, columns) in prepared
+            .layout
+            .iter_mut()
+            .zip(ContentModel::columns(&furniture, seg))
+        {
+            row.extend(columns);
+        }
+        Ok(prepared)
     }
 
     /// Pass 1 of labelling: segments a batch once (in parallel) and counts its repetitions, so pass 2 can reuse
@@ -93,6 +109,9 @@ pub struct Labeler {
     pub thresholds: [f32; Label::COUNT],
     /// How many reasons to give per span (0: none).
     pub explain: usize,
+    /// Extraction mode (`extract`): on HTML pages the content model, trained on thousands of
+    /// real pages, decides what is main content; see [`Labeler::decide_main_content`].
+    pub main_content_axis: bool,
 }
 
 impl Labeler {
@@ -105,12 +124,14 @@ impl Labeler {
                 features: FeatureExtractor::builder()
                     .options(bundle.features)
                     .build()?,
+                content: bundle.content.clone(),
             },
             lexicon: bundle.lexicon.clone(),
             classifiers: bundle.classifiers.clone(),
             transitions: bundle.transitions.clone(),
             thresholds: [0.0; Label::COUNT],
             explain: 0,
+            main_content_axis: false,
         })
     }
 
@@ -158,6 +179,9 @@ impl Labeler {
         let same_block: Vec<bool> = seg.units.iter().map(|u| u.position > 0).collect();
         let mut labels: Vec<Label> = self.transitions.viterbi(&probs, &same_block);
         apply_thresholds(&mut labels, &probs, &self.thresholds);
+        if self.main_content_axis {
+            self.decide_main_content(page, seg, &mut labels);
+        }
         let mut spans = merge_spans(&page.text, &seg.units, &labels, &probs);
         if let Some(markup) = &page.markup {
             for span in &mut spans {
@@ -174,6 +198,29 @@ impl Labeler {
             spans,
             text_bytes: page.text.len(),
         })
+    }
+
+    /// Extraction mode: a unit of a block the content model calls furniture becomes boilerplate,
+    /// and a unit of a main-content block the 3-label model called boilerplate becomes
+    /// education; promotion inside main content stays promotion. (The 3-label model alone is
+    /// the better labeller of the gold's three labels; the content model the better judge of
+    /// what extraction benchmarks count as main content, whose "not main" includes ads.)
+    fn decide_main_content(&self, page: &Page, seg: &Segmentation, labels: &mut [Label]) {
+        let Some(content) = &self.pipeline.content else {
+            return;
+        };
+        let furniture = content.furniture(&self.pipeline.features, page, seg);
+        if furniture.is_empty() {
+            return;
+        }
+        for (label, unit) in labels.iter_mut().zip(&seg.units) {
+            let main = furniture.get(unit.block).is_some_and(|&f| f <= 0.5);
+            *label = match (*label, main) {
+                (_, false) => Label::Boilerplate,
+                (Label::Boilerplate, true) => Label::Education,
+                (other, true) => other,
+            };
+        }
     }
 
     /// Fills each span's reasons: the features with the largest push towards its label,

@@ -22,6 +22,7 @@
 //! ```
 
 pub mod bundle;
+pub mod content;
 pub mod decode;
 pub mod error;
 pub mod eval;

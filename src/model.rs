@@ -34,6 +34,16 @@ impl ClassifierParams {
     /// Fits on rows `x` with class indices `y` (see [`Label::index`]). Rejects a label with no
     /// rows, a NaN feature or mismatched sizes before the solver sees them.
     pub fn fit(&self, x: &Array2<f32>, y: &Array1<usize>) -> Result<Classifier, ModelError> {
+        self.fit_labels(x, y, &Label::ALL)
+    }
+
+    /// Fits on rows whose targets are the `labels` given (the content model has two).
+    pub fn fit_labels(
+        &self,
+        x: &Array2<f32>,
+        y: &Array1<usize>,
+        labels: &[Label],
+    ) -> Result<Classifier, ModelError> {
         if !(self.alpha.is_finite() && self.alpha >= 0.0) || self.max_iterations == 0 {
             return Err(ModelError::Param(format!(
                 "alpha must be finite and >= 0 and max_iterations > 0, got {} and {}",
@@ -47,11 +57,11 @@ impl ClassifierParams {
                 y.len()
             )));
         }
-        for label in Label::ALL {
+        for label in labels {
             if !y.iter().any(|&c| c == label.index()) {
                 return Err(ModelError::Training(format!(
                     "expected examples of all {} labels, found none labelled {label}",
-                    Label::COUNT
+                    labels.len()
                 )));
             }
         }
@@ -67,6 +77,12 @@ impl ClassifierParams {
             .max_iterations(self.max_iterations)
             .fit(&dataset)
             .map_err(|e| ModelError::Training(e.to_string()))?;
+        // L-BFGS can stop at its starting point (a failed first line search) without an error.
+        if fitted.params().iter().all(|&w| w == 0.0) {
+            return Err(ModelError::Training(
+                "the solver did not move from its starting point (all weights 0)".into(),
+            ));
+        }
         Ok(Classifier { inner: fitted })
     }
 }

@@ -34,6 +34,10 @@ pub struct TrainParams {
     /// Repeat long units in training (1 + log2 of their length in 64-byte steps), so the fit
     /// leans towards the byte-level score it is judged by.
     pub length_weighting: bool,
+    /// A content model (trained on pages with known main content) whose furniture probabilities
+    /// become columns of HTML pages' rows; it is stored with the model.
+    #[serde(skip)]
+    pub content: Option<std::sync::Arc<crate::content::ContentModel>>,
 }
 
 impl Default for TrainParams {
@@ -49,6 +53,7 @@ impl Default for TrainParams {
             stacking_rounds: 1,
             tune_class_weights: true,
             length_weighting: true,
+            content: None,
         }
     }
 }
@@ -120,6 +125,7 @@ pub fn train(
         features: FeatureExtractor::builder()
             .options(params.features)
             .build()?,
+        content: params.content.clone(),
     };
     let gold_pages: Vec<&crate::types::Page> = gold.iter().map(|g| &g.page).collect();
     let (segs, repeats) = pipeline.segment_batch(&gold_pages);
@@ -257,6 +263,7 @@ pub fn train(
         lexicon,
         classifiers,
         transitions,
+        content: params.content.clone(),
         trained_on: TrainingInfo {
             sources: sources.to_vec(),
             pages: gold.len(),

@@ -177,7 +177,8 @@ pub const DENSE_FEATURES: &[&str] = &[
 ];
 
 /// Columns before the lexical ones: the dense layout/cue features, then the DOM features.
-const LAYOUT_WIDTH: usize = DENSE_FEATURES.len() + DOM_FEATURES.len();
+const LAYOUT_WIDTH: usize =
+    DENSE_FEATURES.len() + DOM_FEATURES.len() + crate::content::CONTENT_FEATURES.len();
 
 /// Where the page-level columns start in `DENSE_FEATURES` (they are filled in after every unit).
 const PAGE_COLUMNS: usize = DENSE_FEATURES.len() - 5;
@@ -297,7 +298,12 @@ impl FeatureExtractor {
             return DENSE_FEATURES[column].to_string();
         }
         match column.checked_sub(LAYOUT_WIDTH) {
-            None => DOM_FEATURES[column - DENSE_FEATURES.len()].to_string(),
+            None if column < DENSE_FEATURES.len() + DOM_FEATURES.len() => {
+                DOM_FEATURES[column - DENSE_FEATURES.len()].to_string()
+            }
+            None => crate::content::CONTENT_FEATURES
+                [column - DENSE_FEATURES.len() - DOM_FEATURES.len()]
+            .to_string(),
             Some(lexical) => format!(
                 "lexicon_{}_{}",
                 LEXICAL_CONTEXTS[lexical / Label::COUNT],
@@ -973,10 +979,7 @@ mod tests {
             .is_err());
         assert!(FeatureExtractor::builder().smoothing(0.0).build().is_err());
         let fx = FeatureExtractor::builder().build().unwrap();
-        assert_eq!(
-            fx.width(),
-            DENSE_FEATURES.len() + DOM_FEATURES.len() + LEXICAL_CONTEXTS.len() * 3
-        );
+        assert_eq!(fx.width(), LAYOUT_WIDTH + LEXICAL_CONTEXTS.len() * 3);
         assert_eq!(fx.feature_name(0), "unit_bytes_log");
         assert_eq!(fx.feature_name(LAYOUT_WIDTH + 4), "lexicon_block_promotion");
     }

@@ -180,7 +180,6 @@ pub(crate) fn is_hidden_element(tag: &str) -> bool {
             | "script"
             | "style"
             | "template"
-            | "noscript"
             | "title"
             | "textarea"
             | "svg"
@@ -192,6 +191,23 @@ pub(crate) fn is_hidden_element(tag: &str) -> bool {
             | "canvas"
             | "noembed"
             | "noframes"
+    )
+}
+
+/// Elements that may stand in `<head>`; any other start tag closes an open `<head>`.
+pub(crate) fn belongs_in_head(tag: &str) -> bool {
+    matches!(
+        tag,
+        "html"
+            | "head"
+            | "title"
+            | "meta"
+            | "link"
+            | "style"
+            | "script"
+            | "base"
+            | "noscript"
+            | "template"
     )
 }
 

@@ -134,7 +134,7 @@ fn parse(body: &[u8], encoding: &'static Encoding) -> Result<ExtractedHtml, Html
         }));
     let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
     rewriter
-        .write(body)
+        .write(&parse_noscript_as_html(body))
         .and_then(|()| rewriter.end())
         .map_err(|e| HtmlError::Parser(e.to_string()))?;
     let mut builder = Rc::try_unwrap(builder)
@@ -150,6 +150,26 @@ fn parse(body: &[u8], encoding: &'static Encoding) -> Result<ExtractedHtml, Html
             blocks: builder.blocks,
         },
     })
+}
+
+/// lol_html reads `<noscript>` as raw text (as a browser with scripts on), but crawlers and
+/// readers see its content: many pages put their whole article there for non-JS clients. Renaming
+/// the tag to `<xoscript>` (same length, so every offset stays put) makes it an ordinary element.
+fn parse_noscript_as_html(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    const NAME: &[u8] = b"noscript";
+    let mut copy: Option<Vec<u8>> = None;
+    let mut at = 0;
+    while let Some(found) = body[at..].iter().position(|&b| b == b'<') {
+        let name_at = at + found + 1 + usize::from(body.get(at + found + 1) == Some(&b'/'));
+        let is_noscript = body
+            .get(name_at..name_at + NAME.len())
+            .is_some_and(|n| n.eq_ignore_ascii_case(NAME));
+        if is_noscript {
+            copy.get_or_insert_with(|| body.to_vec())[name_at] = b'x';
+        }
+        at = name_at.max(at + found + 1);
+    }
+    copy.map_or(std::borrow::Cow::Borrowed(body), std::borrow::Cow::Owned)
 }
 
 /// How precisely text bytes can be traced to source bytes.
@@ -213,6 +233,12 @@ impl Builder {
     /// Handles a start tag; returns the stack depth to close at when the element has an end tag.
     fn start_element(&mut self, el: &Element) -> Option<usize> {
         let tag = el.tag_name();
+        // Body content closes a `<head>` left open (as HTML tree construction does).
+        if !dom::belongs_in_head(&tag) {
+            if let Some(head) = self.stack.iter().position(|o| o.tag == "head") {
+                self.pop_to(head);
+            }
+        }
         if let Some((closes, stops)) = dom::implied_end(&tag) {
             self.close_implied(closes, stops);
         }
@@ -539,6 +565,21 @@ mod tests {
             .source_range(ByteRange::new(0, page.text.len()))
             .unwrap();
         assert_eq!((r.start, r.end), (2 + 3 * 2, 2 + 8 * 2));
+    }
+
+    #[test]
+    fn noscript_content_is_read_as_html() {
+        let html = "<noscript><div><p>Article for crawlers</p></div></NOSCRIPT><p>after</p>";
+        let page = extract(html.as_bytes(), None).unwrap();
+        assert_eq!(page.text, "Article for crawlers\nafter");
+        let r = page.markup.source_range(ByteRange::new(0, 20)).unwrap();
+        assert_eq!(&html[r.start..r.end], "Article for crawlers");
+    }
+
+    #[test]
+    fn body_content_closes_an_unclosed_head() {
+        let html = "<html><head><title>T</title><table><tr><td>In the body</td></tr></table>";
+        assert_eq!(extract(html.as_bytes(), None).unwrap().text, "In the body");
     }
 
     #[test]

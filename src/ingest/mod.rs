@@ -2,11 +2,13 @@
 //!
 //! A bad record is an `Err` in the stream, naming its file and line; the records after it still come.
 
+mod content_pages;
 mod html;
 mod jsonl;
 mod text;
 mod warc;
 
+pub use content_pages::read_content_pages;
 pub use jsonl::{parse_gold_line, parse_page_line, read_gold_file};
 
 use crate::error::{IngestError, IngestErrorKind};

@@ -143,11 +143,9 @@ pub fn visible_chars(html: &str) -> Vec<char> {
         let rest = &lower[i..];
         if rest.starts_with("<!--") {
             i += rest.find("-->").map_or(rest.len(), |e| e + 3);
-        } else if let Some(tag) = [
-            "script", "style", "template", "noscript", "title", "textarea",
-        ]
-        .iter()
-        .find(|t| rest.starts_with(&format!("<{t}")))
+        } else if let Some(tag) = ["script", "style", "template", "title", "textarea"]
+            .iter()
+            .find(|t| rest.starts_with(&format!("<{t}")))
         {
             let close = format!("</{tag}");
             i += rest.find(&close).map_or(rest.len(), |e| e + close.len());

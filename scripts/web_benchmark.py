@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Main-content extraction on real pages: pagesift against trafilatura, by bag-of-words F1.
+
+Reads the web-page pack (../shared/data/web by default; never copied into the repository),
+splits it by site (a site is the URL's host without "www."; pages without a URL are their own
+site), and on the held-out sites compares the non-boilerplate text of `pagesift extract
+--with-promotion` and trafilatura's default `extract` with the pack's ground-truth main text.
+
+    python3 scripts/web_benchmark.py split  [--pack DIR] [--out DIR]   # train/test index files
+    python3 scripts/web_benchmark.py run    [--pack DIR] [--out DIR] [--model DIR] [--limit N]
+    python3 scripts/web_benchmark.py health --predictions CV.jsonl [--gold data/pages_b.gold.jsonl]
+
+`health` scores the health pages we have HTML and full gold for (pages_b: the pack flags no page
+`health`): ground truth = the text of the gold's education and promotion spans, pagesift = the
+same spans of a held-out labelling (`pagesift cv … --predictions CV.jsonl`), trafilatura = its
+extract of the page's HTML.
+
+`split` writes OUT/train.jsonl and OUT/test.jsonl (index lines with absolute HTML paths); train a
+model on the first with `pagesift train --content-pages OUT/train.jsonl …`. `run` scores both
+extractors on OUT/test.jsonl and prints precision/recall/F1 (mean over pages, and pooled over
+all tokens), overall, per dataset and for the pages flagged `health`.
+"""
+import argparse
+import collections
+import gzip
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from urllib.parse import urlparse
+
+TOKEN = re.compile(r"\w+", re.UNICODE)
+HELD_OUT_BUCKETS = 5  # one site in five is held out
+
+
+def site_of(page):
+    host = urlparse(page["url"]).netloc.lower() if page.get("url") else ""
+    host = host.split(":")[0]
+    if host.startswith("www."):
+        host = host[4:]
+    return host or page["id"]
+
+
+def held_out(page):
+    digest = hashlib.sha1(site_of(page).encode("utf-8")).digest()
+    return digest[0] % HELD_OUT_BUCKETS == 0
+
+
+def split(args):
+    os.makedirs(args.out, exist_ok=True)
+    counts = collections.Counter()
+    with open(os.path.join(args.out, "train.jsonl"), "w") as train, open(
+        os.path.join(args.out, "test.jsonl"), "w"
+    ) as test:
+        for line in open(os.path.join(args.pack, "index.jsonl"), encoding="utf-8"):
+            page = json.loads(line)
+            page["html"] = os.path.abspath(os.path.join(args.pack, page["html"]))
+            side = "test" if held_out(page) else "train"
+            counts[side] += 1
+            (test if side == "test" else train).write(json.dumps(page) + "\n")
+    sites = collections.defaultdict(set)
+    for side in ("train", "test"):
+        for line in open(os.path.join(args.out, f"{side}.jsonl")):
+            sites[side].add(site_of(json.loads(line)))
+    assert not (sites["train"] & sites["test"]), "a site on both sides"
+    print(f"train: {counts['train']} pages, {len(sites['train'])} sites; "
+          f"test: {counts['test']} pages, {len(sites['test'])} sites; no site in both")
+
+
+def tokens(text):
+    return collections.Counter(t.lower() for t in TOKEN.findall(text or ""))
+
+
+def score(predicted, gold):
+    p, g = tokens(predicted), tokens(gold)
+    overlap = sum((p & g).values())
+    return overlap, sum(p.values()), sum(g.values())
+
+
+def prf(overlap, predicted, gold):
+    precision = overlap / predicted if predicted else 0.0
+    recall = overlap / gold if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def run(args):
+    pages = [json.loads(l) for l in open(os.path.join(args.out, "test.jsonl"))]
+    if args.limit:
+        pages = pages[: args.limit]
+    html_dir = os.path.join(args.out, "test_html")
+    os.makedirs(html_dir, exist_ok=True)
+    raw = {}
+    for page in pages:
+        data = gzip.open(page["html"]).read()
+        raw[page["id"]] = data
+        with open(os.path.join(html_dir, page["id"] + ".html"), "wb") as f:
+            f.write(data)
+    total_mb = sum(len(b) for b in raw.values()) / 1e6
+
+    # pagesift: one run over the directory (its own encoding detection on the raw bytes).
+    binary = args.pagesift
+    command = [binary, "extract", html_dir] + ([] if args.education_only else ["--with-promotion"])
+    if args.model:
+        command += ["--model", args.model]
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    pagesift_seconds = time.perf_counter() - start
+    if done.returncode not in (0, 2):
+        sys.exit(f"pagesift failed: {done.stderr}")
+    ours = {}
+    for line in done.stdout.splitlines():
+        record = json.loads(line)
+        ours[os.path.basename(record["id"])[: -len(".html")]] = record["text"]
+
+    import trafilatura  # pip install trafilatura
+
+    theirs = {}
+    start = time.perf_counter()
+    for page in pages:
+        theirs[page["id"]] = trafilatura.extract(raw[page["id"]]) or ""
+    trafilatura_seconds = time.perf_counter() - start
+
+    groups = collections.defaultdict(list)
+    for page in pages:
+        for group in ("all", f"dataset={page['dataset']}") + (("health",) if page["health"] else ()):
+            groups[group].append(page)
+    print(f"{len(pages)} held-out pages, {total_mb:.1f} MB of HTML")
+    print(f"pagesift   : {pagesift_seconds:6.1f} s  {total_mb / pagesift_seconds:5.2f} MB/s  "
+          f"{len(pages) / pagesift_seconds:6.1f} pages/s (one process, all cores)")
+    print(f"trafilatura: {trafilatura_seconds:6.1f} s  {total_mb / trafilatura_seconds:5.2f} MB/s  "
+          f"{len(pages) / trafilatura_seconds:6.1f} pages/s (one process, one core)")
+    print(f"{'group':28} {'pages':>5}  {'extractor':11} {'P':>6} {'R':>6} {'F1':>6}   pooled P/R/F1")
+    for group in ["all", "health"] + sorted(g for g in groups if g.startswith("dataset=")):
+        members = groups.get(group, [])
+        if not members:
+            print(f"{group:28} {0:5}  (no pages)")
+            continue
+        for name, output in (("pagesift", ours), ("trafilatura", theirs)):
+            per_page = [score(output.get(p["id"], ""), p["main_text"]) for p in members]
+            mean = [sum(x) / len(per_page) for x in zip(*(prf(*s) for s in per_page))]
+            pooled = prf(*[sum(x) for x in zip(*per_page)])
+            print(f"{group:28} {len(members):5}  {name:11} {mean[0]:6.3f} {mean[1]:6.3f} {mean[2]:6.3f}"
+                  f"   {pooled[0]:.3f}/{pooled[1]:.3f}/{pooled[2]:.3f}")
+
+
+def health(args):
+    import trafilatura
+
+    predictions = {json.loads(l)["id"]: json.loads(l) for l in open(args.predictions)}
+    rows = {"pagesift": [], "trafilatura": []}
+    for line in open(args.gold, encoding="utf-8"):
+        gold = json.loads(line)
+        text = gold["text"].encode("utf-8")
+        truth = "\n".join(text[s:e].decode("utf-8") for s, e, label in gold["spans"] if label != "boilerplate")
+        ours = "\n".join(s["text"] for s in predictions[gold["id"]]["spans"] if s["label"] != "boilerplate")
+        rows["pagesift"].append(score(ours, truth))
+        rows["trafilatura"].append(score(trafilatura.extract(gold["html"]) or "", truth))
+    print(f"{len(rows['pagesift'])} health pages with HTML and 3-label gold ({args.gold})")
+    for name, per_page in rows.items():
+        mean = [sum(x) / len(per_page) for x in zip(*(prf(*s) for s in per_page))]
+        pooled = prf(*[sum(x) for x in zip(*per_page)])
+        print(f"{name:11} P {mean[0]:.3f} R {mean[1]:.3f} F1 {mean[2]:.3f}   pooled {pooled[0]:.3f}/{pooled[1]:.3f}/{pooled[2]:.3f}")
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["split", "run", "health"])
+    parser.add_argument("--predictions")
+    parser.add_argument("--gold", default=os.path.join(here, "..", "data", "pages_b.gold.jsonl"))
+    parser.add_argument("--pack", default=os.path.join(here, "..", "..", "shared", "data", "web"))
+    parser.add_argument("--out", default="/tmp/pagesift-web")
+    parser.add_argument("--model")
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("--education-only", action="store_true",
+                        help="score `extract` (education spans) instead of all non-boilerplate spans")
+    parser.add_argument("--pagesift", default=os.path.join(here, "..", "target", "release", "pagesift"))
+    args = parser.parse_args()
+    {"split": split, "run": run, "health": health}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

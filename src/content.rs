@@ -1,0 +1,497 @@
+//! The content model: is a block of an HTML page main content or page furniture?
+//!
+//! Trained on real pages whose main content is known as plain text (content-extraction benchmarks,
+//! `pagesift train --content-pages`), not on the 3-label gold: the gold has few HTML pages, the
+//! benchmarks thousands. Blocks get weak labels by aligning them with the main text; the model
+//! (a lexicon of words and DOM keys plus a logistic regression over the layout and DOM columns)
+//! then gives every block of a new page a probability of being furniture, which the 3-label model
+//! reads as three more columns (the block's, the previous and the next block's).
+
+use crate::error::ModelError;
+use crate::features::{FeatureExtractor, PageContext, PreparedPage, RepeatIndex};
+use crate::lexicon::{Lexicon, LexiconOptions};
+use crate::model::{Classifier, ClassifierParams};
+use crate::segment::{SegmentOptions, Segmenter, TextSegmenter};
+use crate::types::{BlockTokens, Label, Page, Segmentation};
+use ndarray::{Array1, Array2};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// Columns the content model adds to the 3-label model's rows.
+pub const CONTENT_FEATURES: &[&str] = &[
+    "content_model_furniture",
+    "content_model_furniture_previous_block",
+    "content_model_furniture_next_block",
+];
+
+/// What the content model was trained on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentTrainingInfo {
+    pub sources: Vec<String>,
+    pub pages: usize,
+    pub content_blocks: usize,
+    pub furniture_blocks: usize,
+}
+
+/// A fitted content model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentModel {
+    lexicon: Lexicon,
+    classifier: Classifier,
+    /// Second stage: the first stage's rows plus its probabilities for the blocks around
+    /// (content comes in runs; a lone "furniture" block inside an article rarely is).
+    smoother: Classifier,
+    /// The furniture probability above which a block is furniture, tuned on the training pages
+    /// for mean per-page word F1; [`ContentModel::furniture`] shifts it to 0.5.
+    threshold: f32,
+    pub trained_on: ContentTrainingInfo,
+}
+
+/// A page with its known main content (plain text).
+#[derive(Debug, Clone)]
+pub struct ContentPage {
+    pub page: Page,
+    pub main_text: String,
+}
+
+/// Words and DOM keys seen in fewer training blocks are left out of the lexicon (rare keys
+/// say little and would make the shipped model large).
+const MIN_KEY_COUNT: u32 = 10;
+
+/// Most training rows the regression is given.
+const MAX_ROWS: usize = 20_000;
+
+/// Lexical contexts of a block, in column order after the layout columns.
+const CONTEXTS: usize = 6;
+
+fn segmenter() -> TextSegmenter {
+    TextSegmenter::new(SegmentOptions {
+        split_sentences: false,
+    })
+}
+
+/// Lower-cased `\w+` words of a text (the benchmarks' bag-of-words unit).
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Weak labels: a block is content when at least half its word pairs occur in the main text
+/// (a one-word block, when it is a whole line of the main text); `None` for blocks without words.
+pub fn weak_labels(text: &str, seg: &Segmentation, main_text: &str) -> Vec<Option<Label>> {
+    let main_words = words(main_text);
+    let pairs: HashSet<(&str, &str)> = main_words
+        .windows(2)
+        .map(|w| (w[0].as_str(), w[1].as_str()))
+        .collect();
+    let lines: HashSet<String> = main_text
+        .lines()
+        .map(|l| words(l).join(" "))
+        .filter(|l| !l.is_empty())
+        .collect();
+    seg.blocks
+        .iter()
+        .map(|block| {
+            let w = words(block.range.slice(text));
+            let content = match w.len() {
+                0 => return None,
+                1 => lines.contains(&w[0]),
+                _ => {
+                    let found = w
+                        .windows(2)
+                        .filter(|p| pairs.contains(&(p[0].as_str(), p[1].as_str())))
+                        .count();
+                    found * 2 >= w.len() - 1
+                }
+            };
+            Some(if content {
+                Label::Education
+            } else {
+                Label::Boilerplate
+            })
+        })
+        .collect()
+}
+
+/// A block's keys for the content lexicon: hashed words and word pairs.
+fn word_keys(text: &str) -> Vec<u32> {
+    let w = words(text);
+    let hash = |namespace: u64, parts: &[&str]| {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ (namespace << 16);
+        for part in parts {
+            for b in part.bytes().chain([0xff]) {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        (h ^ (h >> 32)) as u32
+    };
+    let mut keys: Vec<u32> = w.iter().map(|a| hash(1, &[a])).collect();
+    keys.extend(w.windows(2).map(|p| hash(2, &[&p[0], &p[1]])));
+    keys
+}
+
+/// A page cut into blocks with the layout and DOM columns of each (one unit per block).
+struct PreparedBlocks {
+    prepared: PreparedPage,
+    word_keys: Vec<Vec<u32>>,
+}
+
+fn prepare(features: &FeatureExtractor, page: &Page, seg: &Segmentation) -> PreparedBlocks {
+    let tokens = vec![BlockTokens::default(); seg.blocks.len()];
+    let repeats = RepeatIndex::default().counts(&page.text, seg);
+    let prepared = features.prepare(&PageContext {
+        text: &page.text,
+        segmentation: seg,
+        tokens: &tokens,
+        batch_repeats: &repeats,
+        markup: page.markup.as_deref(),
+    });
+    let word_keys = seg
+        .blocks
+        .iter()
+        .map(|b| word_keys(b.range.slice(&page.text)))
+        .collect();
+    PreparedBlocks {
+        prepared,
+        word_keys,
+    }
+}
+
+/// Rows: the layout and DOM columns, then the lexicon's scores of the block's words, its DOM
+/// keys, both for the blocks either side, and the page's words.
+fn rows(blocks: &PreparedBlocks, lexicon: &Lexicon) -> Array2<f32> {
+    let layout = &blocks.prepared.layout;
+    let n = layout.len();
+    let width = layout.first().map_or(0, Vec::len) + CONTEXTS * 2;
+    let mut x = Array2::zeros((n, width));
+    let score = |keys: &[u32]| {
+        let s = lexicon.score(keys);
+        [s[Label::Education.index()], s[Label::Boilerplate.index()]]
+    };
+    let word_scores: Vec<[f32; 2]> = blocks.word_keys.iter().map(|k| score(k)).collect();
+    let dom_scores: Vec<[f32; 2]> = (0..n)
+        .map(|b| {
+            blocks
+                .prepared
+                .block_dom_keys
+                .get(b)
+                .map_or([0.0; 2], |k| score(k))
+        })
+        .collect();
+    let all_words: Vec<u32> = blocks.word_keys.iter().flatten().copied().collect();
+    let page_score = score(&all_words);
+    let at = |scores: &[[f32; 2]], b: usize, delta: isize| {
+        b.checked_add_signed(delta)
+            .and_then(|i| scores.get(i))
+            .copied()
+            .unwrap_or([0.0; 2])
+    };
+    for b in 0..n {
+        let mut row = x.row_mut(b);
+        for (i, v) in layout[b].iter().enumerate() {
+            row[i] = *v;
+        }
+        let contexts = [
+            word_scores[b],
+            dom_scores[b],
+            at(&word_scores, b, -1),
+            at(&word_scores, b, 1),
+            at(&dom_scores, b, -1),
+            page_score,
+        ];
+        let base = layout[b].len();
+        for (c, s) in contexts.iter().enumerate() {
+            row[base + 2 * c] = s[0];
+            row[base + 2 * c + 1] = s[1];
+        }
+    }
+    x
+}
+
+impl ContentModel {
+    /// Trains on pages with known main content. The lexicon scores in the training rows come
+    /// from a lexicon fitted on the other half of the pages, so the regression learns how far
+    /// to trust them on unseen pages.
+    ///
+    /// At most `max_pages` pages are used, spread evenly over the list (the solver works on
+    /// dense rows, and a few hundred pages already give some hundred thousand blocks).
+    pub fn train(
+        pages: &[ContentPage],
+        features: &FeatureExtractor,
+        classifier: ClassifierParams,
+        max_pages: usize,
+        sources: &[String],
+    ) -> Result<ContentModel, ModelError> {
+        let segmenter = segmenter();
+        let html: Vec<&ContentPage> = pages.iter().filter(|p| p.page.markup.is_some()).collect();
+        let step = html.len().div_ceil(max_pages.max(1)).max(1);
+        let chosen: Vec<&ContentPage> = html.into_iter().step_by(step).collect();
+        let prepared: Vec<(PreparedBlocks, Vec<Option<Label>>)> = chosen
+            .par_iter()
+            .map(|p| {
+                let seg = segmenter.segment(&p.page);
+                let labels = weak_labels(&p.page.text, &seg, &p.main_text);
+                (prepare(features, &p.page, &seg), labels)
+            })
+            .collect();
+        if prepared.is_empty() {
+            return Err(ModelError::Training(
+                "no HTML pages to train the content model on".into(),
+            ));
+        }
+        let options = LexiconOptions {
+            min_count: MIN_KEY_COUNT,
+            ..features.options().lexicon
+        };
+        let fit_lexicon = |keep: &dyn Fn(usize) -> bool| {
+            let examples = prepared
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| keep(*i))
+                .flat_map(|(_, (blocks, labels))| {
+                    let words = blocks.word_keys.iter().zip(labels);
+                    let dom = blocks.prepared.block_dom_keys.iter().zip(labels);
+                    words
+                        .chain(dom)
+                        .filter_map(|(k, l)| l.map(|l| (k.as_slice(), l)))
+                });
+            Lexicon::fit(examples, options)
+        };
+        let halves = [fit_lexicon(&|i| i % 2 == 1), fit_lexicon(&|i| i % 2 == 0)];
+        let page_rows: Vec<Array2<f32>> = prepared
+            .par_iter()
+            .enumerate()
+            .map(|(i, (blocks, _))| rows(blocks, &halves[i % 2]))
+            .collect();
+        let mut info = ContentTrainingInfo {
+            sources: sources.to_vec(),
+            pages: prepared.len(),
+            ..ContentTrainingInfo::default()
+        };
+        for label in prepared.iter().flat_map(|(_, l)| l.iter().flatten()) {
+            if *label == Label::Education {
+                info.content_blocks += 1;
+            } else {
+                info.furniture_blocks += 1;
+            }
+        }
+        // linfa's L-BFGS in f32 fails to take a first step on much more than ~20k rows (the
+        // summed loss grows too large), so every k-th labelled block is kept.
+        let labelled: usize = prepared
+            .iter()
+            .map(|(_, l)| l.iter().flatten().count())
+            .sum();
+        let stride = labelled.div_ceil(MAX_ROWS).max(1);
+        let fit = |rows: &[Array2<f32>]| -> Result<Classifier, ModelError> {
+            let width = rows[0].ncols();
+            let (mut data, mut targets) = (Vec::new(), Vec::new());
+            let mut seen = 0usize;
+            for (x, (_, labels)) in rows.iter().zip(&prepared) {
+                for (row, label) in x.rows().into_iter().zip(labels) {
+                    let Some(label) = label else { continue };
+                    seen += 1;
+                    if seen % stride == 0 {
+                        data.extend(row.iter().copied());
+                        targets.push(label.index());
+                    }
+                }
+            }
+            let x = Array2::from_shape_vec((targets.len(), width), data)
+                .map_err(|e| ModelError::Training(e.to_string()))?;
+            classifier.fit_labels(
+                &x,
+                &Array1::from_vec(targets),
+                &[Label::Education, Label::Boilerplate],
+            )
+        };
+        let first = fit(&page_rows)?;
+        let smoothed_rows: Vec<Array2<f32>> = page_rows
+            .par_iter()
+            .map(|x| with_neighbours(x, &first))
+            .collect();
+        let smoother = fit(&smoothed_rows)?;
+        let threshold = tune_threshold(&smoother, &smoothed_rows, &prepared);
+        Ok(ContentModel {
+            lexicon: fit_lexicon(&|_| true),
+            classifier: first,
+            smoother,
+            threshold,
+            trained_on: info,
+        })
+    }
+
+    /// Probability that each block of `page` is furniture (`seg` is the page's segmentation,
+    /// whose blocks are the extracted lines of an HTML page). Empty for text pages.
+    pub fn furniture(
+        &self,
+        features: &FeatureExtractor,
+        page: &Page,
+        seg: &Segmentation,
+    ) -> Vec<f32> {
+        if page.markup.is_none() {
+            return Vec::new();
+        }
+        let blocks = prepare(features, page, &block_segmentation(seg));
+        let x = rows(&blocks, &self.lexicon);
+        if x.ncols() != self.classifier.width() {
+            return Vec::new();
+        }
+        let shift = logit(self.threshold);
+        self.smoother
+            .predict_proba(&with_neighbours(&x, &self.classifier))
+            .column(Label::Boilerplate.index())
+            .iter()
+            .map(|&p| sigmoid(logit(p) - shift))
+            .collect()
+    }
+
+    /// The three columns of [`CONTENT_FEATURES`] for every unit of a page.
+    pub fn columns(furniture: &[f32], seg: &Segmentation) -> Vec<[f32; 3]> {
+        seg.units
+            .iter()
+            .map(|u| {
+                let at =
+                    |b: Option<usize>| b.and_then(|b| furniture.get(b)).copied().unwrap_or(0.0);
+                [
+                    at(Some(u.block)),
+                    at(u.block.checked_sub(1)),
+                    at(Some(u.block + 1)),
+                ]
+            })
+            .collect()
+    }
+}
+
+fn logit(p: f32) -> f32 {
+    let p = p.clamp(1e-6, 1.0 - 1e-6);
+    (p / (1.0 - p)).ln()
+}
+
+fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// The furniture threshold with the best mean per-page F1 over words (what extraction
+/// benchmarks score), on the training pages.
+fn tune_threshold(
+    model: &Classifier,
+    rows: &[Array2<f32>],
+    prepared: &[(PreparedBlocks, Vec<Option<Label>>)],
+) -> f32 {
+    let pages: Vec<Vec<(f32, bool, f32)>> = rows
+        .par_iter()
+        .zip(prepared)
+        .map(|(x, (blocks, labels))| {
+            let p = model.predict_proba(x);
+            labels
+                .iter()
+                .enumerate()
+                .filter_map(|(b, l)| {
+                    let words = blocks.word_keys[b].len().div_ceil(2) as f32;
+                    l.map(|l| {
+                        (
+                            p[[b, Label::Boilerplate.index()]],
+                            l == Label::Education,
+                            words,
+                        )
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let mean_f1 = |t: f32| {
+        let f1s = pages.iter().map(|blocks| {
+            let (mut tp, mut kept, mut content) = (0.0, 0.0, 0.0);
+            for &(p, is_content, words) in blocks {
+                let keep = p <= t;
+                tp += if keep && is_content { words } else { 0.0 };
+                kept += if keep { words } else { 0.0 };
+                content += if is_content { words } else { 0.0 };
+            }
+            if tp == 0.0 {
+                0.0
+            } else {
+                2.0 * tp / (kept + content)
+            }
+        });
+        f1s.sum::<f32>() / pages.len().max(1) as f32
+    };
+    (6..=18)
+        .map(|i| i as f32 * 0.05)
+        .max_by(|&a, &b| mean_f1(a).total_cmp(&mean_f1(b)))
+        .unwrap_or(0.5)
+}
+
+/// Columns of the smoothing stage: the furniture probability of the blocks 1 and 2 before and
+/// after, and the page's mean.
+const NEIGHBOUR_WINDOW: [isize; 4] = [-2, -1, 1, 2];
+
+/// `x` with the first stage's furniture probabilities of the neighbouring blocks appended.
+fn with_neighbours(x: &Array2<f32>, first: &Classifier) -> Array2<f32> {
+    let p = first.predict_proba(x);
+    let furniture = p.column(Label::Boilerplate.index());
+    let n = x.nrows();
+    let mean = furniture.mean().unwrap_or(0.0);
+    let extra = NEIGHBOUR_WINDOW.len() + 1;
+    let mut out = Array2::zeros((n, x.ncols() + extra));
+    for b in 0..n {
+        let mut row = out.row_mut(b);
+        for (i, v) in x.row(b).iter().enumerate() {
+            row[i] = *v;
+        }
+        for (k, delta) in NEIGHBOUR_WINDOW.iter().enumerate() {
+            // Beyond the page's ends, blocks count as furniture (headers and footers are).
+            row[x.ncols() + k] = b
+                .checked_add_signed(*delta)
+                .filter(|&i| i < n)
+                .map_or(1.0, |i| furniture[i]);
+        }
+        row[x.ncols() + extra - 1] = mean;
+    }
+    out
+}
+
+/// The same blocks with one unit each (the content model works on whole blocks).
+fn block_segmentation(seg: &Segmentation) -> Segmentation {
+    let mut blocks_only = seg.clone();
+    blocks_only.units = seg
+        .blocks
+        .iter()
+        .map(|b| crate::types::Unit {
+            range: b.range,
+            block: b.index,
+            position: 0,
+            siblings: 1,
+        })
+        .collect();
+    blocks_only
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weak_labels_follow_the_main_text() {
+        let text = "Home\nCaffeine blocks adenosine receptors in the brain.\nShare this\nWhat caffeine does\n©";
+        let seg = segmenter().segment_text(text);
+        let main = "What caffeine does\nCaffeine blocks adenosine receptors in the brain, mostly.";
+        let labels = weak_labels(text, &seg, main);
+        assert_eq!(
+            labels,
+            [
+                Some(Label::Boilerplate),
+                Some(Label::Education),
+                Some(Label::Boilerplate),
+                Some(Label::Education),
+                None
+            ]
+        );
+    }
+}
