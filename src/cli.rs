@@ -39,6 +39,13 @@ enum Command {
     /// The clean article text of each page: its education spans (with `--with-promotion`, every
     /// span that is not boilerplate), like a main-content extractor.
     Extract(ExtractArgs),
+    /// Label pages and write one self-contained HTML report: summary, histogram, per-site
+    /// table, and every page with its spans marked.
+    Report(ReportArgs),
+    /// Convert gold (or, with --predict, labelled pages) to an annotation tool's format.
+    Export(ExportArgs),
+    /// Convert an annotation tool's file to gold JSON Lines (UTF-8 byte offsets).
+    Import(ImportArgs),
     /// Train a model on gold JSON Lines files and save it to a directory.
     Train(TrainArgs),
     /// Score a model against gold files: per-label precision, recall, F1 over non-whitespace bytes.
@@ -71,6 +78,71 @@ struct ExtractArgs {
     /// `jsonl`: one `{"id", "url", "text"}` per page; `text`: the texts, a blank line between pages.
     #[arg(long, value_enum, default_value_t = ExtractFormatArg::Jsonl)]
     format: ExtractFormatArg,
+    /// Write here instead of stdout.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// The HTML file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Pages shown in full (all pages count in the summary).
+    #[arg(long, default_value_t = 200)]
+    max_pages: usize,
+    /// Reasons shown per span on hover.
+    #[arg(long, default_value_t = 3)]
+    explain: usize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ToolArg {
+    Doccano,
+    LabelStudio,
+    Spacy,
+}
+
+impl ToolArg {
+    fn format(self) -> pagesift::interop::ToolFormat {
+        use pagesift::interop::ToolFormat;
+        match self {
+            ToolArg::Doccano => ToolFormat::Doccano,
+            ToolArg::LabelStudio => ToolFormat::LabelStudio,
+            ToolArg::Spacy => ToolFormat::Spacy,
+        }
+    }
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// Gold JSON Lines files; with --predict, any pages (they are labelled first).
+    #[arg(required = true)]
+    inputs: Vec<String>,
+    /// The tool's format.
+    #[arg(long, value_enum)]
+    to: ToolArg,
+    /// Label the inputs with the model and export its spans (pre-annotations to correct).
+    #[arg(long)]
+    predict: bool,
+    /// Model directory for --predict (default: the built-in model).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Write here instead of stdout.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// Files exported by the tool.
+    #[arg(required = true)]
+    inputs: Vec<String>,
+    /// The tool's format.
+    #[arg(long, value_enum)]
+    from: ToolArg,
     /// Write here instead of stdout.
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -340,6 +412,9 @@ pub fn run() -> ExitCode {
             label(args)
         }
         Command::Extract(args) => extract_cmd(args),
+        Command::Report(args) => report_cmd(args),
+        Command::Export(args) => export_cmd(args),
+        Command::Import(args) => import_cmd(args),
         Command::Train(args) => train_cmd(args),
         Command::Eval(args) => eval_cmd(args),
         Command::Cv(args) => cv_cmd(args),
@@ -485,6 +560,79 @@ fn extract_cmd(args: ExtractArgs) -> Result<ExitCode, String> {
         Ok(report) => Ok(report.exit_code()),
         Err(e) => output_failed(e),
     }
+}
+
+fn report_cmd(args: ReportArgs) -> Result<ExitCode, String> {
+    let mut labeler = Labeler::new(&load_model(&args.input.model)?).map_err(|e| e.to_string())?;
+    labeler.explain = args.explain;
+    let file = io::BufWriter::new(create(&args.out)?);
+    let mut report = pagesift::output::ReportWriter::new(file, args.max_pages);
+    let result = label_stream(&args.input, &labeler, |page, labelled| {
+        report.add(page, &labelled);
+        Ok(())
+    })
+    .and_then(|r| report.finish().map(|()| r));
+    match result {
+        Ok(run) => Ok(run.exit_code()),
+        Err(e) => Err(format!("{}: {e}", args.out.display())),
+    }
+}
+
+fn export_cmd(args: ExportArgs) -> Result<ExitCode, String> {
+    let (pages, mut report) = if args.predict {
+        let labeler = Labeler::new(&load_model(&args.model)?).map_err(|e| e.to_string())?;
+        let input = InputArgs {
+            inputs: args.inputs.clone(),
+            model: None,
+            input_format: None,
+        };
+        let mut pages = Vec::new();
+        let report = label_stream(&input, &labeler, |page, labelled| {
+            pages.push(pagesift::GoldPage {
+                page: page.clone(),
+                spans: labelled.spans.iter().map(|s| (s.range, s.label)).collect(),
+            });
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+        (pages, report)
+    } else {
+        gold_pages(&args.inputs)
+    };
+    let mut out = output_stream(&args.output)?;
+    pagesift::interop::export(&pages, args.to.format(), &mut out)
+        .and_then(|()| out.flush())
+        .or_else(|e| output_failed(e).map(|_| ()))?;
+    report.pages_out = pages.len();
+    Ok(report.exit_code())
+}
+
+fn import_cmd(args: ImportArgs) -> Result<ExitCode, String> {
+    let mut report = RunReport::default();
+    let mut pages = Vec::new();
+    for path in &args.inputs {
+        let content = match std::fs::read_to_string(path) {
+            Ok(c) => c,
+            Err(e) => {
+                report.pages_in += 1;
+                report.skip(format!("{path}: cannot read: {e}"));
+                continue;
+            }
+        };
+        for result in pagesift::interop::import(path, &content, args.from.format()) {
+            report.pages_in += 1;
+            match result {
+                Ok(page) => pages.push(page),
+                Err(e) => report.skip(e),
+            }
+        }
+    }
+    let mut out = output_stream(&args.output)?;
+    pagesift::interop::write_gold(&pages, &mut out)
+        .and_then(|()| out.flush())
+        .or_else(|e| output_failed(e).map(|_| ()))?;
+    report.pages_out = pages.len();
+    Ok(report.exit_code())
 }
 
 /// A reader that stopped reading (`pagesift label … | head`) ends the run quietly, as in ripgrep.

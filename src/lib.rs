@@ -29,6 +29,7 @@ pub mod eval;
 pub mod features;
 pub mod html;
 pub mod ingest;
+pub mod interop;
 pub mod label;
 pub mod lexicon;
 pub mod model;

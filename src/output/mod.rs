@@ -2,10 +2,12 @@
 
 mod csv;
 mod jsonl;
+mod report;
 mod summary;
 
 pub use self::csv::CsvWriter;
 pub use self::jsonl::JsonlWriter;
+pub use self::report::ReportWriter;
 pub use self::summary::{host_of, SummaryWriter};
 
 use crate::types::LabelledPage;
@@ -23,7 +25,7 @@ pub trait SpanWriter {
 pub enum OutputFormat {
     /// One JSON object per page.
     Jsonl,
-    /// One row per span: `id,start,end,label,score,text`.
+    /// One row per span: `id,start,end,text_start,text_end,label,score,text`.
     Csv,
 }
 
