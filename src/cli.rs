@@ -1,14 +1,15 @@
 //! Command-line shell: clap structs → library calls → exit codes. No pipeline logic here.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use pagesift::ingest::{read_inputs, InputFormat};
-use pagesift::output::{span_writer, OutputFormat, SpanWriter, SummaryWriter};
+use pagesift::ingest::{read_inputs_with, InputFormat, ReadOptions};
+use pagesift::output::{span_writer, AtomicFile, OutputFormat, SpanWriter, SummaryWriter};
 use pagesift::tokenize::TokenizerKind;
 use pagesift::Label;
 use pagesift::{
     cross_validate, evaluate, read_gold, train, Labeler, LabelledPage, ModelBundle, Page,
     TrainParams,
 };
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -66,6 +67,15 @@ struct InputArgs {
     /// Read every input as this format instead of guessing from its name.
     #[arg(long, value_enum)]
     input_format: Option<InputFormatArg>,
+    /// A page (file, JSONL line, WARC record) larger than this many bytes is skipped and reported.
+    #[arg(long, default_value_t = ReadOptions::default().max_page_bytes)]
+    max_page_bytes: usize,
+    /// Decode invalid UTF-8 with U+FFFD instead of skipping the page; such pages say `"lossy": true`.
+    #[arg(long)]
+    lossy: bool,
+    /// Also write every skipped input as a JSON line here: file, line, id, reason.
+    #[arg(long)]
+    errors: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -164,6 +174,10 @@ struct LabelArgs {
     /// Write here instead of stdout.
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// Continue a killed run: keep the pages already in `--output` (or its `.partial` file) and
+    /// label only the others (JSON Lines output only).
+    #[arg(long, requires = "output")]
+    resume: bool,
     /// Also write each page's text here as JSON Lines `{"id", "url", "text"}` (for HTML, the
     /// extracted text, one block per line: what `text_start`/`text_end` point into).
     #[arg(long)]
@@ -374,29 +388,108 @@ enum InputFormatArg {
     Warc,
 }
 
-/// What a run read, wrote and skipped.
+/// What a run read, wrote and skipped; skipped inputs also go to `--errors` as JSON lines.
 #[derive(Default)]
 struct RunReport {
     pages_in: usize,
     pages_out: usize,
     skipped: usize,
+    /// Pages found in the output of an earlier run (`--resume`) and not labelled again.
+    resumed: usize,
+    errors: Option<OutputFile>,
 }
 
 impl RunReport {
-    fn skip(&mut self, what: impl std::fmt::Display) {
-        self.skipped += 1;
-        eprintln!("pagesift: skipped {what}");
+    fn with_errors(path: &Option<PathBuf>) -> Result<RunReport, String> {
+        Ok(RunReport {
+            errors: side_output(path)?,
+            ..RunReport::default()
+        })
     }
 
-    fn exit_code(&self) -> ExitCode {
+    /// Reports a skipped input on stderr and in the errors file.
+    fn skip_record(&mut self, file: &str, line: Option<usize>, id: Option<&str>, reason: &str) {
+        self.skipped += 1;
+        let place = line.map_or_else(|| file.to_string(), |l| format!("{file}: line {l}"));
+        eprintln!("pagesift: skipped {place}: {reason}");
+        if let Some(out) = self.errors.as_mut() {
+            let record =
+                serde_json::json!({"file": file, "line": line, "id": id, "reason": reason});
+            // The errors file is best effort: failing to write it must not stop labelling.
+            let _ = writeln!(out, "{record}");
+        }
+    }
+
+    fn skip(&mut self, e: &pagesift::IngestError) {
+        self.skip_record(&e.origin.path, e.origin.line, None, &e.kind.to_string());
+    }
+
+    fn skip_page(&mut self, page: &Page, reason: &str) {
+        self.skip_record(&page.origin.path, page.origin.line, Some(&page.id), reason);
+    }
+
+    fn exit_code(&mut self) -> ExitCode {
+        if self.resumed > 0 {
+            eprintln!(
+                "pagesift: {} pages were already in the output (--resume)",
+                self.resumed
+            );
+        }
         eprintln!(
             "pagesift: {} pages read, {} labelled, {} skipped",
             self.pages_in, self.pages_out, self.skipped
         );
+        if let Some(errors) = self.errors.take() {
+            if let Err(e) = errors.commit() {
+                eprintln!("pagesift: error: writing the errors file: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
         if self.skipped > 0 {
             ExitCode::from(EXIT_SKIPPED)
         } else {
             ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Where an output goes: stdout, or a file that appears whole at the end ([`AtomicFile`]).
+enum OutputFile {
+    Stdout(io::StdoutLock<'static>),
+    File(AtomicFile),
+}
+
+impl OutputFile {
+    fn open(path: &Option<PathBuf>) -> Result<OutputFile, String> {
+        Ok(match path {
+            Some(path) => OutputFile::File(
+                AtomicFile::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
+            ),
+            None => OutputFile::Stdout(io::stdout().lock()),
+        })
+    }
+
+    /// Makes the file appear under its name (stdout is flushed).
+    fn commit(self) -> io::Result<()> {
+        match self {
+            OutputFile::Stdout(mut out) => out.flush(),
+            OutputFile::File(file) => file.commit(),
+        }
+    }
+}
+
+impl Write for OutputFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            OutputFile::Stdout(out) => out.write(buf),
+            OutputFile::File(file) => file.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            OutputFile::Stdout(out) => out.flush(),
+            OutputFile::File(file) => file.flush(),
         }
     }
 }
@@ -433,15 +526,11 @@ fn load_model(dir: &Option<PathBuf>) -> Result<ModelBundle, String> {
     .map_err(|e| e.to_string())
 }
 
-fn create(path: &PathBuf) -> Result<File, String> {
-    File::create(path).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn output_stream(path: &Option<PathBuf>) -> Result<Box<dyn Write>, String> {
-    Ok(match path {
-        Some(path) => Box::new(io::BufWriter::new(create(path)?)),
-        None => Box::new(io::stdout().lock()),
-    })
+/// An optional extra output file (`--summary`, `--emit-text`, `--errors`), written atomically.
+fn side_output(path: &Option<PathBuf>) -> Result<Option<OutputFile>, String> {
+    path.as_ref()
+        .map(|p| OutputFile::open(&Some(p.clone())))
+        .transpose()
 }
 
 /// Reads the inputs in batches, labels each batch in parallel and hands every labelled page to
@@ -449,15 +538,20 @@ fn output_stream(path: &Option<PathBuf>) -> Result<Box<dyn Write>, String> {
 fn label_stream(
     input: &InputArgs,
     labeler: &Labeler,
+    report: &mut RunReport,
+    already_done: &HashSet<String>,
     mut sink: impl FnMut(&Page, LabelledPage) -> io::Result<()>,
-) -> Result<RunReport, io::Error> {
+) -> Result<(), io::Error> {
     let forced = input.input_format.map(|f| match f {
         InputFormatArg::Text => InputFormat::Text,
         InputFormatArg::Jsonl => InputFormat::Jsonl,
         InputFormatArg::Html => InputFormat::Html,
         InputFormatArg::Warc => InputFormat::Warc,
     });
-    let mut report = RunReport::default();
+    let options = ReadOptions {
+        max_page_bytes: input.max_page_bytes,
+        lossy: input.lossy,
+    };
     let mut batch: Vec<Page> = Vec::with_capacity(BATCH_PAGES);
     let mut flush = |batch: &mut Vec<Page>, report: &mut RunReport| -> io::Result<()> {
         for (page, result) in batch.iter().zip(labeler.label_pages(batch)) {
@@ -466,24 +560,24 @@ fn label_stream(
                     sink(page, labelled)?;
                     report.pages_out += 1;
                 }
-                Err(e) => report.skip(format!("{}: {e}", page.origin)),
+                Err(e) => report.skip_page(page, &e.to_string()),
             }
         }
         batch.clear();
         Ok(())
     };
-    for record in read_inputs(&input.inputs, forced) {
+    for record in read_inputs_with(&input.inputs, forced, options) {
         report.pages_in += 1;
         match record {
+            Ok(page) if already_done.contains(&page.id) => report.resumed += 1,
             Ok(page) => batch.push(page),
-            Err(e) => report.skip(e),
+            Err(e) => report.skip(&e),
         }
         if batch.len() == BATCH_PAGES {
-            flush(&mut batch, &mut report)?;
+            flush(&mut batch, report)?;
         }
     }
-    flush(&mut batch, &mut report)?;
-    Ok(report)
+    flush(&mut batch, report)
 }
 
 fn label(args: LabelArgs) -> Result<ExitCode, String> {
@@ -498,39 +592,66 @@ fn label(args: LabelArgs) -> Result<ExitCode, String> {
         FormatArg::Jsonl => OutputFormat::Jsonl,
         FormatArg::Csv => OutputFormat::Csv,
     };
-    let mut writer = span_writer(format, output_stream(&args.output)?);
-    let mut summary = match &args.summary {
-        Some(path) => Some(SummaryWriter::new(create(path)?)),
-        None => None,
+    let mut already_done = HashSet::new();
+    let mut out = match (&args.output, args.resume) {
+        (Some(path), true) => {
+            if !matches!(format, OutputFormat::Jsonl) {
+                return Err("--resume needs JSON Lines output".into());
+            }
+            let (file, lines) =
+                AtomicFile::resume(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            for line in lines {
+                let record: serde_json::Value = serde_json::from_str(&line).map_err(|e| {
+                    format!(
+                        "{}: cannot resume from a line that is not JSON: {e}",
+                        path.display()
+                    )
+                })?;
+                if let Some(id) = record["id"].as_str() {
+                    already_done.insert(id.to_string());
+                }
+            }
+            OutputFile::File(file)
+        }
+        _ => OutputFile::open(&args.output)?,
     };
-    let mut texts = match &args.emit_text {
-        Some(path) => Some(io::BufWriter::new(create(path)?)),
-        None => None,
-    };
-    let result = label_stream(&args.input, &labeler, |page, mut labelled| {
-        if let Some(summary) = summary.as_mut() {
-            summary.write_page(&labelled)?;
+    let mut summary = side_output(&args.summary)?.map(SummaryWriter::new);
+    let mut texts = side_output(&args.emit_text)?;
+    let mut report = RunReport::with_errors(&args.input.errors)?;
+    let mut writer = span_writer(format, &mut out);
+    let result = label_stream(
+        &args.input,
+        &labeler,
+        &mut report,
+        &already_done,
+        |page, mut labelled| {
+            if let Some(summary) = summary.as_mut() {
+                summary.write_page(&labelled)?;
+            }
+            if let Some(texts) = texts.as_mut() {
+                write_page_text(texts, page, &page.text)?;
+            }
+            if let Some(label) = args.only {
+                labelled.retain_label(label);
+            }
+            writer.write_page(&labelled)
+        },
+    )
+    .and_then(|()| writer.finish());
+    // Every output appears under its name only once the whole run went through.
+    drop(writer);
+    let result = result.and_then(|()| {
+        out.commit()?;
+        if let Some(s) = summary {
+            s.into_inner()?.commit()?;
         }
-        if let Some(texts) = texts.as_mut() {
-            write_page_text(texts, page, &page.text)?;
+        if let Some(t) = texts {
+            t.commit()?;
         }
-        if let Some(label) = args.only {
-            labelled.retain_label(label);
-        }
-        writer.write_page(&labelled)
-    })
-    .and_then(|report| {
-        writer.finish()?;
-        if let Some(s) = summary.as_mut() {
-            s.finish()?;
-        }
-        if let Some(t) = texts.as_mut() {
-            t.flush()?;
-        }
-        Ok(report)
+        Ok(())
     });
     match result {
-        Ok(report) => Ok(report.exit_code()),
+        Ok(()) => Ok(report.exit_code()),
         Err(e) => output_failed(e),
     }
 }
@@ -544,20 +665,27 @@ fn write_page_text(out: &mut impl Write, page: &Page, text: &str) -> io::Result<
 fn extract_cmd(args: ExtractArgs) -> Result<ExitCode, String> {
     let mut labeler = Labeler::new(&load_model(&args.input.model)?).map_err(|e| e.to_string())?;
     labeler.main_content_axis = true;
-    let mut out = output_stream(&args.output)?;
+    let mut out = OutputFile::open(&args.output)?;
+    let mut report = RunReport::with_errors(&args.input.errors)?;
     let keep = |label: Label| {
         label == Label::Education || (args.with_promotion && label == Label::Promotion)
     };
-    let result = label_stream(&args.input, &labeler, |page, labelled| {
-        let text = pagesift::main_text(&labelled, keep);
-        match args.format {
-            ExtractFormatArg::Jsonl => write_page_text(&mut out, page, &text),
-            ExtractFormatArg::Text => writeln!(out, "{text}\n"),
-        }
-    })
-    .and_then(|report| out.flush().map(|()| report));
+    let result = label_stream(
+        &args.input,
+        &labeler,
+        &mut report,
+        &HashSet::new(),
+        |page, labelled| {
+            let text = pagesift::main_text(&labelled, keep);
+            match args.format {
+                ExtractFormatArg::Jsonl => write_page_text(&mut out, page, &text),
+                ExtractFormatArg::Text => writeln!(out, "{text}\n"),
+            }
+        },
+    )
+    .and_then(|()| out.commit());
     match result {
-        Ok(report) => Ok(report.exit_code()),
+        Ok(()) => Ok(report.exit_code()),
         Err(e) => output_failed(e),
     }
 }
@@ -565,15 +693,23 @@ fn extract_cmd(args: ExtractArgs) -> Result<ExitCode, String> {
 fn report_cmd(args: ReportArgs) -> Result<ExitCode, String> {
     let mut labeler = Labeler::new(&load_model(&args.input.model)?).map_err(|e| e.to_string())?;
     labeler.explain = args.explain;
-    let file = io::BufWriter::new(create(&args.out)?);
-    let mut report = pagesift::output::ReportWriter::new(file, args.max_pages);
-    let result = label_stream(&args.input, &labeler, |page, labelled| {
-        report.add(page, &labelled);
-        Ok(())
-    })
-    .and_then(|r| report.finish().map(|()| r));
+    let file = AtomicFile::create(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let mut html = pagesift::output::ReportWriter::new(file, args.max_pages);
+    let mut report = RunReport::with_errors(&args.input.errors)?;
+    let result = label_stream(
+        &args.input,
+        &labeler,
+        &mut report,
+        &HashSet::new(),
+        |page, labelled| {
+            html.add(page, &labelled);
+            Ok(())
+        },
+    )
+    .and_then(|()| html.finish())
+    .and_then(|file| file.commit());
     match result {
-        Ok(run) => Ok(run.exit_code()),
+        Ok(()) => Ok(report.exit_code()),
         Err(e) => Err(format!("{}: {e}", args.out.display())),
     }
 }
@@ -585,23 +721,33 @@ fn export_cmd(args: ExportArgs) -> Result<ExitCode, String> {
             inputs: args.inputs.clone(),
             model: None,
             input_format: None,
+            max_page_bytes: ReadOptions::default().max_page_bytes,
+            lossy: false,
+            errors: None,
         };
         let mut pages = Vec::new();
-        let report = label_stream(&input, &labeler, |page, labelled| {
-            pages.push(pagesift::GoldPage {
-                page: page.clone(),
-                spans: labelled.spans.iter().map(|s| (s.range, s.label)).collect(),
-            });
-            Ok(())
-        })
+        let mut report = RunReport::default();
+        label_stream(
+            &input,
+            &labeler,
+            &mut report,
+            &HashSet::new(),
+            |page, labelled| {
+                pages.push(pagesift::GoldPage {
+                    page: page.clone(),
+                    spans: labelled.spans.iter().map(|s| (s.range, s.label)).collect(),
+                });
+                Ok(())
+            },
+        )
         .map_err(|e| e.to_string())?;
         (pages, report)
     } else {
         gold_pages(&args.inputs)
     };
-    let mut out = output_stream(&args.output)?;
+    let mut out = OutputFile::open(&args.output)?;
     pagesift::interop::export(&pages, args.to.format(), &mut out)
-        .and_then(|()| out.flush())
+        .and_then(|()| out.commit())
         .or_else(|e| output_failed(e).map(|_| ()))?;
     report.pages_out = pages.len();
     Ok(report.exit_code())
@@ -615,7 +761,7 @@ fn import_cmd(args: ImportArgs) -> Result<ExitCode, String> {
             Ok(c) => c,
             Err(e) => {
                 report.pages_in += 1;
-                report.skip(format!("{path}: cannot read: {e}"));
+                report.skip_record(path, None, None, &format!("cannot read: {e}"));
                 continue;
             }
         };
@@ -623,13 +769,13 @@ fn import_cmd(args: ImportArgs) -> Result<ExitCode, String> {
             report.pages_in += 1;
             match result {
                 Ok(page) => pages.push(page),
-                Err(e) => report.skip(e),
+                Err(e) => report.skip(&e),
             }
         }
     }
-    let mut out = output_stream(&args.output)?;
+    let mut out = OutputFile::open(&args.output)?;
     pagesift::interop::write_gold(&pages, &mut out)
-        .and_then(|()| out.flush())
+        .and_then(|()| out.commit())
         .or_else(|e| output_failed(e).map(|_| ()))?;
     report.pages_out = pages.len();
     Ok(report.exit_code())
@@ -652,7 +798,7 @@ fn gold_pages(paths: &[String]) -> (Vec<pagesift::GoldPage>, RunReport) {
         ..RunReport::default()
     };
     for e in errors {
-        report.skip(e);
+        report.skip(&e);
     }
     (pages, report)
 }
@@ -696,7 +842,7 @@ fn eval_cmd(args: EvalArgs) -> Result<ExitCode, String> {
                 scored_gold.push(g.clone());
                 predicted.push(p);
             }
-            Err(e) => report.skip(format!("{}: {e}", g.page.origin)),
+            Err(e) => report.skip_page(&g.page, &e.to_string()),
         }
     }
     report.pages_out = predicted.len();

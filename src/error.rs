@@ -32,6 +32,8 @@ pub enum IngestErrorKind {
     MissingText,
     #[error("WARC record {record}: {message}")]
     Warc { record: usize, message: String },
+    #[error("larger than the limit of {limit} bytes (--max-page-bytes)")]
+    TooLarge { limit: usize },
     #[error("cannot read HTML: {0}")]
     Html(String),
     #[error("bad gold spans: {0}")]

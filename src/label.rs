@@ -195,6 +195,7 @@ impl Labeler {
             id: page.id.clone(),
             url: page.url.clone(),
             promotion_share: promotion_share(&spans),
+            lossy: page.lossy,
             spans,
             text_bytes: page.text.len(),
         })

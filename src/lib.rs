@@ -58,6 +58,7 @@ impl Page {
             url: None,
             text: text.to_string(),
             markup: None,
+            lossy: false,
         }
     }
 

@@ -129,6 +129,8 @@ pub struct Page {
     pub text: String,
     /// For an HTML page: where the text came from in the HTML and the DOM around each block.
     pub markup: Option<std::sync::Arc<crate::html::Markup>>,
+    /// Invalid UTF-8 was replaced with U+FFFD (`--lossy`); said so in the output.
+    pub lossy: bool,
 }
 
 /// A block: one trimmed, non-empty line of a page.
@@ -228,6 +230,9 @@ pub struct LabelledPage {
     pub url: Option<String>,
     /// Promotion bytes over labelled bytes, both counting non-whitespace bytes only.
     pub promotion_share: f32,
+    /// The page's bytes were not valid UTF-8 and were decoded lossily (`--lossy`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub lossy: bool,
     pub spans: Vec<Span>,
     /// Size of the page's text in bytes (for summaries; not written with the spans).
     #[serde(skip)]

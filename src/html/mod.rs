@@ -172,6 +172,9 @@ fn parse_noscript_as_html(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     copy.map_or(std::borrow::Cow::Borrowed(body), std::borrow::Cow::Owned)
 }
 
+/// Deepest element nesting followed (real pages stay far below; hostile ones do not).
+const MAX_TRACKED_DEPTH: usize = 256;
+
 /// How precisely text bytes can be traced to source bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Exactness {
@@ -253,7 +256,9 @@ impl Builder {
         {
             self.images += 1;
         }
-        if !el.can_have_content() {
+        // Past this depth elements are not tracked (their text still counts, in the context of
+        // the deepest tracked element): 100,000 nested divs cost neither stack nor time.
+        if !el.can_have_content() || self.stack.len() >= MAX_TRACKED_DEPTH {
             return None;
         }
         let role = el.get_attribute("role");
@@ -580,6 +585,19 @@ mod tests {
     fn body_content_closes_an_unclosed_head() {
         let html = "<html><head><title>T</title><table><tr><td>In the body</td></tr></table>";
         assert_eq!(extract(html.as_bytes(), None).unwrap().text, "In the body");
+    }
+
+    #[test]
+    fn deep_nesting_costs_neither_stack_nor_time() {
+        let depth = 100_000;
+        let html = format!(
+            "{}deep text{}<p>after</p>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        );
+        let page = extract(html.as_bytes(), None).unwrap();
+        assert_eq!(page.text, "deep text\nafter");
+        assert!(page.markup.blocks[0].depth as usize <= MAX_TRACKED_DEPTH);
     }
 
     #[test]

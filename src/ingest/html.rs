@@ -1,20 +1,23 @@
 //! HTML files: one file, one page, its text extracted with offsets into the file's bytes.
 
+use super::{read_limited, ReadOptions};
 use crate::error::{IngestError, IngestErrorKind};
 use crate::types::{Origin, Page};
 use std::io::Read;
 use std::sync::Arc;
 
 /// Reads a whole HTML file as one page; the page id is the path as given.
-pub fn read_html_page(path: &str, mut reader: impl Read) -> Result<Page, IngestError> {
+pub fn read_html_page(
+    path: &str,
+    reader: impl Read,
+    options: ReadOptions,
+) -> Result<Page, IngestError> {
     let origin = Origin {
         path: path.to_string(),
         line: None,
     };
-    let mut bytes = Vec::new();
-    if let Err(e) = reader.read_to_end(&mut bytes) {
-        return Err(IngestError::new(origin, IngestErrorKind::Io(e.to_string())));
-    }
+    let bytes = read_limited(reader, options.max_page_bytes)
+        .map_err(|kind| IngestError::new(origin.clone(), kind))?;
     html_page(path.to_string(), origin, None, &bytes, None)
 }
 
@@ -33,6 +36,7 @@ pub(crate) fn html_page(
             url,
             text: extracted.text,
             markup: Some(Arc::new(extracted.markup)),
+            lossy: false,
         }),
         Err(e) => Err(IngestError::new(
             origin,
@@ -48,7 +52,7 @@ mod tests {
     #[test]
     fn reads_a_page_with_offsets_into_the_file() {
         let bytes = b"<html><body><h1>Title</h1><p>Body &amp; more</p></body></html>";
-        let page = read_html_page("p.html", &bytes[..]).unwrap();
+        let page = read_html_page("p.html", &bytes[..], ReadOptions::default()).unwrap();
         assert_eq!(page.text, "Title\nBody & more");
         let markup = page.markup.unwrap();
         assert_eq!(markup.source_len, bytes.len());
@@ -57,7 +61,12 @@ mod tests {
 
     #[test]
     fn a_page_without_visible_text_is_an_error_naming_the_file() {
-        let err = read_html_page("empty.html", &b"<script>x()</script>"[..]).unwrap_err();
+        let err = read_html_page(
+            "empty.html",
+            &b"<script>x()</script>"[..],
+            ReadOptions::default(),
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "empty.html: cannot read HTML: no visible text"

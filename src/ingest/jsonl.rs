@@ -1,6 +1,6 @@
 //! JSON Lines: one page per line, `{"id", "text"}`; gold lines also carry `spans`.
 
-use super::{io_error, next_raw_line};
+use super::{io_error, next_line_within, next_raw_line, Line, ReadOptions};
 use crate::error::{IngestError, IngestErrorKind};
 use crate::ingest::text::decode_utf8;
 use crate::types::{ByteRange, GoldPage, Label, Origin, Page};
@@ -15,16 +15,18 @@ pub struct JsonlPages<R> {
     line: usize,
     buf: Vec<u8>,
     done: bool,
+    options: ReadOptions,
 }
 
 impl<R: BufRead> JsonlPages<R> {
-    pub fn new(path: String, reader: R) -> Self {
+    pub fn new(path: String, reader: R, options: ReadOptions) -> Self {
         JsonlPages {
             path,
             reader,
             line: 0,
             buf: Vec::new(),
             done: false,
+            options,
         }
     }
 }
@@ -34,18 +36,30 @@ impl<R: BufRead> Iterator for JsonlPages<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
-            match next_raw_line(&mut self.reader, &mut self.buf) {
+            match next_line_within(&mut self.reader, &mut self.buf, self.options.max_page_bytes) {
                 Err(e) => {
                     self.done = true;
                     let mut err = io_error(&self.path, &e);
                     err.origin.line = Some(self.line + 1);
                     return Some(Err(err));
                 }
-                Ok(false) => self.done = true,
-                Ok(true) => {
+                Ok(Line::End) => self.done = true,
+                Ok(Line::TooLong) => {
                     self.line += 1;
-                    if let Some(result) = parse_page_line(&self.path, self.line, &self.buf) {
-                        return Some(result);
+                    let origin = Origin {
+                        path: self.path.clone(),
+                        line: Some(self.line),
+                    };
+                    let kind = IngestErrorKind::TooLarge {
+                        limit: self.options.max_page_bytes,
+                    };
+                    return Some(Err(IngestError::new(origin, kind)));
+                }
+                Ok(Line::Read) => {
+                    self.line += 1;
+                    let parsed = parse_object(&self.path, self.line, &self.buf, self.options.lossy);
+                    if let Some(result) = parsed {
+                        return Some(result.map(|(page, _)| page));
                     }
                 }
             }
@@ -56,27 +70,29 @@ impl<R: BufRead> Iterator for JsonlPages<R> {
 
 /// Parses one JSON Lines record into a page; `None` for a blank line.
 pub fn parse_page_line(path: &str, line: usize, bytes: &[u8]) -> Option<Result<Page, IngestError>> {
-    parse_object(path, line, bytes).map(|r| r.map(|(page, _)| page))
+    parse_object(path, line, bytes, false).map(|r| r.map(|(page, _)| page))
 }
 
 fn parse_object(
     path: &str,
     line: usize,
     bytes: &[u8],
+    lossy: bool,
 ) -> Option<Result<(Page, Value), IngestError>> {
     let origin = Origin {
         path: path.to_string(),
         line: Some(line),
     };
     let fail = |kind| Some(Err(IngestError::new(origin.clone(), kind)));
-    let raw = match std::str::from_utf8(bytes) {
-        Ok(s) => s,
+    let (raw, replaced) = match std::str::from_utf8(bytes) {
+        Ok(s) => (std::borrow::Cow::Borrowed(s), false),
+        Err(_) if lossy => (String::from_utf8_lossy(bytes), true),
         Err(e) => return fail(IngestErrorKind::NotUtf8(e.valid_up_to())),
     };
     if raw.trim().is_empty() {
         return None;
     }
-    let mut value: Value = match serde_json::from_str(raw) {
+    let mut value: Value = match serde_json::from_str(&raw) {
         Ok(v) => v,
         Err(e) => return fail(IngestErrorKind::BadJson(e.to_string())),
     };
@@ -98,8 +114,8 @@ fn parse_object(
             Ok(extracted) => (extracted.text, Some(std::sync::Arc::new(extracted.markup))),
             Err(e) => return fail(IngestErrorKind::Html(e.to_string())),
         },
-        (None, Some(text)) => match decode_utf8(text.into_bytes()) {
-            Ok(text) => (text, None),
+        (None, Some(text)) => match decode_utf8(text.into_bytes(), false) {
+            Ok((text, _)) => (text, None),
             Err(kind) => return fail(kind),
         },
         (None, None) => return fail(IngestErrorKind::MissingText),
@@ -120,6 +136,7 @@ fn parse_object(
             url,
             text,
             markup,
+            lossy: replaced,
         },
         value,
     )))
@@ -131,7 +148,7 @@ pub fn parse_gold_line(
     line: usize,
     bytes: &[u8],
 ) -> Option<Result<GoldPage, IngestError>> {
-    let (page, value) = match parse_object(path, line, bytes)? {
+    let (page, value) = match parse_object(path, line, bytes, false)? {
         Ok(parsed) => parsed,
         Err(e) => return Some(Err(e)),
     };
@@ -263,7 +280,7 @@ mod tests {
     use super::*;
 
     fn pages(input: &str) -> Vec<Result<Page, IngestError>> {
-        JsonlPages::new("in.jsonl".into(), input.as_bytes()).collect()
+        JsonlPages::new("in.jsonl".into(), input.as_bytes(), ReadOptions::default()).collect()
     }
 
     #[test]

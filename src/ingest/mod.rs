@@ -51,6 +51,38 @@ impl InputFormat {
     }
 }
 
+/// How inputs are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// A page (text or HTML file, JSONL line, WARC record) larger than this is an error, so one
+    /// giant record cannot exhaust memory; WARC records also stop decompressing past twice this.
+    pub max_page_bytes: usize,
+    /// Decode invalid UTF-8 with U+FFFD instead of skipping the page (the output says `lossy`).
+    pub lossy: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_page_bytes: 32 << 20,
+            lossy: false,
+        }
+    }
+}
+
+/// Reads at most `limit` bytes; more is [`IngestErrorKind::TooLarge`].
+pub(crate) fn read_limited(reader: impl Read, limit: usize) -> Result<Vec<u8>, IngestErrorKind> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| IngestErrorKind::Io(e.to_string()))?;
+    if bytes.len() > limit {
+        return Err(IngestErrorKind::TooLarge { limit });
+    }
+    Ok(bytes)
+}
+
 /// File endings picked up when walking a directory.
 const DIRECTORY_EXTENSIONS: &[&str] = &[
     "txt", "text", "md", "jsonl", "ndjson", "html", "htm", "xhtml", "warc", "gz",
@@ -62,6 +94,15 @@ pub fn read_inputs(
     inputs: &[String],
     forced: Option<InputFormat>,
 ) -> impl Iterator<Item = Result<Page, IngestError>> + '_ {
+    read_inputs_with(inputs, forced, ReadOptions::default())
+}
+
+/// [`read_inputs`] with limits and lossy decoding set.
+pub fn read_inputs_with(
+    inputs: &[String],
+    forced: Option<InputFormat>,
+    options: ReadOptions,
+) -> impl Iterator<Item = Result<Page, IngestError>> + '_ {
     inputs
         .iter()
         .flat_map(move |input| expand_input(input).into_iter())
@@ -72,7 +113,7 @@ pub fn read_inputs(
                     Ok(path) => {
                         let format =
                             forced.unwrap_or_else(|| InputFormat::from_path(Path::new(&path)));
-                        read_one(path, format)
+                        read_one(path, format, options)
                     }
                 }
             },
@@ -125,6 +166,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<IngestError>) {
 fn read_one(
     path: String,
     format: InputFormat,
+    options: ReadOptions,
 ) -> Box<dyn Iterator<Item = Result<Page, IngestError>>> {
     let reader: Box<dyn Read> = if path == "-" {
         Box::new(io::stdin())
@@ -135,10 +177,18 @@ fn read_one(
         }
     };
     match format {
-        InputFormat::Text => Box::new(std::iter::once(text::read_text_page(&path, reader))),
-        InputFormat::Jsonl => Box::new(jsonl::JsonlPages::new(path, BufReader::new(reader))),
-        InputFormat::Html => Box::new(std::iter::once(html::read_html_page(&path, reader))),
-        InputFormat::Warc => Box::new(warc::WarcPages::new(path, reader)),
+        InputFormat::Text => Box::new(std::iter::once(text::read_text_page(
+            &path, reader, options,
+        ))),
+        InputFormat::Jsonl => Box::new(jsonl::JsonlPages::new(
+            path,
+            BufReader::new(reader),
+            options,
+        )),
+        InputFormat::Html => Box::new(std::iter::once(html::read_html_page(
+            &path, reader, options,
+        ))),
+        InputFormat::Warc => Box::new(warc::WarcPages::new(path, reader, options)),
     }
 }
 
@@ -154,6 +204,54 @@ pub(crate) fn io_error(path: &str, e: &io::Error) -> IngestError {
 
 /// Reads lines as raw bytes (a bad line must not end the file), yielding 1-based numbers.
 pub(crate) fn next_raw_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> io::Result<bool> {
+    Ok(next_line_within(reader, buf, usize::MAX)? != Line::End)
+}
+
+/// What [`next_line_within`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Line {
+    End,
+    Read,
+    /// Longer than the limit: skipped to its end without keeping it.
+    TooLong,
+}
+
+/// Reads one line into `buf` unless it is longer than `limit` bytes, in which case the rest of
+/// it is read and dropped (memory stays at `limit` whatever the line's length).
+pub(crate) fn next_line_within<R: BufRead>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<Line> {
     buf.clear();
-    Ok(reader.read_until(b'\n', buf)? > 0)
+    let mut too_long = false;
+    let mut any = false;
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        any = true;
+        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        if !too_long {
+            if buf.len() + take > limit.saturating_add(1) {
+                too_long = true;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(&chunk[..take]);
+            }
+        }
+        reader.consume(take);
+        if done {
+            break;
+        }
+    }
+    Ok(match (any, too_long) {
+        (false, _) => Line::End,
+        (true, true) => Line::TooLong,
+        (true, false) => Line::Read,
+    })
 }

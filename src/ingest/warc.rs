@@ -4,11 +4,14 @@
 //! number; the reader resynchronises at the next record. Other record types are passed over.
 
 use super::html::html_page;
+use super::ReadOptions;
 use crate::error::{IngestError, IngestErrorKind};
 use crate::html::charset::charset_of_content_type;
 use crate::types::{Origin, Page};
 use flate2::read::MultiGzDecoder;
+use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
 use warc::{BufferedBody, Record, RecordType, WarcHeader, WarcReader};
 
 /// Largest HTTP header block looked at.
@@ -24,29 +27,66 @@ pub struct WarcPages {
     /// which are the same bad record and are not reported twice.
     resyncing: bool,
     done: bool,
+    /// Bytes the current record may still read (decompressed): a lying Content-Length or a
+    /// gzip bomb stops here instead of filling memory.
+    budget: Rc<Cell<u64>>,
+    record_limit: u64,
+}
+
+/// Slack over twice the page limit for WARC and HTTP headers and read-ahead.
+const RECORD_SLACK: u64 = 1 << 20;
+
+/// A reader that fails once its shared budget is spent.
+struct BudgetReader<R> {
+    inner: R,
+    budget: Rc<Cell<u64>>,
+    limit: u64,
+}
+
+impl<R: Read> Read for BudgetReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.budget.get();
+        if left == 0 {
+            return Err(std::io::Error::other(format!(
+                "record larger than {} bytes (a lying Content-Length, a gzip bomb or a page over --max-page-bytes)",
+                self.limit
+            )));
+        }
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.budget.set(left - n as u64);
+        Ok(n)
+    }
 }
 
 impl WarcPages {
-    pub fn new(path: String, reader: Box<dyn Read>) -> Self {
+    pub fn new(path: String, reader: Box<dyn Read>, options: ReadOptions) -> Self {
         let mut buffered = BufReader::with_capacity(1 << 16, reader);
         // Gzip by its magic bytes, not the file name.
         let gzip = buffered
             .fill_buf()
             .is_ok_and(|b| b.starts_with(&[0x1f, 0x8b]));
-        let stream: Box<dyn BufRead> = if gzip {
-            Box::new(BufReader::with_capacity(
-                1 << 16,
-                MultiGzDecoder::new(buffered),
-            ))
+        let decoded: Box<dyn Read> = if gzip {
+            Box::new(MultiGzDecoder::new(buffered))
         } else {
             Box::new(buffered)
         };
+        let record_limit = (options.max_page_bytes as u64).saturating_mul(2) + RECORD_SLACK;
+        let budget = Rc::new(Cell::new(record_limit));
+        let limited = BudgetReader {
+            inner: decoded,
+            budget: Rc::clone(&budget),
+            limit: record_limit,
+        };
+        let stream: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 16, limited));
         WarcPages {
             path,
             records: WarcReader::new(stream).iter_records(),
             record: 0,
             resyncing: false,
             done: false,
+            budget,
+            record_limit,
         }
     }
 
@@ -69,6 +109,7 @@ impl Iterator for WarcPages {
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
+            self.budget.set(self.record_limit);
             match self.records.next()? {
                 Ok(record) => {
                     self.record += 1;

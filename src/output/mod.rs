@@ -1,10 +1,12 @@
 //! Outputs: a [`SpanWriter`] writes labelled pages to any `Write`.
 
+mod atomic;
 mod csv;
 mod jsonl;
 mod report;
 mod summary;
 
+pub use self::atomic::{partial_path, AtomicFile};
 pub use self::csv::CsvWriter;
 pub use self::jsonl::JsonlWriter;
 pub use self::report::ReportWriter;

@@ -59,8 +59,8 @@ impl<W: Write> ReportWriter<W> {
         }
     }
 
-    /// Writes the whole report.
-    pub fn finish(&mut self) -> io::Result<()> {
+    /// Writes the whole report and hands back the writer.
+    pub fn finish(mut self) -> io::Result<W> {
         let mut html = String::with_capacity(1 << 16);
         html.push_str(HEAD);
         html.push_str("<h1>pagesift report</h1>\n");
@@ -81,7 +81,8 @@ impl<W: Write> ReportWriter<W> {
         }
         html.push_str("</main>\n</body>\n</html>\n");
         self.out.write_all(html.as_bytes())?;
-        self.out.flush()
+        self.out.flush()?;
+        Ok(self.out)
     }
 
     fn summary(&self) -> String {
@@ -341,6 +342,7 @@ mod tests {
                 span(16, 35, Label::Promotion),
             ],
             text_bytes: page.text.len(),
+            lossy: false,
         };
         let mut out = Vec::new();
         let mut report = ReportWriter::new(&mut out, 1);

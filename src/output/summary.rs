@@ -26,6 +26,13 @@ impl<W: Write> SummaryWriter<W> {
         ]);
         SummaryWriter { out }
     }
+
+    /// Flushes and hands back the underlying writer.
+    pub fn into_inner(self) -> io::Result<W> {
+        self.out
+            .into_inner()
+            .map_err(|e| io::Error::other(e.to_string()))
+    }
 }
 
 impl<W: Write> SpanWriter for SummaryWriter<W> {
@@ -126,6 +133,7 @@ mod tests {
                 span(8, 10, Label::Promotion, 0.8, "gh"),
             ],
             text_bytes: 10,
+            lossy: false,
         };
         let mut buf = Vec::new();
         {
