@@ -69,10 +69,77 @@ pub struct ModelBundle {
 static DEFAULT_TOKENIZER: &str = include_str!("../models/default/tokenizer.json");
 static DEFAULT_MODEL: &str = include_str!("../models/default/model.json");
 static DEFAULT_CONTENT: &str = include_str!("../models/default/content.json");
+static DEFAULT_MANIFEST: &str = include_str!("../models/default/manifest.json");
+
+/// Lists every file of a model directory with its checksum; a file that was cut short, edited
+/// or swapped for another model's no longer matches and the model is refused.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// FNV-1a, 64 bits: not a defence against forgery, a check against damage and hand edits.
+fn checksum(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("fnv1a64:{h:016x}")
+}
+
+/// The manifest for the files given as (name, content).
+fn manifest(files: &[(&str, &str)]) -> String {
+    let entries: serde_json::Map<String, serde_json::Value> = files
+        .iter()
+        .map(|(name, content)| (name.to_string(), checksum(content.as_bytes()).into()))
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "format": "pagesift-manifest",
+        "files": entries,
+    }))
+    .expect("a map of strings serialises")
+}
+
+/// Checks every file the manifest lists (and that it lists every file present).
+fn verify(place: &str, manifest: &str, files: &[(&str, &str)]) -> Result<(), ModelError> {
+    let format_err = |message: String| ModelError::Format {
+        path: place.to_string(),
+        message,
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(manifest).map_err(|e| format_err(format!("{MANIFEST_FILE}: {e}")))?;
+    let listed = value["files"]
+        .as_object()
+        .ok_or_else(|| format_err(format!("{MANIFEST_FILE} has no \"files\"")))?;
+    for (name, content) in files {
+        let want = listed
+            .get(*name)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| format_err(format!("{name} is not listed in {MANIFEST_FILE}")))?;
+        if checksum(content.as_bytes()) != want {
+            return Err(format_err(format!(
+                "{name} does not match its checksum in {MANIFEST_FILE} (damaged, cut short or edited)"
+            )));
+        }
+    }
+    if let Some(missing) = listed.keys().find(|k| !files.iter().any(|(n, _)| n == k)) {
+        return Err(format_err(format!(
+            "{missing} is listed in {MANIFEST_FILE} but missing"
+        )));
+    }
+    Ok(())
+}
 
 impl ModelBundle {
     /// The built-in model (the files under `models/default/` at build time).
     pub fn builtin() -> Result<Self, ModelError> {
+        verify(
+            "<built-in model>",
+            DEFAULT_MANIFEST,
+            &[
+                ("tokenizer.json", DEFAULT_TOKENIZER),
+                ("model.json", DEFAULT_MODEL),
+                (CONTENT_FILE, DEFAULT_CONTENT),
+            ],
+        )?;
         Self::from_json(
             "<built-in model>",
             DEFAULT_TOKENIZER,
@@ -97,6 +164,14 @@ impl ModelBundle {
         } else {
             None
         };
+        let mut files = vec![
+            ("tokenizer.json", tokenizer.as_str()),
+            ("model.json", model.as_str()),
+        ];
+        if let Some(content) = &content {
+            files.push((CONTENT_FILE, content.as_str()));
+        }
+        verify(&dir.display().to_string(), &read(MANIFEST_FILE)?, &files)?;
         Self::from_json(
             &dir.display().to_string(),
             &tokenizer,
@@ -190,23 +265,35 @@ impl ModelBundle {
         };
         let model =
             serde_json::to_string(&file).map_err(|e| ModelError::Training(e.to_string()))?;
-        let tokenizer_path = dir.join("tokenizer.json");
-        std::fs::write(&tokenizer_path, self.tokenizer.to_json()?)
-            .map_err(|e| io(&tokenizer_path, e))?;
-        let model_path = dir.join("model.json");
-        std::fs::write(&model_path, model).map_err(|e| io(&model_path, e))?;
-        let content_path = dir.join(CONTENT_FILE);
-        match &self.content {
-            Some(content) => {
-                let json = serde_json::to_string(content.as_ref())
-                    .map_err(|e| ModelError::Training(e.to_string()))?;
-                std::fs::write(&content_path, json).map_err(|e| io(&content_path, e))
-            }
-            // A stale content model from an earlier run must not be picked up with this one.
-            None if content_path.exists() => {
-                std::fs::remove_file(&content_path).map_err(|e| io(&content_path, e))
-            }
-            None => Ok(()),
+        let tokenizer = self.tokenizer.to_json()?;
+        let content = self
+            .content
+            .as_ref()
+            .map(|c| serde_json::to_string(c.as_ref()))
+            .transpose()
+            .map_err(|e| ModelError::Training(e.to_string()))?;
+        let mut files = vec![
+            ("tokenizer.json", tokenizer.as_str()),
+            ("model.json", model.as_str()),
+        ];
+        if let Some(content) = &content {
+            files.push((CONTENT_FILE, content.as_str()));
         }
+        // The manifest goes last: a save cut short leaves a model that does not verify.
+        let stale = dir.join(MANIFEST_FILE);
+        if stale.exists() {
+            std::fs::remove_file(&stale).map_err(|e| io(&stale, e))?;
+        }
+        for (name, text) in &files {
+            let path = dir.join(name);
+            std::fs::write(&path, text).map_err(|e| io(&path, e))?;
+        }
+        // A stale content model from an earlier run must not be picked up with this one.
+        let content_path = dir.join(CONTENT_FILE);
+        if content.is_none() && content_path.exists() {
+            std::fs::remove_file(&content_path).map_err(|e| io(&content_path, e))?;
+        }
+        let manifest_path = dir.join(MANIFEST_FILE);
+        std::fs::write(&manifest_path, manifest(&files)).map_err(|e| io(&manifest_path, e))
     }
 }

@@ -329,18 +329,71 @@ fn a_broken_model_directory_is_a_clear_error() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("tokenizer.json"), "{}", stderr(&out));
-    dir.create("m/tokenizer.json", "{}");
-    dir.create(
-        "m/model.json",
-        "{\"format\": \"pagesift-model\", \"version\": 99}",
+    // A copy of the built-in model, damaged in turn in each way a file can be.
+    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default");
+    let copy = |name: &str| {
+        for file in [
+            "tokenizer.json",
+            "model.json",
+            "content.json",
+            "manifest.json",
+        ] {
+            let text = std::fs::read_to_string(models.join(file)).unwrap();
+            dir.create(&format!("{name}/{file}"), text);
+        }
+        dir.path(name).to_str().unwrap().to_string()
+    };
+    let label_with = |model: &str| {
+        let out = pagesift(&["label", "--model", model, &page], None);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"));
+        stderr(&out)
+    };
+    let intact = copy("intact");
+    let out = pagesift(&["label", "--model", &intact, &page], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Edited by hand: one weight changed.
+    let edited = copy("edited");
+    let model_json = dir.path("edited/model.json");
+    let text = std::fs::read_to_string(&model_json).unwrap();
+    let at = text.find("0.").unwrap() + 2;
+    let digit = if &text[at..=at] == "1" { "2" } else { "1" };
+    std::fs::write(
+        &model_json,
+        format!("{}{digit}{}", &text[..at], &text[at + 1..]),
+    )
+    .unwrap();
+    assert!(label_with(&edited).contains("model.json does not match its checksum"));
+    // Cut short.
+    let cut = copy("cut");
+    let tokenizer = dir.path("cut/tokenizer.json");
+    let text = std::fs::read_to_string(&tokenizer).unwrap();
+    std::fs::write(&tokenizer, &text[..text.len() / 2]).unwrap();
+    assert!(label_with(&cut).contains("tokenizer.json does not match its checksum"));
+    // No manifest (an old or incomplete model).
+    let bare = copy("bare");
+    std::fs::remove_file(dir.path("bare/manifest.json")).unwrap();
+    assert!(label_with(&bare).contains("manifest.json"));
+    // Consistent files from another format version.
+    let old = copy("old");
+    let model_json = dir.path("old/model.json");
+    let text = std::fs::read_to_string(&model_json).unwrap().replacen(
+        "\"version\":2",
+        "\"version\":99",
+        1,
     );
-    let out = pagesift(
-        &["label", "--model", dir.path("m").to_str().unwrap(), &page],
-        None,
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("version"), "{}", stderr(&out));
-    assert!(!stderr(&out).contains("panicked"));
+    std::fs::write(&model_json, &text).unwrap();
+    let manifest = std::fs::read_to_string(dir.path("old/manifest.json")).unwrap();
+    let mut manifest: Value = serde_json::from_str(&manifest).unwrap();
+    manifest["files"]["model.json"] = format!("fnv1a64:{:016x}", fnv1a64(text.as_bytes())).into();
+    std::fs::write(dir.path("old/manifest.json"), manifest.to_string()).unwrap();
+    assert!(label_with(&old).contains("version"));
+}
+
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[test]

@@ -1,0 +1,290 @@
+//! Hostile and broken input, generated here: no panic, every good page labelled, every bad one
+//! reported (on stderr and in `--errors`), outputs whole or absent even when the run is killed.
+
+mod util;
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use util::{pages, pagesift, stderr, Dir};
+
+const GOOD: &str =
+    "Ketamine blocks NMDA receptors in the brain.\nCall us today at (555) 010-0199 to book!";
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+fn warc_record(id: &str, body: &[u8], declared_length: Option<usize>) -> Vec<u8> {
+    let mut block = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    block.extend_from_slice(body);
+    let mut record = format!(
+        "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{id}>\r\n\
+         WARC-Date: 2024-05-01T10:00:00Z\r\nWARC-Target-URI: https://{id}.example/\r\n\
+         Content-Length: {}\r\n\r\n",
+        declared_length.unwrap_or(block.len())
+    )
+    .into_bytes();
+    record.extend_from_slice(&block);
+    record.extend_from_slice(b"\r\n\r\n");
+    record
+}
+
+fn good_html(n: usize) -> Vec<u8> {
+    format!("<html><body><h1>Page {n}</h1><p>{GOOD}</p></body></html>").into_bytes()
+}
+
+fn errors_file(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_hostile_batch_is_labelled_where_possible_and_reported_where_not() {
+    let dir = Dir::new();
+    let depth = 100_000;
+    dir.create(
+        "in/deep.html",
+        format!(
+            "{}deep {GOOD}{}",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        ),
+    );
+    // One 50 MB line: over the default page limit (32 MiB), as a text file and as a JSONL line.
+    let huge_line = "a".repeat(50 << 20);
+    dir.create("in/huge.txt", &huge_line);
+    let after = serde_json::json!({"id": "after-big", "text": GOOD});
+    dir.create(
+        "in/lines.jsonl",
+        format!("{{\"id\":\"big\",\"text\":\"{huge_line}\"}}\n{after}\n"),
+    );
+    drop(huge_line);
+    dir.create(
+        "in/crlf-bom.txt",
+        format!("\u{feff}{}", GOOD.replace('\n', "\r\n")),
+    );
+    dir.create("in/nul.txt", format!("{GOOD}\0\0 trailing"));
+    let binary: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    dir.create("in/binary.txt", &binary);
+    dir.create("in/binary.jsonl", &binary);
+    std::fs::create_dir_all(dir.path("in/empty-dir")).unwrap();
+    // A truncated gzip WARC: the first record is whole, the stream then stops mid-member.
+    let whole = gzip(&warc_record("first", &good_html(1), None));
+    let cut = gzip(&warc_record("cut", &good_html(2), None));
+    let mut truncated = whole.clone();
+    truncated.extend_from_slice(&cut[..cut.len() / 2]);
+    dir.create("in/truncated.warc.gz", &truncated);
+    // Lying Content-Lengths: one too short in the middle (the reader resynchronises at the next
+    // record), one far too long at the end (it runs into the end of the file).
+    let mut liars = warc_record("short-liar", &good_html(3), Some(20));
+    liars.extend(warc_record("after-liar", &good_html(4), None));
+    liars.extend(warc_record("long-liar", &good_html(5), Some(10_000_000)));
+    dir.create("in/liars.warc", &liars);
+    // A gzip bomb: 200 MB of one byte in a record, a few hundred KB compressed.
+    let mut bomb = gzip(&warc_record("before-bomb", &good_html(6), None));
+    let payload = vec![b'a'; 200 << 20];
+    bomb.extend(gzip(&warc_record("bomb", &payload, None)));
+    drop(payload);
+    dir.create("in/bomb.warc.gz", &bomb);
+
+    let errors = dir.path("errors.jsonl");
+    let started = Instant::now();
+    let out = pagesift(
+        &[
+            "label",
+            "--errors",
+            errors.to_str().unwrap(),
+            dir.path("in").to_str().unwrap(),
+        ],
+        None,
+    );
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "took {:?}",
+        started.elapsed()
+    );
+    let labelled: Vec<String> = pages(&out)
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    for good in [
+        "deep.html",
+        "after-big",
+        "crlf-bom.txt",
+        "nul.txt",
+        "<urn:uuid:first>",
+        "<urn:uuid:after-liar>",
+        "<urn:uuid:before-bomb>",
+    ] {
+        assert!(
+            labelled.iter().any(|id| id.ends_with(good)),
+            "{good} not labelled: {labelled:?}\n{err}"
+        );
+    }
+    let reported = errors_file(&errors);
+    let reason_for = |file: &str| -> String {
+        reported
+            .iter()
+            .filter(|e| e["file"].as_str().unwrap().ends_with(file))
+            .map(|e| e["reason"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    assert!(
+        reason_for("huge.txt").contains("larger than the limit"),
+        "{reported:?}"
+    );
+    assert!(reason_for("lines.jsonl").contains("larger than the limit"));
+    assert_eq!(
+        reported
+            .iter()
+            .find(|e| e["file"].as_str().unwrap().ends_with("lines.jsonl"))
+            .unwrap()["line"],
+        1
+    );
+    assert!(reason_for("binary.txt").contains("not valid UTF-8"));
+    assert!(!reason_for("binary.jsonl").is_empty());
+    assert!(
+        reason_for("truncated.warc.gz").contains("cannot read"),
+        "{reported:?}"
+    );
+    assert!(
+        reason_for("liars.warc").contains("WARC record"),
+        "{reported:?}"
+    );
+    assert!(
+        reason_for("bomb.warc.gz").contains("record larger than"),
+        "{reported:?}"
+    );
+    // Everything is accounted for: read = labelled + skipped.
+    let summary = err.lines().last().unwrap().to_string();
+    let numbers: Vec<usize> = summary
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    assert_eq!(numbers[0], numbers[1] + numbers[2], "{summary}");
+    assert_eq!(numbers[1], labelled.len());
+    assert_eq!(numbers[2], reported.len());
+}
+
+#[test]
+fn lossy_decoding_is_opt_in_and_said_in_the_output() {
+    let dir = Dir::new();
+    let latin1 = dir.create("latin1.txt", b"Caf\xe9 au lait is coffee with milk.\n");
+    let out = pagesift(&["label", &latin1], None);
+    assert_eq!(out.status.code(), Some(2));
+    let out = pagesift(&["label", "--lossy", &latin1], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = &pages(&out)[0];
+    assert_eq!(page["lossy"], true);
+    assert!(page["spans"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("Caf\u{FFFD}"));
+    let clean = pages(&pagesift(&["label", &dir.create("ok.txt", GOOD)], None));
+    assert!(clean[0].get("lossy").is_none());
+}
+
+#[test]
+fn an_empty_directory_is_an_empty_run() {
+    let dir = Dir::new();
+    std::fs::create_dir_all(dir.path("empty")).unwrap();
+    let out = pagesift(&["label", dir.path("empty").to_str().unwrap()], None);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("0 pages read, 0 labelled, 0 skipped"));
+}
+
+#[test]
+fn a_killed_run_leaves_the_old_output_and_resume_finishes_it_without_duplicates() {
+    let dir = Dir::new();
+    let pages_in = 40_000;
+    let mut input = String::new();
+    for i in 0..pages_in {
+        let text = format!("Page {i}.\n{GOOD}\nMore text about dosing {i} and side effects.");
+        input.push_str(&format!(
+            "{}\n",
+            serde_json::json!({"id": format!("p{i}"), "text": text})
+        ));
+    }
+    let input = dir.create("many.jsonl", input);
+    let output = dir.path("out.jsonl");
+    std::fs::write(&output, "old output\n").unwrap();
+    let partial = dir.path(".out.jsonl.partial");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+        .args(["label", "--output", output.to_str().unwrap(), &input])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once the first batches are written, well before the end.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::metadata(&partial).map_or(0, |m| m.len()) == 0 {
+        assert!(Instant::now() < deadline, "no output appeared");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before it could be killed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&output).unwrap(),
+        "old output\n",
+        "the old file is whole"
+    );
+    let written = std::fs::read_to_string(&partial).unwrap().lines().count();
+    assert!(
+        written < pages_in,
+        "killed midway ({written} pages written)"
+    );
+
+    let out = pagesift(
+        &[
+            "label",
+            "--resume",
+            "--output",
+            output.to_str().unwrap(),
+            &input,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("already in the output (--resume)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!partial.exists());
+    let ids: Vec<String> = std::fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), pages_in, "every page once");
+    let expected: Vec<String> = (0..pages_in).map(|i| format!("p{i}")).collect();
+    assert_eq!(ids, expected, "in input order, no duplicates");
+}
