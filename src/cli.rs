@@ -15,6 +15,25 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// `--quiet`: no progress bar.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A progress bar on stderr with pages/s and MB/s, when stderr is a terminal and not `--quiet`.
+fn progress_bar() -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if QUIET.load(std::sync::atomic::Ordering::Relaxed) || !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {elapsed} {pos} pages ({per_sec}) {msg}",
+        )
+        .expect("a valid template"),
+    );
+    bar
+}
+
 /// Exit code when some input was skipped (the rest was still processed).
 const EXIT_SKIPPED: u8 = 2;
 /// Pages labelled together; repetition counts are taken over one batch.
@@ -29,6 +48,12 @@ const BATCH_PAGES: usize = 512;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Worker threads (default: all cores).
+    #[arg(long, global = true)]
+    jobs: Option<usize>,
+    /// No progress bar (it is shown only when stderr is a terminal anyway).
+    #[arg(long, short, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -496,6 +521,16 @@ impl Write for OutputFile {
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(jobs) = cli.jobs {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build_global()
+        {
+            eprintln!("pagesift: error: --jobs {jobs}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     let result = match cli.command {
         Command::Label(args) => label(args),
         Command::Explain(mut args) => {
@@ -552,8 +587,18 @@ fn label_stream(
         max_page_bytes: input.max_page_bytes,
         lossy: input.lossy,
     };
+    let bar = progress_bar();
+    let started = std::time::Instant::now();
+    let mut text_bytes = 0usize;
     let mut batch: Vec<Page> = Vec::with_capacity(BATCH_PAGES);
     let mut flush = |batch: &mut Vec<Page>, report: &mut RunReport| -> io::Result<()> {
+        text_bytes += batch.iter().map(|p| p.text.len()).sum::<usize>();
+        bar.inc(batch.len() as u64);
+        let seconds = started.elapsed().as_secs_f64().max(1e-3);
+        bar.set_message(format!(
+            "{:.1} MB/s of text",
+            text_bytes as f64 / 1e6 / seconds
+        ));
         for (page, result) in batch.iter().zip(labeler.label_pages(batch)) {
             match result {
                 Ok(labelled) => {
@@ -577,7 +622,9 @@ fn label_stream(
             flush(&mut batch, report)?;
         }
     }
-    flush(&mut batch, report)
+    flush(&mut batch, report)?;
+    bar.finish_and_clear();
+    Ok(())
 }
 
 fn label(args: LabelArgs) -> Result<ExitCode, String> {

@@ -168,14 +168,23 @@ fn read_one(
     format: InputFormat,
     options: ReadOptions,
 ) -> Box<dyn Iterator<Item = Result<Page, IngestError>>> {
-    let reader: Box<dyn Read> = if path == "-" {
-        Box::new(io::stdin())
-    } else {
-        match File::open(&path) {
-            Ok(f) => Box::new(f),
-            Err(e) => return Box::new(std::iter::once(Err(io_error(&path, &e)))),
-        }
-    };
+    if path == "-" {
+        return read_stream(path, format, Box::new(io::stdin()), options);
+    }
+    match File::open(&path) {
+        Ok(f) => read_stream(path, format, Box::new(f), options),
+        Err(e) => Box::new(std::iter::once(Err(io_error(&path, &e)))),
+    }
+}
+
+/// The pages of one stream in `format`; `name` stands for it in ids and errors. (The fuzz
+/// targets read through this too.)
+pub fn read_stream(
+    path: String,
+    format: InputFormat,
+    reader: Box<dyn Read>,
+    options: ReadOptions,
+) -> Box<dyn Iterator<Item = Result<Page, IngestError>>> {
     match format {
         InputFormat::Text => Box::new(std::iter::once(text::read_text_page(
             &path, reader, options,
