@@ -76,26 +76,43 @@ pub fn extract(bytes: &[u8], http_charset: Option<&str>) -> Result<ExtractedHtml
 }
 
 /// UTF-16 pages: lol_html reads ASCII-compatible encodings only, so parse a UTF-8 copy and map its
-/// offsets back to the UTF-16 bytes.
+/// offsets back to the UTF-16 bytes, character by character (an unpaired surrogate or an odd last
+/// byte becomes U+FFFD mapped to its own bytes).
 fn parse_transcoded(body: &[u8], encoding: &'static Encoding) -> Result<ExtractedHtml, HtmlError> {
-    let (utf8, _) = encoding.decode_without_bom_handling(body);
-    let mut extracted = parse(utf8.as_bytes(), encoding_rs::UTF_8)?;
-    let mut offsets: Vec<u32> = extracted.markup.map.source_offsets().collect();
-    offsets.sort_unstable();
-    offsets.dedup();
-    let mut utf16_at = Vec::with_capacity(offsets.len());
-    let (mut units, mut next) = (0u32, 0usize);
-    for (i, c) in utf8.char_indices().chain([(utf8.len(), '\0')]) {
-        while next < offsets.len() && offsets[next] as usize <= i {
-            utf16_at.push(units * 2);
-            next += 1;
+    let big_endian = encoding == encoding_rs::UTF_16BE;
+    let units = body.chunks_exact(2).map(|pair| {
+        let pair = [pair[0], pair[1]];
+        if big_endian {
+            u16::from_be_bytes(pair)
+        } else {
+            u16::from_le_bytes(pair)
         }
-        units += c.len_utf16() as u32;
+    });
+    let mut utf8 = String::with_capacity(body.len());
+    // (offset in the UTF-8 copy, offset in the UTF-16 bytes) at the start of every character.
+    let mut starts: Vec<(u32, u32)> = Vec::with_capacity(body.len() / 2 + 1);
+    let mut unit = 0usize;
+    for decoded in char::decode_utf16(units) {
+        starts.push((utf8.len() as u32, (unit * 2) as u32));
+        let (c, width) = match decoded {
+            Ok(c) => (c, c.len_utf16()),
+            Err(_) => (char::REPLACEMENT_CHARACTER, 1),
+        };
+        utf8.push(c);
+        unit += width;
     }
+    if body.len() % 2 == 1 {
+        starts.push((utf8.len() as u32, (body.len() - 1) as u32));
+        utf8.push(char::REPLACEMENT_CHARACTER);
+    }
+    let end = (utf8.len() as u32, body.len() as u32);
+    let mut extracted = parse(utf8.as_bytes(), encoding_rs::UTF_8)?;
     extracted.markup.map.remap_sources(|offset| {
-        offsets
-            .binary_search(&offset)
-            .map_or(offset, |index| utf16_at[index])
+        match starts.binary_search_by_key(&offset, |&(at, _)| at) {
+            Ok(i) => starts[i].1,
+            // Inside a character (never produced by the map) or at the very end.
+            Err(i) => starts.get(i).map_or(end.1, |&(_, source)| source),
+        }
     });
     Ok(extracted)
 }
@@ -598,6 +615,35 @@ mod tests {
         let page = extract(html.as_bytes(), None).unwrap();
         assert_eq!(page.text, "deep text\nafter");
         assert!(page.markup.blocks[0].depth as usize <= MAX_TRACKED_DEPTH);
+    }
+
+    #[test]
+    fn broken_utf16_maps_inside_the_input() {
+        // Found by the html_segmenter fuzz target: unpaired surrogates and an odd last byte.
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "<p>ok ".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        bytes.extend_from_slice(&[0x00, 0xD8, b'x', 0x00, 0x00, 0xDC, b'!', 0x00, 0x41]);
+        let page = extract(&bytes, None).unwrap();
+        let all = ByteRange::new(0, page.text.len());
+        let r = page.markup.source_range(all).unwrap();
+        assert!(
+            r.start < r.end && r.end <= bytes.len(),
+            "{r:?} in {}",
+            bytes.len()
+        );
+        let crash = include_bytes!("../../tests/fixtures/fuzz/html-utf16-crash.bin");
+        let page = extract(crash, None).unwrap();
+        let mut at = 0;
+        for line in page.text.split('\n') {
+            let r = page
+                .markup
+                .source_range(ByteRange::new(at, at + line.len()))
+                .unwrap();
+            assert!(r.start < r.end && r.end <= crash.len());
+            at += line.len() + 1;
+        }
     }
 
     #[test]

@@ -86,13 +86,6 @@ impl SourceMap {
         }
     }
 
-    /// Every source offset the map holds (for a remap table).
-    pub(crate) fn source_offsets(&self) -> impl Iterator<Item = u32> + '_ {
-        self.pieces
-            .iter()
-            .flat_map(|p| [p.source_start, p.source_end])
-    }
-
     /// Adds `delta` to every source offset (a byte-order mark cut off before parsing).
     pub(crate) fn shift_sources(&mut self, delta: u32) {
         self.remap_sources(|offset| offset + delta);

@@ -12,7 +12,7 @@ use flate2::read::MultiGzDecoder;
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
 use std::rc::Rc;
-use warc::{BufferedBody, Record, RecordType, WarcHeader, WarcReader};
+use warc::{RawRecordHeader, WarcHeader, WarcReader};
 
 /// Largest HTTP header block looked at.
 const MAX_HTTP_HEADERS: usize = 96;
@@ -20,7 +20,9 @@ const MAX_HTTP_HEADERS: usize = 96;
 /// The pages of one WARC stream.
 pub struct WarcPages {
     path: String,
-    records: warc::RecordIter<Box<dyn BufRead>>,
+    // Raw records: the typed ones unwrap header values as UTF-8 and panic on a crawler's
+    // non-UTF-8 Target-URI (found by the warc_reader fuzz target).
+    records: warc::RawRecordIter<Box<dyn BufRead>>,
     /// 1-based number of the record read last (every record counts, pages or not).
     record: usize,
     /// Set after a parse error: the reader skips the broken record's remains as further errors,
@@ -81,7 +83,7 @@ impl WarcPages {
         let stream: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 16, limited));
         WarcPages {
             path,
-            records: WarcReader::new(stream).iter_records(),
+            records: WarcReader::new(stream).iter_raw_records(),
             record: 0,
             resyncing: false,
             done: false,
@@ -114,10 +116,12 @@ impl Iterator for WarcPages {
                 Ok(record) => {
                     self.record += 1;
                     self.resyncing = false;
-                    if *record.warc_type() != RecordType::Response {
+                    let (header, body) = record;
+                    let kind = header.headers.get(&WarcHeader::WarcType);
+                    if !kind.is_some_and(|k| k.trim_ascii().eq_ignore_ascii_case(b"response")) {
                         continue;
                     }
-                    match self.response_page(&record) {
+                    match self.response_page(&header, &body) {
                         Ok(Some(page)) => return Some(Ok(page)),
                         Ok(None) => continue,
                         Err(e) => return Some(Err(e)),
@@ -145,14 +149,24 @@ impl Iterator for WarcPages {
 
 impl WarcPages {
     /// The page in a `response` record, or `None` when its payload is not HTML.
-    fn response_page(&self, record: &Record<BufferedBody>) -> Result<Option<Page>, IngestError> {
-        let id = record.warc_id().to_string();
-        let url = record.header(WarcHeader::TargetURI).map(|u| u.into_owned());
+    fn response_page(
+        &self,
+        header: &RawRecordHeader,
+        body: &[u8],
+    ) -> Result<Option<Page>, IngestError> {
+        let value = |name: WarcHeader| {
+            header
+                .headers
+                .get(&name)
+                .map(|v| String::from_utf8_lossy(v).trim().to_string())
+        };
+        let id = value(WarcHeader::RecordID).unwrap_or_else(|| format!("record-{}", self.record));
+        let url = value(WarcHeader::TargetURI);
         let origin = Origin {
             path: format!("{} record {} ({id})", self.path, self.record),
             line: None,
         };
-        let response = parse_http_response(record.body())
+        let response = parse_http_response(body)
             .map_err(|m| self.error(format!("{id}: bad HTTP response: {m}")))?;
         let is_html = response.content_type.as_deref().is_none_or(|t| {
             let t = t.to_ascii_lowercase();
@@ -244,6 +258,47 @@ fn dechunk(mut bytes: &[u8]) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_non_utf8_target_uri_is_read_lossily_not_a_panic() {
+        // Found by the warc_reader fuzz target.
+        let crash = include_bytes!("../../tests/fixtures/fuzz/warc-non-utf8-uri.bin");
+        let results: Vec<_> = WarcPages::new(
+            "crash.warc".into(),
+            Box::new(&crash[..]),
+            ReadOptions::default(),
+        )
+        .collect();
+        assert!(!results.is_empty());
+        let html = b"<p>Coffee facts</p>";
+        let block = [
+            &b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"[..],
+            &html[..],
+        ]
+        .concat();
+        let mut warc = format!(
+            "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:1>\r\n\
+             WARC-Date: 2024-05-01T10:00:00Z\r\nContent-Length: {}\r\nWARC-Target-URI: https://a.",
+            block.len()
+        )
+        .into_bytes();
+        warc.extend_from_slice(b"\x9b\x87.example/\r\n\r\n");
+        warc.extend_from_slice(&block);
+        warc.extend_from_slice(b"\r\n\r\n");
+        let pages: Vec<_> = WarcPages::new(
+            "w.warc".into(),
+            Box::new(std::io::Cursor::new(warc)),
+            ReadOptions::default(),
+        )
+        .collect();
+        let page = pages[0].as_ref().unwrap();
+        assert_eq!(page.text, "Coffee facts");
+        assert!(page
+            .url
+            .as_deref()
+            .unwrap()
+            .starts_with("https://a.\u{FFFD}"));
+    }
 
     #[test]
     fn reads_chunked_gzip_http_payloads() {
