@@ -128,7 +128,7 @@ fn parse(body: &[u8], encoding: &'static Encoding) -> Result<ExtractedHtml, Html
     } else {
         Exactness::Chunk
     };
-    let builder = Rc::new(RefCell::new(Builder::new(exact)));
+    let builder = Rc::new(RefCell::new(Builder::new(exact, body.len())));
     let on_element = Rc::clone(&builder);
     let on_text = Rc::clone(&builder);
     let settings = Settings::new()
@@ -224,6 +224,8 @@ struct CurrentBlock {
 
 struct Builder {
     exact: Exactness,
+    /// Length of the parsed bytes (a source range never reaches past it).
+    body_len: usize,
     stack: Vec<Open>,
     words: Vec<String>,
     hidden_depth: usize,
@@ -236,9 +238,10 @@ struct Builder {
 }
 
 impl Builder {
-    fn new(exact: Exactness) -> Self {
+    fn new(exact: Exactness, body_len: usize) -> Self {
         Builder {
             exact,
+            body_len,
             stack: Vec::new(),
             words: Vec::new(),
             hidden_depth: 0,
@@ -345,7 +348,13 @@ impl Builder {
             return;
         }
         let source = chunk.source_location().bytes();
-        let source = ByteRange::new(source.start, source.end);
+        let mut source = ByteRange::new(source.start, source.end);
+        // lol_html reports an empty range for a U+FFFD it made of an invalid byte (found by
+        // the html_segmenter fuzz target): the byte is at the range's start.
+        if source.is_empty() {
+            source.end = (source.start + 1).min(self.body_len);
+            source.start = source.end.saturating_sub(1);
+        }
         let exact = match self.exact {
             Exactness::Utf8 if text.len() == source.len() => Exactness::Utf8,
             Exactness::SingleByte if text.chars().count() == source.len() => Exactness::SingleByte,
@@ -633,16 +642,26 @@ mod tests {
             "{r:?} in {}",
             bytes.len()
         );
-        let crash = include_bytes!("../../tests/fixtures/fuzz/html-utf16-crash.bin");
-        let page = extract(crash, None).unwrap();
-        let mut at = 0;
-        for line in page.text.split('\n') {
-            let r = page
-                .markup
-                .source_range(ByteRange::new(at, at + line.len()))
-                .unwrap();
-            assert!(r.start < r.end && r.end <= crash.len());
-            at += line.len() + 1;
+    }
+
+    #[test]
+    fn fuzz_crashes_map_every_line_inside_the_input() {
+        // Found by the html_segmenter fuzz target: broken UTF-16, and an invalid UTF-8 byte
+        // alone between two tags (lol_html gives its U+FFFD an empty source range).
+        for crash in [
+            &include_bytes!("../../tests/fixtures/fuzz/html-utf16-crash.bin")[..],
+            &include_bytes!("../../tests/fixtures/fuzz/html-mapping-crash.bin")[..],
+        ] {
+            let page = extract(crash, None).unwrap();
+            let mut at = 0;
+            for line in page.text.split('\n') {
+                let r = page
+                    .markup
+                    .source_range(ByteRange::new(at, at + line.len()))
+                    .unwrap();
+                assert!(r.start < r.end && r.end <= crash.len(), "{line:?} -> {r:?}");
+                at += line.len() + 1;
+            }
         }
     }
 
