@@ -20,9 +20,11 @@ const MAX_HTTP_HEADERS: usize = 96;
 /// The pages of one WARC stream.
 pub struct WarcPages {
     path: String,
-    // Raw records: the typed ones unwrap header values as UTF-8 and panic on a crawler's
-    // non-UTF-8 Target-URI (found by the warc_reader fuzz target).
-    records: warc::RawRecordIter<Box<dyn BufRead>>,
+    /// The decompressed stream, cut at record boundaries. Records are read raw, one reader per
+    /// record: the typed ones unwrap header values as UTF-8 and panic on a crawler's non-UTF-8
+    /// Target-URI (found by the warc_reader fuzz target).
+    stream: BufReader<BoundaryReader<BudgetReader<Box<dyn Read>>>>,
+    at_boundary: Rc<Cell<bool>>,
     /// 1-based number of the record read last (every record counts, pages or not).
     record: usize,
     /// Set after a parse error: the reader skips the broken record's remains as further errors,
@@ -80,10 +82,15 @@ impl WarcPages {
             budget: Rc::clone(&budget),
             limit: record_limit,
         };
-        let stream: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 16, limited));
+        let at_boundary = Rc::new(Cell::new(false));
+        let stream = BufReader::with_capacity(
+            1 << 16,
+            BoundaryReader::new(limited, Rc::clone(&at_boundary)),
+        );
         WarcPages {
             path,
-            records: WarcReader::new(stream).iter_raw_records(),
+            stream,
+            at_boundary,
             record: 0,
             resyncing: false,
             done: false,
@@ -112,7 +119,16 @@ impl Iterator for WarcPages {
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
             self.budget.set(self.record_limit);
-            match self.records.next()? {
+            let next = WarcReader::new(&mut self.stream).iter_raw_records().next();
+            // An end of stream at a record boundary is the start of the next record.
+            let reached_boundary = self.at_boundary.replace(false);
+            let Some(next) = next else {
+                if reached_boundary {
+                    continue;
+                }
+                return None;
+            };
+            match next {
                 Ok(record) => {
                     self.record += 1;
                     self.resyncing = false;
@@ -255,6 +271,100 @@ fn dechunk(mut bytes: &[u8]) -> Result<Vec<u8>, String> {
     }
 }
 
+/// Stops each WARC record at the next record's start: a `WARC/1.x` line right after the blank
+/// line that ends a record. The `warc` crate trusts Content-Length and would read a record that
+/// claims too many bytes into the records after it; here it meets an end of stream at the next
+/// record instead, reports that one record as malformed, and the records after it are read.
+/// (A record whose payload itself holds "\r\n\r\nWARC/1." would be cut there: a WARC inside a
+/// WARC. Crawls of web pages do not have them.)
+struct BoundaryReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    /// Next byte to hand out, end of the bytes held.
+    start: usize,
+    end: usize,
+    inner_done: bool,
+    /// An end of stream is owed at the boundary just reached.
+    pending: bool,
+    /// Set when an end of stream was a record boundary, not the real end.
+    at_boundary: Rc<Cell<bool>>,
+}
+
+const BOUNDARY: &[u8] = b"\r\n\r\nWARC/1.";
+/// Bytes before a boundary that belong to the record ending there.
+const BOUNDARY_LOOKBEHIND: usize = 4;
+
+impl<R: Read> BoundaryReader<R> {
+    fn new(inner: R, at_boundary: Rc<Cell<bool>>) -> Self {
+        BoundaryReader {
+            inner,
+            buf: vec![0; 1 << 16],
+            start: 0,
+            end: 0,
+            inner_done: false,
+            pending: false,
+            at_boundary,
+        }
+    }
+
+    /// Reads more, keeping a few handed-out bytes so a boundary split across reads is seen.
+    fn refill(&mut self) -> std::io::Result<()> {
+        let keep_from = self.start.saturating_sub(BOUNDARY.len());
+        self.buf.copy_within(keep_from..self.end, 0);
+        self.start -= keep_from;
+        self.end -= keep_from;
+        if self.end == self.buf.len() {
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        let n = self.inner.read(&mut self.buf[self.end..])?;
+        if n == 0 {
+            self.inner_done = true;
+        }
+        self.end += n;
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for BoundaryReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pending {
+            self.pending = false;
+            self.at_boundary.set(true);
+            return Ok(0);
+        }
+        loop {
+            // Never hand out the last bytes before more is known: they may begin a boundary.
+            let safe_end = if self.inner_done {
+                self.end
+            } else {
+                self.end.saturating_sub(BOUNDARY.len())
+            };
+            // Only boundaries past `start` (the one just reached must not stop us again).
+            let search_from = (self.start + 1).saturating_sub(BOUNDARY_LOOKBEHIND);
+            let boundary = self.buf[search_from..self.end]
+                .windows(BOUNDARY.len())
+                .position(|w| w == BOUNDARY)
+                .map(|i| search_from + i + BOUNDARY_LOOKBEHIND)
+                .filter(|&b| b > self.start);
+            // A boundary found is whole inside the buffer, so stopping at it is always safe.
+            let stop = boundary.unwrap_or(safe_end);
+            if stop > self.start {
+                let n = (stop - self.start).min(out.len());
+                out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
+                self.start += n;
+                if boundary == Some(self.start) {
+                    self.pending = true;
+                }
+                return Ok(n);
+            }
+            if self.inner_done {
+                return Ok(0);
+            }
+            self.refill()?;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,6 +408,47 @@ mod tests {
             .as_deref()
             .unwrap()
             .starts_with("https://a.\u{FFFD}"));
+    }
+
+    /// Hands out one byte per read, to split every boundary across reads.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((&b, rest)), Some(slot)) => {
+                    *slot = b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn the_boundary_reader_ends_each_record_at_the_next_ones_start() {
+        let stream = b"WARC/1.0\r\nA: 1\r\n\r\nbody one\r\n\r\nWARC/1.1\r\nB: 2\r\n\r\nbody\r\n\r\nWARC/ no\r\n\r\nWARC/1.0\r\nC\r\n";
+        let flag = Rc::new(Cell::new(false));
+        let mut reader = BoundaryReader::new(Trickle(stream), Rc::clone(&flag));
+        let mut pieces = Vec::new();
+        loop {
+            let mut piece = Vec::new();
+            reader.read_to_end(&mut piece).unwrap();
+            let boundary = flag.replace(false);
+            pieces.push(String::from_utf8(piece).unwrap());
+            if !boundary {
+                break;
+            }
+        }
+        assert_eq!(
+            pieces,
+            [
+                "WARC/1.0\r\nA: 1\r\n\r\nbody one\r\n\r\n",
+                "WARC/1.1\r\nB: 2\r\n\r\nbody\r\n\r\nWARC/ no\r\n\r\n",
+                "WARC/1.0\r\nC\r\n",
+            ]
+        );
     }
 
     #[test]
