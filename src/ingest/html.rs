@@ -1,6 +1,6 @@
 //! HTML files: one file, one page, its text extracted with offsets into the file's bytes.
 
-use super::{read_limited, ReadOptions};
+use super::{read_whole_file, ReadOptions};
 use crate::error::{IngestError, IngestErrorKind};
 use crate::types::{Origin, Page};
 use std::io::Read;
@@ -12,12 +12,7 @@ pub fn read_html_page(
     reader: impl Read,
     options: ReadOptions,
 ) -> Result<Page, IngestError> {
-    let origin = Origin {
-        path: path.to_string(),
-        line: None,
-    };
-    let bytes = read_limited(reader, options.max_page_bytes)
-        .map_err(|kind| IngestError::new(origin.clone(), kind))?;
+    let (origin, bytes) = read_whole_file(path, reader, options)?;
     html_page(path.to_string(), origin, None, &bytes, None)
 }
 

@@ -70,6 +70,22 @@ impl Default for ReadOptions {
     }
 }
 
+/// A whole file (one page) read under the page limit, with its origin for errors.
+pub(crate) fn read_whole_file(
+    path: &str,
+    reader: impl Read,
+    options: ReadOptions,
+) -> Result<(Origin, Vec<u8>), IngestError> {
+    let origin = Origin {
+        path: path.to_string(),
+        line: None,
+    };
+    match read_limited(reader, options.max_page_bytes) {
+        Ok(bytes) => Ok((origin, bytes)),
+        Err(kind) => Err(IngestError::new(origin, kind)),
+    }
+}
+
 /// Reads at most `limit` bytes; more is [`IngestErrorKind::TooLarge`].
 pub(crate) fn read_limited(reader: impl Read, limit: usize) -> Result<Vec<u8>, IngestErrorKind> {
     let mut bytes = Vec::new();

@@ -1,8 +1,8 @@
 //! Plain-text pages: one file, one page.
 
-use super::{read_limited, ReadOptions};
+use super::{read_whole_file, ReadOptions};
 use crate::error::{IngestError, IngestErrorKind};
-use crate::types::{Origin, Page};
+use crate::types::Page;
 use std::io::Read;
 
 /// Reads a whole text file as one page; the page id is the path as given.
@@ -11,12 +11,7 @@ pub fn read_text_page(
     reader: impl Read,
     options: ReadOptions,
 ) -> Result<Page, IngestError> {
-    let origin = Origin {
-        path: path.to_string(),
-        line: None,
-    };
-    let bytes = read_limited(reader, options.max_page_bytes)
-        .map_err(|kind| IngestError::new(origin.clone(), kind))?;
+    let (origin, bytes) = read_whole_file(path, reader, options)?;
     let (text, lossy) =
         decode_utf8(bytes, options.lossy).map_err(|kind| IngestError::new(origin.clone(), kind))?;
     Ok(Page {
