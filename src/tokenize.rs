@@ -8,12 +8,15 @@
 use crate::error::ModelError;
 use crate::types::BlockTokens;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokenizers::models::bpe::{BpeTrainerBuilder, BPE};
 use tokenizers::models::unigram::{Unigram, UnigramTrainer};
 use tokenizers::models::wordpiece::{WordPiece, WordPieceTrainer};
 use tokenizers::normalizers::utils::Lowercase;
 use tokenizers::pre_tokenizers::whitespace::Whitespace;
-use tokenizers::{AddedToken, Tokenizer, TokenizerBuilder};
+use tokenizers::{AddedToken, Model, Tokenizer, TokenizerBuilder};
 
 const UNKNOWN: &str = "[UNK]";
 
@@ -34,6 +37,58 @@ pub enum TokenizerKind {
 #[derive(Clone)]
 pub struct PageTokenizer {
     inner: Tokenizer,
+    /// Names this vocabulary in the per-thread word caches (clones share it: same vocabulary).
+    cache_key: u64,
+}
+
+/// Gives every loaded or trained tokenizer its own word cache.
+static NEXT_CACHE_KEY: AtomicU64 = AtomicU64::new(0);
+
+/// A word cache holds at most this many words; it starts over when full, so memory stays bounded
+/// on endless streams.
+const WORD_CACHE_LIMIT: usize = 200_000;
+
+/// A cached word's tokens: id and byte offsets within the word.
+type WordTokens = Box<[(u32, u32, u32)]>;
+
+thread_local! {
+    /// Per thread, per tokenizer: the tokens of each lower-cased word seen. Pages repeat words
+    /// (and templates repeat whole blocks), so most words skip the subword model entirely.
+    static WORD_CACHES: RefCell<HashMap<u64, HashMap<String, WordTokens>>> =
+        RefCell::new(HashMap::new());
+}
+
+/// How the `Whitespace` pre-tokenizer (`\w+|[^\w\s]+`) sees a character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CharClass {
+    Word,
+    Punctuation,
+    Space,
+}
+
+/// The fast path's class of `c`, or `None` for characters it leaves to the full pipeline (those
+/// whose lower case changes length, combining marks, scripts it does not know).
+fn char_class(c: char) -> Option<CharClass> {
+    if c.is_ascii_alphanumeric() || c == '_' {
+        return Some(CharClass::Word);
+    }
+    if c.is_whitespace() {
+        return Some(CharClass::Space);
+    }
+    if c.is_ascii() {
+        return Some(CharClass::Punctuation);
+    }
+    // Latin letters with accents: \w, and lower-cased to a character of the same length.
+    if ('\u{C0}'..='\u{24F}').contains(&c) && c.is_alphabetic() {
+        let mut lower = c.to_lowercase();
+        return match (lower.next(), lower.next()) {
+            (Some(l), None) if l.len_utf8() == c.len_utf8() => Some(CharClass::Word),
+            _ => None,
+        };
+    }
+    // Punctuation and symbols common on web pages; none is \w and none changes case.
+    const PUNCTUATION: &str = "‐‑‒–—―‘’‚‛“”„‟†‡•…‰′″‹›«»¡¿§¶©®™°±·×÷¢£¥€₹★☆✓✔✗✘→←↑↓▶►▸◆●○■□";
+    PUNCTUATION.contains(c).then_some(CharClass::Punctuation)
 }
 
 impl std::fmt::Debug for PageTokenizer {
@@ -103,13 +158,20 @@ impl PageTokenizer {
                     .map_err(|e| ModelError::Tokenizer(e.to_string()))?
             ),
         };
-        Ok(PageTokenizer { inner })
+        Ok(PageTokenizer::wrap(inner))
+    }
+
+    fn wrap(inner: Tokenizer) -> Self {
+        PageTokenizer {
+            inner,
+            cache_key: NEXT_CACHE_KEY.fetch_add(1, Ordering::Relaxed),
+        }
     }
 
     /// Loads a tokenizer saved by [`PageTokenizer::to_json`].
     pub fn from_json(json: &str) -> Result<Self, ModelError> {
         json.parse::<Tokenizer>()
-            .map(|inner| PageTokenizer { inner })
+            .map(PageTokenizer::wrap)
             .map_err(|e| ModelError::Tokenizer(e.to_string()))
     }
 
@@ -131,7 +193,81 @@ impl PageTokenizer {
     }
 
     /// Tokens of one block; offsets are bytes relative to `block_text`.
+    ///
+    /// Same result as the `tokenizers` pipeline (lower-case, split on `\w+|[^\w\s]+`, subword
+    /// model), taken on a fast path for the characters it knows: the pipeline's alignment
+    /// bookkeeping and per-token strings cost more than the subword model itself.
     pub fn encode_block(&self, block_text: &str) -> Result<BlockTokens, ModelError> {
+        match self.encode_fast(block_text) {
+            Some(tokens) => tokens,
+            None => self.encode_full(block_text),
+        }
+    }
+
+    /// The fast path: `None` when the block has a character it does not know, or the literal
+    /// unknown token (which the pipeline matches as a special token before anything else).
+    fn encode_fast(&self, block_text: &str) -> Option<Result<BlockTokens, ModelError>> {
+        if block_text.contains(UNKNOWN) {
+            return None;
+        }
+        let mut classes = Vec::with_capacity(block_text.len());
+        for (at, c) in block_text.char_indices() {
+            classes.push((at, c, char_class(c)?));
+        }
+        let mut tokens = BlockTokens::default();
+        let mut word = String::new();
+        let result = WORD_CACHES.with(|caches| {
+            let mut caches = caches.borrow_mut();
+            let cache = caches.entry(self.cache_key).or_default();
+            let mut i = 0;
+            while i < classes.len() {
+                let class = classes[i].2;
+                if class == CharClass::Space {
+                    i += 1;
+                    continue;
+                }
+                let start = classes[i].0;
+                word.clear();
+                while i < classes.len() && classes[i].2 == class {
+                    word.extend(classes[i].1.to_lowercase());
+                    i += 1;
+                }
+                let pieces = match cache.get(word.as_str()) {
+                    Some(pieces) => pieces,
+                    None => {
+                        let pieces = self.model_tokens(&word)?;
+                        if cache.len() >= WORD_CACHE_LIMIT {
+                            cache.clear();
+                        }
+                        cache.entry(word.clone()).or_insert(pieces)
+                    }
+                };
+                let start = start as u32;
+                for &(id, s, e) in pieces.iter() {
+                    tokens.ids.push(id);
+                    tokens.offsets.push((start + s, start + e));
+                }
+            }
+            Ok(())
+        });
+        Some(result.map(|()| tokens))
+    }
+
+    /// One pre-token through the subword model alone.
+    fn model_tokens(&self, word: &str) -> Result<WordTokens, ModelError> {
+        let tokens = self
+            .inner
+            .get_model()
+            .tokenize(word)
+            .map_err(|e| ModelError::Tokenizer(e.to_string()))?;
+        Ok(tokens
+            .into_iter()
+            .map(|t| (t.id, t.offsets.0 as u32, t.offsets.1 as u32))
+            .collect())
+    }
+
+    /// The whole `tokenizers` pipeline.
+    fn encode_full(&self, block_text: &str) -> Result<BlockTokens, ModelError> {
         let encoding = self
             .inner
             .encode(block_text, false)
@@ -201,6 +337,46 @@ mod tests {
                 assert!(s <= e && (e as usize) <= text.len(), "{kind:?}");
             }
         }
+    }
+
+    /// Text that mixes what the fast path knows with what it leaves to the full pipeline.
+    fn mixed_text() -> impl proptest::strategy::Strategy<Value = String> {
+        let pieces = [
+            "Call", "US", "today", "ketamine", "_x", "42", " ", "  ", "\n", "\t", "\u{a0}", ".",
+            "...", "?!", "$", "(", "’", "—", "“", "é", "É", "Ünder", "naïve", "İ", "e\u{301}", "ß",
+            "ẞ", "😀", "日本", "[UNK]", "[unk]", "★", "©", "×", "\u{2028}",
+        ];
+        proptest::collection::vec(proptest::sample::select(pieces.to_vec()), 0..24)
+            .prop_map(|v| v.concat())
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The fast path gives exactly the ids and offsets of the `tokenizers` pipeline.
+        #[test]
+        fn fast_path_equals_the_full_pipeline(text in mixed_text()) {
+            static BUILTIN: std::sync::LazyLock<PageTokenizer> = std::sync::LazyLock::new(|| {
+                crate::bundle::ModelBundle::builtin().unwrap().tokenizer
+            });
+            for tk in [small(), BUILTIN.clone()] {
+                let full = tk.encode_full(&text).unwrap();
+                prop_assert_eq!(tk.encode_block(&text).unwrap(), full.clone(), "{:?}", text);
+                // Twice: the second time every word comes from the cache.
+                prop_assert_eq!(tk.encode_block(&text).unwrap(), full, "{:?}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_path_takes_common_web_text_and_leaves_the_rest() {
+        let tk = small();
+        assert!(tk
+            .encode_fast("Call us — it’s “free”… © 2024, café")
+            .is_some());
+        assert!(tk.encode_fast("combining e\u{301}").is_none());
+        assert!(tk.encode_fast("emoji 😀").is_none());
+        assert!(tk.encode_fast("a literal [UNK] token").is_none());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::error::ModelError;
 use crate::lexicon::{Evidence, Lexicon, LexiconOptions};
 use crate::types::{BlockTokens, ByteRange, Label, Segmentation};
 use ndarray::Array2;
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -183,65 +183,47 @@ const LAYOUT_WIDTH: usize =
 /// Where the page-level columns start in `DENSE_FEATURES` (they are filled in after every unit).
 const PAGE_COLUMNS: usize = DENSE_FEATURES.len() - 5;
 
-/// A lazily compiled cue pattern (the patterns are constants, so compiling cannot fail at run time;
-/// the unit tests compile every one).
-macro_rules! cue_regex {
-    ($name:ident, $pattern:expr) => {
-        static $name: LazyLock<Regex> = LazyLock::new(|| {
-            Regex::new($pattern).expect(concat!("valid ", stringify!($name), " pattern"))
-        });
+/// Declares the cue patterns: a [`Cue`] index for each, and its pattern in [`CUE_PATTERNS`].
+macro_rules! cues {
+    ($($(#[$doc:meta])* $name:ident => $pattern:expr,)*) => {
+        /// The cue patterns, matched in one pass over a unit by [`CUES`].
+        #[derive(Debug, Clone, Copy)]
+        enum Cue { $($name),* }
+        const CUE_PATTERNS: &[&str] = &[$($pattern),*];
     };
 }
 
-// ASCII classes and word boundaries keep the regex crate on its fast DFA: a Unicode `\b`
-// makes it fall back to a slower engine on non-ASCII text.
-cue_regex!(
-    PHONE,
-    r"(?:\+?1[ .-]?)?\(?[0-9]{3}\)?[ .-][0-9]{3}[ .-][0-9]{4}|(?-u:\b)[0-9]{3,4}[ -][0-9]{3}[ -][0-9]{3,4}(?-u:\b)"
-);
-cue_regex!(
-    PRICE,
-    r"[$£€] ?[0-9]|[0-9] ?(?:USD|EUR|GBP)(?-u:\b)|(?i)(?-u:\b)free(?-u:\b)"
-);
-cue_regex!(
-    URL,
-    r"(?i)https?://|www\.|(?-u:\b)[A-Za-z0-9_.-]+@[A-Za-z0-9_-]+\.[A-Za-z]|\.(?:com|org|net|example)(?-u:\b)"
-);
-cue_regex!(
-    COPYRIGHT,
-    r"(?i)©|\(c\) *[0-9]|copyright|all rights reserved"
-);
-cue_regex!(
-    CALL_TO_ACTION,
-    r"(?i)(?-u:\b)(?:call (?:us|now|today)|contact us|book (?:now|online|an?|your)|schedule (?:an?|your)|sign up|subscribe|get started|request (?:an?|your)|free (?:consultation|trial|assessment)|learn more|order now|buy now|shop now|download|our (?:team|clinic|clinicians|specialists|staff|program)|we (?:offer|provide|accept|can help)|insurance|by submitting|fill out (?:the|this|our) form|to be contacted|accredited by)(?-u:\b)"
-);
-// Standard disclaimers and review notes: boilerplate by the annotation guideline.
-cue_regex!(
-    DISCLAIMER,
-    r"(?i)(?-u:\b)(?:not (?:intended (?:as|to be) |a substitute for )?(?:professional )?(?:medical|legal|financial)(?: [a-z]+)? advice|(?:general )?informational purposes|information only|not been evaluated by the food|not intended to diagnose|does not endorse|results (?:may )?vary|in exchange for an? (?:honest|free)|strives to ensure|always read the (?:label|leaflet)|seek (?:immediate )?medical (?:attention|help)|if you are experiencing a medical emergency|call 911|disclaimer|important note)(?-u:\b)"
-);
-// Bylines, review lines and credits.
-cue_regex!(
-    BYLINE,
-    r"^(?:(?i:about the author|written by|medically reviewed|reviewed by|fact[- ]checked|last (?:updated|reviewed)|updated on|published|photo(?:graph)?:|image:|credit:|sources?:|illustration)|By [A-Z][a-z]+ [A-Z])"
-);
-// Author boxes, corrections and encyclopedia hatnotes.
-cue_regex!(
-    AUTHOR_BIO,
-    r"(?i)(?-u:\b)(?:is a (?:board[- ]certified|licensed|registered|certified|freelance|staff|senior) |graduate of|has (?:practiced|worked|written|reported|covered)|correction:|editor'?s note|redirects here|this article is about)"
-);
-// Offers, prices, guarantees, trust badges, insurance and newsletter pitches.
-cue_regex!(
-    OFFER,
-    r"(?i)% off|★|(?-u:\b)(?:discount|coupon|promo code|use code|limited[- ]time|free shipping|money[- ]back|guarantee[ds]?|risk[- ]free|best[- ]selling|top[- ]rated|award[- ]winning|5[- ]star|trusted by|join (?:over|more than)|[0-9][0-9,]*\+? (?:patients|clients|customers|members|reviews)|same[- ](?:day|week)|in[- ]network|(?:we )?accept (?:most )?(?:major )?(?:insurance|ppo)|financing|payment plans?|newsletter|inbox|testimonials?|add to cart|buy|subscribe (?:&|and) save)(?-u:\b)"
-);
-// Site furniture: navigation, account, sharing and legal links, form mechanics.
-cue_regex!(
-    NAVIGATION,
-    r"(?i)(?-u:\b)(?:skip to|home|menu|search|log ?in|sign ?in|my account|cart|basket|privacy(?: policy)?|terms(?: of use| of service)?|cookies?|sitemap|site map|share|print|tags?:|related|read more|next|previous|comments?|reply|back to top|top of page|follow us|all rights reserved|this field|required fields?|fields? marked|left unchanged|captcha)(?-u:\b)"
-);
-cue_regex!(AT_NAME, r"^At [A-Z]");
-cue_regex!(CITATION, r"\[\d+\]");
+/// All cues in one set: one scan of a unit answers every cue, where a regex per cue scanned
+/// the unit a dozen times. The patterns are constants, so building cannot fail at run time
+/// (every test that extracts features builds it).
+static CUES: LazyLock<RegexSet> =
+    LazyLock::new(|| RegexSet::new(CUE_PATTERNS).expect("valid cue patterns"));
+
+/// The copyright cue alone, to find the copyright line of a page.
+static COPYRIGHT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(CUE_PATTERNS[Cue::Copyright as usize]).expect("valid pattern"));
+
+cues! {
+    // ASCII classes and word boundaries keep the regex crate on its fast DFA: a Unicode `\b`
+    // makes it fall back to a slower engine on non-ASCII text.
+    Phone => r"(?:\+?1[ .-]?)?\(?[0-9]{3}\)?[ .-][0-9]{3}[ .-][0-9]{4}|(?-u:\b)[0-9]{3,4}[ -][0-9]{3}[ -][0-9]{3,4}(?-u:\b)",
+    Price => r"[$£€] ?[0-9]|[0-9] ?(?:USD|EUR|GBP)(?-u:\b)|(?i)(?-u:\b)free(?-u:\b)",
+    Url => r"(?i)https?://|www\.|(?-u:\b)[A-Za-z0-9_.-]+@[A-Za-z0-9_-]+\.[A-Za-z]|\.(?:com|org|net|example)(?-u:\b)",
+    Copyright => r"(?i)©|\(c\) *[0-9]|copyright|all rights reserved",
+    CallToAction => r"(?i)(?-u:\b)(?:call (?:us|now|today)|contact us|book (?:now|online|an?|your)|schedule (?:an?|your)|sign up|subscribe|get started|request (?:an?|your)|free (?:consultation|trial|assessment)|learn more|order now|buy now|shop now|download|our (?:team|clinic|clinicians|specialists|staff|program)|we (?:offer|provide|accept|can help)|insurance|by submitting|fill out (?:the|this|our) form|to be contacted|accredited by)(?-u:\b)",
+    // Standard disclaimers and review notes: boilerplate by the annotation guideline.
+    Disclaimer => r"(?i)(?-u:\b)(?:not (?:intended (?:as|to be) |a substitute for )?(?:professional )?(?:medical|legal|financial)(?: [a-z]+)? advice|(?:general )?informational purposes|information only|not been evaluated by the food|not intended to diagnose|does not endorse|results (?:may )?vary|in exchange for an? (?:honest|free)|strives to ensure|always read the (?:label|leaflet)|seek (?:immediate )?medical (?:attention|help)|if you are experiencing a medical emergency|call 911|disclaimer|important note)(?-u:\b)",
+    // Bylines, review lines and credits.
+    Byline => r"^(?:(?i:about the author|written by|medically reviewed|reviewed by|fact[- ]checked|last (?:updated|reviewed)|updated on|published|photo(?:graph)?:|image:|credit:|sources?:|illustration)|By [A-Z][a-z]+ [A-Z])",
+    // Author boxes, corrections and encyclopedia hatnotes.
+    AuthorBio => r"(?i)(?-u:\b)(?:is a (?:board[- ]certified|licensed|registered|certified|freelance|staff|senior) |graduate of|has (?:practiced|worked|written|reported|covered)|correction:|editor'?s note|redirects here|this article is about)",
+    // Offers, prices, guarantees, trust badges, insurance and newsletter pitches.
+    Offer => r"(?i)% off|★|(?-u:\b)(?:discount|coupon|promo code|use code|limited[- ]time|free shipping|money[- ]back|guarantee[ds]?|risk[- ]free|best[- ]selling|top[- ]rated|award[- ]winning|5[- ]star|trusted by|join (?:over|more than)|[0-9][0-9,]*\+? (?:patients|clients|customers|members|reviews)|same[- ](?:day|week)|in[- ]network|(?:we )?accept (?:most )?(?:major )?(?:insurance|ppo)|financing|payment plans?|newsletter|inbox|testimonials?|add to cart|buy|subscribe (?:&|and) save)(?-u:\b)",
+    // Site furniture: navigation, account, sharing and legal links, form mechanics.
+    Navigation => r"(?i)(?-u:\b)(?:skip to|home|menu|search|log ?in|sign ?in|my account|cart|basket|privacy(?: policy)?|terms(?: of use| of service)?|cookies?|sitemap|site map|share|print|tags?:|related|read more|next|previous|comments?|reply|back to top|top of page|follow us|all rights reserved|this field|required fields?|fields? marked|left unchanged|captcha)(?-u:\b)",
+    AtName => r"^At [A-Z]",
+    Citation => r"\[\d+\]",
+}
 
 /// Words that start a call to action when they open a sentence.
 const IMPERATIVES: &[&str] = &[
@@ -491,6 +473,8 @@ impl FeatureExtractor {
             .unwrap_or_default();
         let log_words = |w: usize| ((1 + w) as f32).ln() / 5.0;
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        let cues = CUES.matches(unit_text);
+        let cue = |c: Cue| flag(cues.matched(c as usize));
         vec![
             ((1 + unit_text.len()) as f32).ln() / 8.0,
             log_words(stats.words),
@@ -506,15 +490,15 @@ impl FeatureExtractor {
             stats.digits as f32 / stats.chars.max(1) as f32,
             stats.punct as f32 / stats.chars.max(1) as f32,
             stats.titlecase as f32 / words,
-            flag(PHONE.is_match(unit_text)),
-            flag(PRICE.is_match(unit_text)),
+            cue(Cue::Phone),
+            cue(Cue::Price),
             flag(unit_text.contains('%')),
-            flag(URL.is_match(unit_text)),
-            flag(COPYRIGHT.is_match(unit_text)),
+            cue(Cue::Url),
+            cue(Cue::Copyright),
             (stats.second_person as f32 / words * 5.0).min(1.0),
             (stats.first_plural as f32 / words * 5.0).min(1.0),
             flag(IMPERATIVES.contains(&first_word.as_str())),
-            flag(CALL_TO_ACTION.is_match(unit_text)),
+            cue(Cue::CallToAction),
             position,
             position * position,
             flag(position < 0.1),
@@ -538,17 +522,17 @@ impl FeatureExtractor {
                 unit_text.starts_with(['•', '-', '*', '·', '▪', '✓', '★'])
                     || unit_text.starts_with(|c: char| c.is_ascii_digit()),
             ),
-            flag(CITATION.is_match(unit_text)),
+            cue(Cue::Citation),
             flag(mentions_any(unit_text, site_name)),
             flag(mentions_any(block.range.slice(text), site_name)),
             flag(stats.first_plural > 0),
-            flag(AT_NAME.is_match(unit_text)),
-            flag(DISCLAIMER.is_match(unit_text)),
-            flag(BYLINE.is_match(unit_text)),
-            flag(AUTHOR_BIO.is_match(unit_text)),
+            cue(Cue::AtName),
+            cue(Cue::Disclaimer),
+            cue(Cue::Byline),
+            cue(Cue::AuthorBio),
             flag(site_name_as_actor(unit_text, site_name)),
-            flag(OFFER.is_match(unit_text)),
-            flag(NAVIGATION.is_match(unit_text)),
+            cue(Cue::Offer),
+            cue(Cue::Navigation),
             flag(unit_text.starts_with(['“', '"', '‘'])),
             (stats.first_singular as f32 / words * 5.0).min(1.0),
             // Page-level columns, filled in by `prepare` once every unit is known.
