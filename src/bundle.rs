@@ -99,7 +99,13 @@ fn manifest(files: &[(&str, &str)]) -> String {
 }
 
 /// Checks every file the manifest lists (and that it lists every file present).
-fn verify(place: &str, manifest: &str, files: &[(&str, &str)]) -> Result<(), ModelError> {
+/// Checks `files` against their checksums in the manifest; `complete`: they are all it lists.
+fn verify(
+    place: &str,
+    manifest: &str,
+    files: &[(&str, &str)],
+    complete: bool,
+) -> Result<(), ModelError> {
     let format_err = |message: String| ModelError::Format {
         path: place.to_string(),
         message,
@@ -120,12 +126,25 @@ fn verify(place: &str, manifest: &str, files: &[(&str, &str)]) -> Result<(), Mod
             )));
         }
     }
-    if let Some(missing) = listed.keys().find(|k| !files.iter().any(|(n, _)| n == k)) {
+    if let Some(missing) = listed
+        .keys()
+        .find(|k| complete && !files.iter().any(|(n, _)| n == k))
+    {
         return Err(format_err(format!(
             "{missing} is listed in {MANIFEST_FILE} but missing"
         )));
     }
     Ok(())
+}
+
+fn parse_content(place: &str, json: &str) -> Result<Arc<ContentModel>, ModelError> {
+    let format_err = |message: String| ModelError::Format {
+        path: place.to_string(),
+        message: format!("{CONTENT_FILE}: {message}"),
+    };
+    let model: ContentModel = serde_json::from_str(json).map_err(|e| format_err(e.to_string()))?;
+    model.check_width().map_err(format_err)?;
+    Ok(Arc::new(model))
 }
 
 impl ModelBundle {
@@ -139,6 +158,7 @@ impl ModelBundle {
                 ("model.json", DEFAULT_MODEL),
                 (CONTENT_FILE, DEFAULT_CONTENT),
             ],
+            true,
         )?;
         Self::from_json(
             "<built-in model>",
@@ -171,13 +191,39 @@ impl ModelBundle {
         if let Some(content) = &content {
             files.push((CONTENT_FILE, content.as_str()));
         }
-        verify(&dir.display().to_string(), &read(MANIFEST_FILE)?, &files)?;
+        verify(
+            &dir.display().to_string(),
+            &read(MANIFEST_FILE)?,
+            &files,
+            true,
+        )?;
         Self::from_json(
             &dir.display().to_string(),
             &tokenizer,
             &model,
             content.as_deref(),
         )
+    }
+
+    /// The content model of the bundle in `dir` alone, checked against the manifest: a new
+    /// 3-label model can be trained on it whatever features the rest of the bundle had.
+    pub fn load_content(dir: &Path) -> Result<Arc<ContentModel>, ModelError> {
+        let place = dir.display().to_string();
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path).map_err(|e| ModelError::Io {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })
+        };
+        let content = read(CONTENT_FILE)?;
+        verify(
+            &place,
+            &read(MANIFEST_FILE)?,
+            &[(CONTENT_FILE, &content)],
+            false,
+        )?;
+        parse_content(&place, &content)
     }
 
     fn from_json(
@@ -215,13 +261,7 @@ impl ModelBundle {
             classifiers: file.classifiers,
             transitions: file.decoder,
             trained_on: file.trained_on,
-            content: content
-                .map(|json| {
-                    serde_json::from_str::<ContentModel>(json)
-                        .map(Arc::new)
-                        .map_err(|e| format_err(format!("{CONTENT_FILE}: {e}")))
-                })
-                .transpose()?,
+            content: content.map(|json| parse_content(place, json)).transpose()?,
         };
         let expected = crate::features::FeatureExtractor::builder()
             .options(bundle.features)

@@ -1,7 +1,7 @@
 //! Command-line shell: clap structs → library calls → exit codes. No pipeline logic here.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use pagesift::ingest::{read_inputs_with, InputFormat, ReadOptions};
+use pagesift::ingest::{into_pages, read_records_with, InputFormat, ReadOptions, Record};
 use pagesift::output::{span_writer, AtomicFile, OutputFormat, SpanWriter, SummaryWriter};
 use pagesift::tokenize::TokenizerKind;
 use pagesift::Label;
@@ -38,6 +38,8 @@ fn progress_bar() -> indicatif::ProgressBar {
 const EXIT_SKIPPED: u8 = 2;
 /// Pages labelled together; repetition counts are taken over one batch.
 const BATCH_PAGES: usize = 512;
+/// A batch also ends once its inputs hold this many bytes, so big pages keep memory bounded.
+const BATCH_BYTES: usize = 32 << 20;
 
 #[derive(Parser)]
 #[command(
@@ -318,14 +320,7 @@ impl TrainOptions {
             );
             params.content = Some(std::sync::Arc::new(model));
         } else if let Some(dir) = &self.content_model {
-            let bundle = ModelBundle::load(dir).map_err(|e| e.to_string())?;
-            params.content = Some(bundle.content.ok_or_else(|| {
-                format!(
-                    "{}: the model has no {}",
-                    dir.display(),
-                    pagesift::bundle::CONTENT_FILE
-                )
-            })?);
+            params.content = Some(ModelBundle::load_content(dir).map_err(|e| e.to_string())?);
         }
         Ok(params)
     }
@@ -380,8 +375,12 @@ struct EvalArgs {
 
 #[derive(Args)]
 struct CvArgs {
+    /// Gold pages, each held out in turn.
     #[arg(required = true)]
     gold: Vec<String>,
+    /// More gold pages, in the training side of every fold and never held out or scored.
+    #[arg(long, value_name = "GOLD")]
+    train_also: Vec<String>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -590,16 +589,25 @@ fn label_stream(
     let bar = progress_bar();
     let started = std::time::Instant::now();
     let mut text_bytes = 0usize;
-    let mut batch: Vec<Page> = Vec::with_capacity(BATCH_PAGES);
-    let mut flush = |batch: &mut Vec<Page>, report: &mut RunReport| -> io::Result<()> {
-        text_bytes += batch.iter().map(|p| p.text.len()).sum::<usize>();
-        bar.inc(batch.len() as u64);
+    let mut batch: Vec<Record> = Vec::with_capacity(BATCH_PAGES);
+    let mut batch_bytes = 0usize;
+    let mut flush = |batch: &mut Vec<Record>, report: &mut RunReport| -> io::Result<()> {
+        // Parse the batch's HTML on every core, then label what parsed, in input order.
+        let mut pages = Vec::with_capacity(batch.len());
+        for result in into_pages(std::mem::take(batch)) {
+            match result {
+                Ok(page) => pages.push(page),
+                Err(e) => report.skip(&e),
+            }
+        }
+        text_bytes += pages.iter().map(|p| p.text.len()).sum::<usize>();
+        bar.inc(pages.len() as u64);
         let seconds = started.elapsed().as_secs_f64().max(1e-3);
         bar.set_message(format!(
             "{:.1} MB/s of text",
             text_bytes as f64 / 1e6 / seconds
         ));
-        for (page, result) in batch.iter().zip(labeler.label_pages(batch)) {
+        for (page, result) in pages.iter().zip(labeler.label_pages(&pages)) {
             match result {
                 Ok(labelled) => {
                     sink(page, labelled)?;
@@ -608,18 +616,59 @@ fn label_stream(
                 Err(e) => report.skip_page(page, &e.to_string()),
             }
         }
-        batch.clear();
         Ok(())
     };
-    for record in read_inputs_with(&input.inputs, forced, options) {
-        report.pages_in += 1;
-        match record {
-            Ok(page) if already_done.contains(&page.id) => report.resumed += 1,
-            Ok(page) => batch.push(page),
-            Err(e) => report.skip(&e),
-        }
-        if batch.len() == BATCH_PAGES {
-            flush(&mut batch, report)?;
+    let mut take =
+        |record: Result<Record, pagesift::IngestError>, report: &mut RunReport| -> io::Result<()> {
+            report.pages_in += 1;
+            match record {
+                Ok(record) if already_done.contains(record.id()) => report.resumed += 1,
+                Ok(record) => {
+                    batch_bytes += record.bytes();
+                    batch.push(record);
+                }
+                Err(e) => report.skip(&e),
+            }
+            // A batch ends at a page count or, for big pages, a byte budget: memory stays bounded.
+            if batch.len() == BATCH_PAGES || batch_bytes >= BATCH_BYTES {
+                flush(&mut batch, report)?;
+                batch_bytes = 0;
+            }
+            Ok(())
+        };
+    if rayon::current_num_threads() > 1 {
+        // Read on a thread of its own, one batch ahead, so reading overlaps labelling; the
+        // rendezvous channel keeps at most two batches of records in memory.
+        let inputs = &input.inputs;
+        std::thread::scope(|scope| -> io::Result<()> {
+            let (sender, records) = std::sync::mpsc::sync_channel(0);
+            scope.spawn(move || {
+                let mut chunk = Vec::with_capacity(BATCH_PAGES);
+                let mut chunk_bytes = 0;
+                for record in read_records_with(inputs, forced, options) {
+                    chunk_bytes += record.as_ref().map_or(0, Record::bytes);
+                    chunk.push(record);
+                    if chunk.len() == BATCH_PAGES || chunk_bytes >= BATCH_BYTES {
+                        // A closed channel means labelling stopped (an output error): stop.
+                        if sender.send(std::mem::take(&mut chunk)).is_err() {
+                            return;
+                        }
+                        chunk_bytes = 0;
+                    }
+                }
+                let _ = sender.send(chunk);
+            });
+            for chunk in records {
+                for record in chunk {
+                    take(record, report)?;
+                }
+            }
+            Ok(())
+        })?;
+    } else {
+        // One thread means one thread: read in line with labelling.
+        for record in read_records_with(&input.inputs, forced, options) {
+            take(record, report)?;
         }
     }
     flush(&mut batch, report)?;
@@ -899,8 +948,18 @@ fn eval_cmd(args: EvalArgs) -> Result<ExitCode, String> {
 
 fn cv_cmd(args: CvArgs) -> Result<ExitCode, String> {
     let (gold, mut report) = gold_pages(&args.gold);
-    let (result, predicted) =
-        cross_validate(&gold, &args.options.params_with_content()?).map_err(|e| e.to_string())?;
+    // Pages only trained on are not counted as read and labelled; their bad records are skipped.
+    let (extra, errors) = read_gold(&args.train_also);
+    report.pages_in += errors.len();
+    errors.iter().for_each(|e| report.skip(e));
+    if !extra.is_empty() {
+        eprintln!(
+            "pagesift: {} more pages in every training fold",
+            extra.len()
+        );
+    }
+    let (result, predicted) = cross_validate(&gold, &extra, &args.options.params_with_content()?)
+        .map_err(|e| e.to_string())?;
     if let Some(path) = &args.predictions {
         let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut writer = span_writer(OutputFormat::Jsonl, file);

@@ -351,6 +351,22 @@ impl ContentModel {
             .collect()
     }
 
+    /// Checks the model reads the rows this pagesift builds (layout and DOM columns, then its
+    /// lexical contexts); a model trained with other features would only give zeros.
+    pub fn check_width(&self) -> Result<(), String> {
+        let want = crate::features::DENSE_FEATURES.len()
+            + crate::features::DOM_FEATURES.len()
+            + CONTEXTS * 2;
+        if self.classifier.width() == want {
+            Ok(())
+        } else {
+            Err(format!(
+                "the content model has {} feature columns, this pagesift builds {want} (retrain it with --content-pages)",
+                self.classifier.width()
+            ))
+        }
+    }
+
     /// The three columns of [`CONTENT_FEATURES`] for every unit of a page.
     pub fn columns(furniture: &[f32], seg: &Segmentation) -> Vec<[f32; 3]> {
         seg.units

@@ -173,6 +173,7 @@ fn report(confusion: Confusion, per_page: Vec<PageScore>) -> EvalReport {
 /// Returns the report and the held-out predictions, in gold order.
 pub fn cross_validate(
     gold: &[GoldPage],
+    train_also: &[GoldPage],
     params: &TrainParams,
 ) -> Result<(EvalReport, Vec<LabelledPage>), ModelError> {
     if gold.len() < 2 {
@@ -187,7 +188,9 @@ pub fn cross_validate(
                 .iter()
                 .enumerate()
                 .filter(|&(i, _)| i != held_out)
-                .map(|(_, g)| g.clone())
+                .map(|(_, g)| g)
+                .chain(train_also)
+                .cloned()
                 .collect();
             let labeler = train_labeler(&train_set, params)?;
             // Repetition counts come from the whole batch's text, as when labelling a batch.

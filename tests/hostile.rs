@@ -294,3 +294,75 @@ fn a_killed_run_leaves_the_old_output_and_resume_finishes_it_without_duplicates(
     let expected: Vec<String> = (0..pages_in).map(|i| format!("p{i}")).collect();
     assert_eq!(ids, expected, "in input order, no duplicates");
 }
+
+#[test]
+fn the_output_is_the_same_in_input_order_whatever_the_thread_count() {
+    // More pages than one batch, so reading, parsing and labelling overlap across batches;
+    // a page with no visible text every so often, reported in its place.
+    let dir = Dir::new();
+    let pages_in = 1_300;
+    for i in 0..pages_in {
+        let html = if i % 250 == 7 {
+            b"<html><body><script>only()</script></body></html>".to_vec()
+        } else {
+            good_html(i)
+        };
+        dir.create(&format!("in/{i:05}.html"), html);
+    }
+    let inputs = dir.path("in");
+    let run = |jobs: &str| {
+        let errors = dir.path(&format!("errors-{jobs}.jsonl"));
+        let out = pagesift(
+            &[
+                "--jobs",
+                jobs,
+                "label",
+                "--errors",
+                errors.to_str().unwrap(),
+                inputs.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        (out, errors_file(&errors))
+    };
+    let (one, one_errors) = run("1");
+    let (two, two_errors) = run("2");
+    assert!(
+        one.stdout == two.stdout,
+        "--jobs 1 and --jobs 2 write the same bytes"
+    );
+    assert_eq!(one_errors, two_errors);
+    let skipped: Vec<&str> = one_errors
+        .iter()
+        .map(|e| e["file"].as_str().unwrap().rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            "00007.html",
+            "00257.html",
+            "00507.html",
+            "00757.html",
+            "01007.html",
+            "01257.html"
+        ]
+    );
+    let ids: Vec<String> = pages(&one)
+        .iter()
+        .map(|p| {
+            p["id"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let expected: Vec<String> = (0..pages_in)
+        .filter(|i| i % 250 != 7)
+        .map(|i| format!("{i:05}.html"))
+        .collect();
+    assert_eq!(ids, expected, "every good page once, in input order");
+}

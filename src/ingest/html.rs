@@ -6,14 +6,68 @@ use crate::types::{Origin, Page};
 use std::io::Read;
 use std::sync::Arc;
 
-/// Reads a whole HTML file as one page; the page id is the path as given.
-pub fn read_html_page(
+/// Reads a whole HTML file as one page (the id is the path as given), leaving the parsing for
+/// later.
+pub(crate) fn read_html_record(
     path: &str,
     reader: impl Read,
     options: ReadOptions,
-) -> Result<Page, IngestError> {
+) -> Result<Record, IngestError> {
     let (origin, bytes) = read_whole_file(path, reader, options)?;
-    html_page(path.to_string(), origin, None, &bytes, None)
+    Ok(Record::Html(HtmlSource {
+        id: path.to_string(),
+        origin,
+        url: None,
+        bytes,
+        http_charset: None,
+    }))
+}
+
+/// What a reader yields: a page, or HTML still to parse. Reading is sequential but parsing
+/// HTML is a third of the work of labelling it, so a batch parses its HTML on every core.
+#[derive(Debug)]
+pub enum Record {
+    Page(Page),
+    Html(HtmlSource),
+}
+
+/// An HTML page as read: its bytes and what the transport said about it.
+#[derive(Debug)]
+pub struct HtmlSource {
+    pub id: String,
+    pub origin: Origin,
+    pub url: Option<String>,
+    pub bytes: Vec<u8>,
+    /// The transport's `charset=`, if any.
+    pub http_charset: Option<String>,
+}
+
+impl Record {
+    /// The page, parsing its HTML if that is still to do.
+    pub fn into_page(self) -> Result<Page, IngestError> {
+        match self {
+            Record::Page(page) => Ok(page),
+            Record::Html(h) => {
+                html_page(h.id, h.origin, h.url, &h.bytes, h.http_charset.as_deref())
+            }
+        }
+    }
+
+    /// The page's id, known before parsing.
+    pub fn id(&self) -> &str {
+        match self {
+            Record::Page(page) => &page.id,
+            Record::Html(h) => &h.id,
+        }
+    }
+
+    /// Bytes held: the text of a page, the HTML of a source.
+    pub fn bytes(&self) -> usize {
+        match self {
+            Record::Page(page) => page.text.len(),
+            Record::Html(h) => h.bytes.len(),
+        }
+    }
 }
 
 /// An HTML page from its bytes; `http_charset` is the transport's `charset=`, if any.
@@ -43,6 +97,14 @@ pub(crate) fn html_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read_html_page(
+        path: &str,
+        reader: impl Read,
+        options: ReadOptions,
+    ) -> Result<Page, IngestError> {
+        read_html_record(path, reader, options).and_then(Record::into_page)
+    }
 
     #[test]
     fn reads_a_page_with_offsets_into_the_file() {

@@ -9,6 +9,7 @@ mod text;
 mod warc;
 
 pub use content_pages::read_content_pages;
+pub use html::{HtmlSource, Record};
 pub use jsonl::{parse_gold_line, parse_page_line, read_gold_file};
 
 use crate::error::{IngestError, IngestErrorKind};
@@ -119,11 +120,21 @@ pub fn read_inputs_with(
     forced: Option<InputFormat>,
     options: ReadOptions,
 ) -> impl Iterator<Item = Result<Page, IngestError>> + '_ {
+    read_records_with(inputs, forced, options).map(|r| r.and_then(Record::into_page))
+}
+
+/// [`read_inputs_with`], HTML left unparsed: callers parse it where they have the cores
+/// ([`Record::into_page`]).
+pub fn read_records_with(
+    inputs: &[String],
+    forced: Option<InputFormat>,
+    options: ReadOptions,
+) -> impl Iterator<Item = Result<Record, IngestError>> + '_ {
     inputs
         .iter()
         .flat_map(move |input| expand_input(input).into_iter())
         .flat_map(
-            move |entry| -> Box<dyn Iterator<Item = Result<Page, IngestError>>> {
+            move |entry| -> Box<dyn Iterator<Item = Result<Record, IngestError>>> {
                 match entry {
                     Err(e) => Box::new(std::iter::once(Err(e))),
                     Ok(path) => {
@@ -134,6 +145,12 @@ pub fn read_inputs_with(
                 }
             },
         )
+}
+
+/// The pages of a batch of records, in order, their HTML parsed on every core.
+pub fn into_pages(records: Vec<Record>) -> Vec<Result<Page, IngestError>> {
+    use rayon::prelude::*;
+    records.into_par_iter().map(Record::into_page).collect()
 }
 
 /// The files an input names: itself, or for a directory every file below it with a known ending.
@@ -183,12 +200,12 @@ fn read_one(
     path: String,
     format: InputFormat,
     options: ReadOptions,
-) -> Box<dyn Iterator<Item = Result<Page, IngestError>>> {
+) -> Box<dyn Iterator<Item = Result<Record, IngestError>>> {
     if path == "-" {
-        return read_stream(path, format, Box::new(io::stdin()), options);
+        return read_stream_records(path, format, Box::new(io::stdin()), options);
     }
     match File::open(&path) {
-        Ok(f) => read_stream(path, format, Box::new(f), options),
+        Ok(f) => read_stream_records(path, format, Box::new(f), options),
         Err(e) => Box::new(std::iter::once(Err(io_error(&path, &e)))),
     }
 }
@@ -201,16 +218,26 @@ pub fn read_stream(
     reader: Box<dyn Read>,
     options: ReadOptions,
 ) -> Box<dyn Iterator<Item = Result<Page, IngestError>>> {
+    Box::new(
+        read_stream_records(path, format, reader, options).map(|r| r.and_then(Record::into_page)),
+    )
+}
+
+fn read_stream_records(
+    path: String,
+    format: InputFormat,
+    reader: Box<dyn Read>,
+    options: ReadOptions,
+) -> Box<dyn Iterator<Item = Result<Record, IngestError>>> {
     match format {
-        InputFormat::Text => Box::new(std::iter::once(text::read_text_page(
-            &path, reader, options,
-        ))),
-        InputFormat::Jsonl => Box::new(jsonl::JsonlPages::new(
-            path,
-            BufReader::new(reader),
-            options,
+        InputFormat::Text => Box::new(std::iter::once(
+            text::read_text_page(&path, reader, options).map(Record::Page),
         )),
-        InputFormat::Html => Box::new(std::iter::once(html::read_html_page(
+        InputFormat::Jsonl => Box::new(
+            jsonl::JsonlPages::new(path, BufReader::new(reader), options)
+                .map(|r| r.map(Record::Page)),
+        ),
+        InputFormat::Html => Box::new(std::iter::once(html::read_html_record(
             &path, reader, options,
         ))),
         InputFormat::Warc => Box::new(warc::WarcPages::new(path, reader, options)),

@@ -3,11 +3,11 @@
 //! url is its WARC-Target-URI. A malformed record is an `Err` naming the file and the record's
 //! number; the reader resynchronises at the next record. Other record types are passed over.
 
-use super::html::html_page;
+use super::html::{HtmlSource, Record};
 use super::ReadOptions;
 use crate::error::{IngestError, IngestErrorKind};
 use crate::html::charset::charset_of_content_type;
-use crate::types::{Origin, Page};
+use crate::types::Origin;
 use flate2::read::MultiGzDecoder;
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
@@ -114,7 +114,7 @@ impl WarcPages {
 }
 
 impl Iterator for WarcPages {
-    type Item = Result<Page, IngestError>;
+    type Item = Result<Record, IngestError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
@@ -169,7 +169,7 @@ impl WarcPages {
         &self,
         header: &RawRecordHeader,
         body: &[u8],
-    ) -> Result<Option<Page>, IngestError> {
+    ) -> Result<Option<Record>, IngestError> {
         let value = |name: WarcHeader| {
             header
                 .headers
@@ -195,7 +195,13 @@ impl WarcPages {
             .content_type
             .as_deref()
             .and_then(charset_of_content_type);
-        html_page(id, origin, url, &response.body, charset).map(Some)
+        Ok(Some(Record::Html(HtmlSource {
+            id,
+            origin,
+            url,
+            bytes: response.body,
+            http_charset: charset.map(str::to_string),
+        })))
     }
 }
 
@@ -401,7 +407,13 @@ mod tests {
             ReadOptions::default(),
         )
         .collect();
-        let page = pages[0].as_ref().unwrap();
+        let page = pages
+            .into_iter()
+            .next()
+            .unwrap()
+            .unwrap()
+            .into_page()
+            .unwrap();
         assert_eq!(page.text, "Coffee facts");
         assert!(page
             .url
