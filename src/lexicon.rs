@@ -171,6 +171,17 @@ impl Evidence {
         self.known += other.known;
     }
 
+    /// The summed evidence over the square root of its count: how much evidence there is, not
+    /// only which way it leans (a long paragraph of furniture words is more surely furniture).
+    pub fn total(&self) -> [f32; K] {
+        if self.known == 0 {
+            [0.0; K]
+        } else {
+            let scale = (self.known as f32).sqrt();
+            self.sum.map(|s| (s / scale / 4.0).clamp(-2.0, 2.0))
+        }
+    }
+
     pub fn mean(&self) -> [f32; K] {
         if self.known == 0 {
             [0.0; K]
@@ -200,6 +211,25 @@ mod tests {
         assert_eq!(again, lex);
         assert_eq!(lex.score(&[99]), [0.0; K]);
         assert!((w1.iter().sum::<f32>()).abs() < 1e-5, "weights are centred");
+    }
+
+    #[test]
+    fn the_total_grows_with_the_evidence_where_the_mean_does_not() {
+        let promo: &[u32] = &[1];
+        let examples = std::iter::repeat_n((promo, Label::Promotion), 5)
+            .chain(std::iter::repeat_n((&[2u32][..], Label::Education), 5));
+        let lex = Lexicon::fit(examples, LexiconOptions::default());
+        let p = Label::Promotion.index();
+        let one = lex.evidence(&[1]);
+        let four = lex.evidence(&[1, 1, 1, 1]);
+        assert!((one.mean()[p] - four.mean()[p]).abs() < 1e-6);
+        // Four times the evidence: twice the total (sum over the square root of the count).
+        assert!((four.total()[p] - 2.0 * one.total()[p]).abs() < 1e-5);
+        assert!(one.total()[p] > 0.0);
+        // Bounded, so a very long unit cannot dominate a row.
+        let many = lex.evidence(&[1; 10_000]);
+        assert!(many.total().iter().all(|v| v.abs() <= 2.0));
+        assert_eq!(Evidence::default().total(), [0.0; K]);
     }
 
     #[test]

@@ -78,6 +78,10 @@ pub const LEXICAL_CONTEXTS: &[&str] = &[
     "block_plus_2",
     "page",
     "dom",
+    "unit_total",
+    "block_total",
+    "previous_block_total",
+    "next_block_total",
 ];
 
 /// A page's units reduced to what the features need: hashed n-gram keys and layout rows.
@@ -169,6 +173,7 @@ pub const DENSE_FEATURES: &[&str] = &[
     "has_navigation_phrase",
     "starts_with_quote",
     "first_person_singular_share",
+    "after_copyright_line",
     "page_call_to_action_share",
     "page_first_person_plural_share",
     "page_has_phone_or_price",
@@ -316,7 +321,8 @@ impl FeatureExtractor {
             .map(|b| word_count(b.range.slice(text)))
             .collect();
         let in_page = page_repeats(text, seg);
-        let site_name = site_name_words(text, seg);
+        let copyright = copyright_block(text, seg);
+        let site_name = site_name_words(copyright.map(|b| seg.blocks[b].range.slice(text)));
         let mut prepared = PreparedPage {
             unit_keys: Vec::with_capacity(n_units),
             block_keys: ctx
@@ -364,6 +370,7 @@ impl FeatureExtractor {
                 &in_page[unit.block],
                 ctx.batch_repeats.get(unit.block).copied().unwrap_or(1),
                 &site_name,
+                copyright,
             ));
         }
         add_page_columns(&mut prepared.layout);
@@ -377,7 +384,9 @@ impl FeatureExtractor {
     pub fn rows(&self, page: &PreparedPage, lexicon: &Lexicon) -> Array2<f32> {
         let n = page.unit_keys.len();
         let mut x = Array2::<f32>::zeros((n, self.width()));
-        let unit_scores: Vec<[f32; 3]> = page.unit_keys.iter().map(|k| lexicon.score(k)).collect();
+        let unit_evidence: Vec<Evidence> =
+            page.unit_keys.iter().map(|k| lexicon.evidence(k)).collect();
+        let unit_scores: Vec<[f32; 3]> = unit_evidence.iter().map(Evidence::mean).collect();
         let block_evidence: Vec<Evidence> = page
             .block_keys
             .iter()
@@ -416,6 +425,12 @@ impl FeatureExtractor {
                 block_at(b, 2),
                 page_score,
                 dom_scores.get(b).copied().unwrap_or(zero),
+                unit_evidence[u].total(),
+                block_evidence[b].total(),
+                b.checked_sub(1)
+                    .and_then(|p| block_evidence.get(p))
+                    .map_or(zero, Evidence::total),
+                block_evidence.get(b + 1).map_or(zero, Evidence::total),
             ];
             let base = LAYOUT_WIDTH;
             for (c, scores) in contexts.iter().enumerate() {
@@ -440,6 +455,7 @@ impl FeatureExtractor {
         in_page: &PageCopies,
         repeats_in_batch: u32,
         site_name: &[&str],
+        copyright_block: Option<usize>,
     ) -> Vec<f32> {
         let stats = TextStats::of(unit_text);
         let words = stats.words.max(1) as f32;
@@ -535,6 +551,8 @@ impl FeatureExtractor {
             cue(Cue::Navigation),
             flag(unit_text.starts_with(['“', '"', '‘'])),
             (stats.first_singular as f32 / words * 5.0).min(1.0),
+            // What follows the copyright notice is furniture: accessibility and legal statements.
+            flag(copyright_block.is_some_and(|c| b > c)),
             // Page-level columns, filled in by `prepare` once every unit is known.
             0.0,
             0.0,
@@ -710,16 +728,18 @@ const GENERIC_NAME_WORDS: &[&str] = &[
     "Website",
 ];
 
+/// The block holding the page's copyright notice (its first block with the copyright cue).
+fn copyright_block(text: &str, seg: &Segmentation) -> Option<usize> {
+    seg.blocks
+        .iter()
+        .position(|b| COPYRIGHT.is_match(b.range.slice(text)))
+}
+
 /// The distinctive words of the site's own name, read from its copyright line
 /// ("© 2025 Harbor Ridge Recovery LLC" → Harbor, Ridge, Recovery). Mentions of the site's
 /// own name are a strong sign of a pitch.
-fn site_name_words<'a>(text: &'a str, seg: &Segmentation) -> Vec<&'a str> {
-    let Some(line) = seg
-        .blocks
-        .iter()
-        .map(|b| b.range.slice(text))
-        .find(|b| COPYRIGHT.is_match(b))
-    else {
+fn site_name_words(copyright_line: Option<&str>) -> Vec<&str> {
+    let Some(line) = copyright_line else {
         return Vec::new();
     };
     let after = match line.find('©') {
@@ -1028,15 +1048,42 @@ mod tests {
     fn site_name_comes_from_the_copyright_line() {
         let text = "At Harbor Ridge we care.\nRidgeback dogs.\n© 2025 Harbor Ridge Recovery LLC | Privacy Policy";
         let seg = TextSegmenter::default().segment_text(text);
-        let words = site_name_words(text, &seg);
+        let copyright = copyright_block(text, &seg);
+        assert_eq!(copyright, Some(2));
+        let words = site_name_words(copyright.map(|b| seg.blocks[b].range.slice(text)));
         assert_eq!(words, ["Harbor", "Ridge", "Recovery"]);
         assert!(mentions_any("At Harbor Ridge we care.", &words));
         assert!(!mentions_any("Ridgeback dogs.", &words));
-        assert!(site_name_words(
-            "no footer here",
-            &TextSegmenter::default().segment_text("no footer here")
-        )
-        .is_empty());
+        let plain = "no footer here";
+        assert_eq!(
+            copyright_block(plain, &TextSegmenter::default().segment_text(plain)),
+            None
+        );
+        assert!(site_name_words(None).is_empty());
+    }
+
+    #[test]
+    fn only_what_follows_the_copyright_line_is_marked_after_it() {
+        let text = "Ketamine blocks NMDA receptors.\n© 2025 Harbor Ridge. All rights reserved.\nWe aim to meet WCAG 2.1 for screen readers.";
+        let seg = TextSegmenter::default().segment_text(text);
+        let tokens = vec![BlockTokens::default(); seg.blocks.len()];
+        let prepared = FeatureExtractor::builder()
+            .build()
+            .unwrap()
+            .prepare(&PageContext {
+                text,
+                segmentation: &seg,
+                tokens: &tokens,
+                batch_repeats: &[],
+                markup: None,
+            });
+        let column = DENSE_FEATURES
+            .iter()
+            .position(|n| *n == "after_copyright_line")
+            .unwrap();
+        let flags: Vec<f32> = prepared.layout.iter().map(|row| row[column]).collect();
+        // The copyright line is two sentences, two units; only the last line comes after it.
+        assert_eq!(flags, [0.0, 0.0, 0.0, 1.0]);
     }
 
     #[test]
