@@ -173,7 +173,6 @@ pub const DENSE_FEATURES: &[&str] = &[
     "has_navigation_phrase",
     "starts_with_quote",
     "first_person_singular_share",
-    "after_copyright_line",
     "page_call_to_action_share",
     "page_first_person_plural_share",
     "page_has_phone_or_price",
@@ -370,7 +369,6 @@ impl FeatureExtractor {
                 &in_page[unit.block],
                 ctx.batch_repeats.get(unit.block).copied().unwrap_or(1),
                 &site_name,
-                copyright,
             ));
         }
         add_page_columns(&mut prepared.layout);
@@ -455,7 +453,6 @@ impl FeatureExtractor {
         in_page: &PageCopies,
         repeats_in_batch: u32,
         site_name: &[&str],
-        copyright_block: Option<usize>,
     ) -> Vec<f32> {
         let stats = TextStats::of(unit_text);
         let words = stats.words.max(1) as f32;
@@ -551,8 +548,6 @@ impl FeatureExtractor {
             cue(Cue::Navigation),
             flag(unit_text.starts_with(['“', '"', '‘'])),
             (stats.first_singular as f32 / words * 5.0).min(1.0),
-            // What follows the copyright notice is furniture: accessibility and legal statements.
-            flag(copyright_block.is_some_and(|c| b > c)),
             // Page-level columns, filled in by `prepare` once every unit is known.
             0.0,
             0.0,
@@ -1060,30 +1055,6 @@ mod tests {
             None
         );
         assert!(site_name_words(None).is_empty());
-    }
-
-    #[test]
-    fn only_what_follows_the_copyright_line_is_marked_after_it() {
-        let text = "Ketamine blocks NMDA receptors.\n© 2025 Harbor Ridge. All rights reserved.\nWe aim to meet WCAG 2.1 for screen readers.";
-        let seg = TextSegmenter::default().segment_text(text);
-        let tokens = vec![BlockTokens::default(); seg.blocks.len()];
-        let prepared = FeatureExtractor::builder()
-            .build()
-            .unwrap()
-            .prepare(&PageContext {
-                text,
-                segmentation: &seg,
-                tokens: &tokens,
-                batch_repeats: &[],
-                markup: None,
-            });
-        let column = DENSE_FEATURES
-            .iter()
-            .position(|n| *n == "after_copyright_line")
-            .unwrap();
-        let flags: Vec<f32> = prepared.layout.iter().map(|row| row[column]).collect();
-        // The copyright line is two sentences, two units; only the last line comes after it.
-        assert_eq!(flags, [0.0, 0.0, 0.0, 1.0]);
     }
 
     #[test]
