@@ -1,11 +1,36 @@
-//! Labelling throughput per stage and end to end, one thread and all cores: on the gold text pages
+//! Labelling throughput per stage and end to end, one thread and two: on the gold text pages
 //! (`data/seeds.gold.jsonl`, `data/pages_a.gold.jsonl`) and on the gold HTML pages
 //! (`data/pages_b.gold.jsonl`'s `html`, from the raw bytes). Run: `cargo bench --bench label`.
+//!
+//! End to end is one batch as `pagesift label` runs it (`label_pages`: segment, count repeats,
+//! label), on a pool of 1 or 2 threads: the gold pages cycled, with fresh ids, to a batch of the
+//! CLI's size, since 22 or 27 pages of uneven length cannot keep two threads evenly busy.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pagesift::{read_gold, Labeler, Page};
 use rayon::prelude::*;
 use std::hint::black_box;
+
+/// Pages labelled together by `pagesift label` (its `BATCH_PAGES`).
+const BATCH: usize = 512;
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool")
+}
+
+/// `pages` cycled to `n` pages with fresh ids.
+fn cycled(pages: &[Page], n: usize) -> Vec<Page> {
+    (0..n)
+        .map(|i| {
+            let mut page = pages[i % pages.len()].clone();
+            page.id = format!("{}-{i}", page.id);
+            page
+        })
+        .collect()
+}
 
 fn pages() -> Vec<Page> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/");
@@ -67,16 +92,20 @@ fn bench(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
-    group.bench_function("end_to_end_1_thread", |b| {
-        b.iter(|| {
-            for p in &pages {
-                black_box(labeler.label_page(p, &repeats).unwrap());
-            }
-        })
-    });
-    group.bench_function("end_to_end_all_cores", |b| {
-        b.iter(|| black_box(labeler.label_pages(&pages)))
-    });
+    group.finish();
+
+    let batch = cycled(&pages, BATCH);
+    let mut group = c.benchmark_group("text_batch");
+    group.throughput(Throughput::Bytes(
+        batch.iter().map(|p| p.text.len() as u64).sum(),
+    ));
+    group.sample_size(10);
+    for threads in [1, 2] {
+        let pool = pool(threads);
+        group.bench_function(format!("end_to_end_{threads}_thread"), |b| {
+            b.iter(|| pool.install(|| black_box(labeler.label_pages(&batch))))
+        });
+    }
     group.finish();
 }
 
@@ -99,8 +128,6 @@ fn bench_html(c: &mut Criterion) {
     let labeler = Labeler::builtin().expect("built-in model");
     let from_html = |(i, h): (usize, &Vec<u8>)| Page::from_html(&i.to_string(), h).unwrap();
     let pages: Vec<Page> = html.iter().enumerate().map(from_html).collect();
-    let page_refs: Vec<&Page> = pages.iter().collect();
-    let (_, repeats) = labeler.pipeline.segment_batch(&page_refs);
 
     let mut group = c.benchmark_group("html_pages");
     group.throughput(Throughput::Bytes(bytes as u64));
@@ -128,20 +155,30 @@ fn bench_html(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
-    group.bench_function("end_to_end_1_thread", |b| {
-        b.iter(|| {
-            for (i, h) in html.iter().enumerate() {
-                let page = from_html((i, h));
-                black_box(labeler.label_page(&page, &repeats).unwrap());
-            }
-        })
-    });
-    group.bench_function("end_to_end_all_cores", |b| {
-        b.iter(|| {
-            let pages: Vec<Page> = html.par_iter().enumerate().map(from_html).collect();
-            black_box(labeler.label_pages(&pages))
-        })
-    });
+    group.finish();
+
+    // Parse and label a batch, as the CLI does: HTML parsed in parallel, then labelled.
+    let batch: Vec<&Vec<u8>> = html.iter().cycle().take(BATCH / 2).collect();
+    let mut group = c.benchmark_group("html_batch");
+    group.throughput(Throughput::Bytes(
+        batch.iter().map(|h| h.len() as u64).sum(),
+    ));
+    group.sample_size(10);
+    for threads in [1, 2] {
+        let pool = pool(threads);
+        group.bench_function(format!("end_to_end_{threads}_thread"), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    let pages: Vec<Page> = batch
+                        .par_iter()
+                        .enumerate()
+                        .map(|(i, h)| from_html((i, h)))
+                        .collect();
+                    black_box(labeler.label_pages(&pages))
+                })
+            })
+        });
+    }
     group.finish();
 }
 
