@@ -1,7 +1,7 @@
 //! Command-line shell: clap structs → library calls → exit codes. No pipeline logic here.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use pagesift::ingest::{into_pages, read_records_with, InputFormat, ReadOptions, Record};
+use pagesift::ingest::{into_pages, read_batches, BatchLimits, InputFormat, ReadOptions};
 use pagesift::output::{span_writer, AtomicFile, OutputFormat, SpanWriter, SummaryWriter};
 use pagesift::tokenize::TokenizerKind;
 use pagesift::Label;
@@ -36,10 +36,6 @@ fn progress_bar() -> indicatif::ProgressBar {
 
 /// Exit code when some input was skipped (the rest was still processed).
 const EXIT_SKIPPED: u8 = 2;
-/// Pages labelled together; repetition counts are taken over one batch.
-const BATCH_PAGES: usize = 512;
-/// A batch also ends once its inputs hold this many bytes, so big pages keep memory bounded.
-const BATCH_BYTES: usize = 32 << 20;
 
 #[derive(Parser)]
 #[command(
@@ -589,89 +585,51 @@ fn label_stream(
     let bar = progress_bar();
     let started = std::time::Instant::now();
     let mut text_bytes = 0usize;
-    let mut batch: Vec<Record> = Vec::with_capacity(BATCH_PAGES);
-    let mut batch_bytes = 0usize;
-    let mut flush = |batch: &mut Vec<Record>, report: &mut RunReport| -> io::Result<()> {
-        // Parse the batch's HTML on every core, then label what parsed, in input order.
-        let mut pages = Vec::with_capacity(batch.len());
-        for result in into_pages(std::mem::take(batch)) {
-            match result {
-                Ok(page) => pages.push(page),
-                Err(e) => report.skip(&e),
-            }
-        }
-        text_bytes += pages.iter().map(|p| p.text.len()).sum::<usize>();
-        bar.inc(pages.len() as u64);
-        let seconds = started.elapsed().as_secs_f64().max(1e-3);
-        bar.set_message(format!(
-            "{:.1} MB/s of text",
-            text_bytes as f64 / 1e6 / seconds
-        ));
-        for (page, result) in pages.iter().zip(labeler.label_pages(&pages)) {
-            match result {
-                Ok(labelled) => {
-                    sink(page, labelled)?;
-                    report.pages_out += 1;
+    // With more than one thread, reading runs one batch ahead of labelling; one thread stays one.
+    let read_ahead = rayon::current_num_threads() > 1;
+    read_batches(
+        &input.inputs,
+        forced,
+        options,
+        BatchLimits::default(),
+        read_ahead,
+        |batch| -> io::Result<()> {
+            let mut records = Vec::with_capacity(batch.len());
+            for record in batch {
+                report.pages_in += 1;
+                match record {
+                    Ok(record) if already_done.contains(record.id()) => report.resumed += 1,
+                    Ok(record) => records.push(record),
+                    Err(e) => report.skip(&e),
                 }
-                Err(e) => report.skip_page(page, &e.to_string()),
             }
-        }
-        Ok(())
-    };
-    let mut take =
-        |record: Result<Record, pagesift::IngestError>, report: &mut RunReport| -> io::Result<()> {
-            report.pages_in += 1;
-            match record {
-                Ok(record) if already_done.contains(record.id()) => report.resumed += 1,
-                Ok(record) => {
-                    batch_bytes += record.bytes();
-                    batch.push(record);
+            // Parse the batch's HTML on every core, then label what parsed, in input order.
+            let mut pages = Vec::with_capacity(records.len());
+            for result in into_pages(records) {
+                match result {
+                    Ok(page) => pages.push(page),
+                    Err(e) => report.skip(&e),
                 }
-                Err(e) => report.skip(&e),
             }
-            // A batch ends at a page count or, for big pages, a byte budget: memory stays bounded.
-            if batch.len() == BATCH_PAGES || batch_bytes >= BATCH_BYTES {
-                flush(&mut batch, report)?;
-                batch_bytes = 0;
-            }
-            Ok(())
-        };
-    if rayon::current_num_threads() > 1 {
-        // Read on a thread of its own, one batch ahead, so reading overlaps labelling; the
-        // rendezvous channel keeps at most two batches of records in memory.
-        let inputs = &input.inputs;
-        std::thread::scope(|scope| -> io::Result<()> {
-            let (sender, records) = std::sync::mpsc::sync_channel(0);
-            scope.spawn(move || {
-                let mut chunk = Vec::with_capacity(BATCH_PAGES);
-                let mut chunk_bytes = 0;
-                for record in read_records_with(inputs, forced, options) {
-                    chunk_bytes += record.as_ref().map_or(0, Record::bytes);
-                    chunk.push(record);
-                    if chunk.len() == BATCH_PAGES || chunk_bytes >= BATCH_BYTES {
-                        // A closed channel means labelling stopped (an output error): stop.
-                        if sender.send(std::mem::take(&mut chunk)).is_err() {
-                            return;
-                        }
-                        chunk_bytes = 0;
+            text_bytes += pages.iter().map(|p| p.text.len()).sum::<usize>();
+            bar.inc(pages.len() as u64);
+            let seconds = started.elapsed().as_secs_f64().max(1e-3);
+            bar.set_message(format!(
+                "{:.1} MB/s of text",
+                text_bytes as f64 / 1e6 / seconds
+            ));
+            for (page, result) in pages.iter().zip(labeler.label_pages(&pages)) {
+                match result {
+                    Ok(labelled) => {
+                        sink(page, labelled)?;
+                        report.pages_out += 1;
                     }
-                }
-                let _ = sender.send(chunk);
-            });
-            for chunk in records {
-                for record in chunk {
-                    take(record, report)?;
+                    Err(e) => report.skip_page(page, &e.to_string()),
                 }
             }
             Ok(())
-        })?;
-    } else {
-        // One thread means one thread: read in line with labelling.
-        for record in read_records_with(&input.inputs, forced, options) {
-            take(record, report)?;
-        }
-    }
-    flush(&mut batch, report)?;
+        },
+    )?;
     bar.finish_and_clear();
     Ok(())
 }

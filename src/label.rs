@@ -72,11 +72,17 @@ impl FeaturePipeline {
     /// Pass 1 of labelling: segments a batch once (in parallel) and counts its repetitions, so pass 2 can reuse
     /// the segmentations instead of cutting every page again.
     pub fn segment_batch(&self, pages: &[&Page]) -> (Vec<Segmentation>, RepeatIndex) {
-        let segs: Vec<Segmentation> = pages.par_iter().map(|p| self.segment(p)).collect();
+        // Segmenting and hashing the blocks run per page in parallel; only the merge is serial.
+        let (segs, keys): (Vec<Segmentation>, Vec<Vec<u64>>) = pages
+            .par_iter()
+            .map(|p| {
+                let seg = self.segment(p);
+                let keys = RepeatIndex::page_keys(&p.text, &seg);
+                (seg, keys)
+            })
+            .unzip();
         let mut index = RepeatIndex::default();
-        for (page, seg) in pages.iter().zip(&segs) {
-            index.observe(&page.text, seg);
-        }
+        keys.into_iter().for_each(|k| index.add_page(k));
         (segs, index)
     }
 }
@@ -279,10 +285,10 @@ impl Labeler {
     pub fn label_pages(&self, pages: &[Page]) -> Vec<Result<LabelledPage, ModelError>> {
         let refs: Vec<&Page> = pages.iter().collect();
         let (segs, repeats) = self.pipeline.segment_batch(&refs);
-        pages
-            .par_iter()
-            .zip(&segs)
-            .map(|(p, seg)| self.label_segmented(p, seg, &repeats))
-            .collect()
+        crate::parallel::map_biggest_first(
+            pages.iter().zip(&segs).collect(),
+            |(p, _)| p.text.len(),
+            |(p, seg)| self.label_segmented(p, seg, &repeats),
+        )
     }
 }

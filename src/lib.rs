@@ -34,6 +34,7 @@ pub mod label;
 pub mod lexicon;
 pub mod model;
 pub mod output;
+mod parallel;
 pub mod segment;
 pub mod tokenize;
 pub mod train;

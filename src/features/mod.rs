@@ -933,14 +933,24 @@ impl RepeatIndex {
 
     /// Pass 1: record the distinct block texts of one page.
     pub fn observe(&mut self, text: &str, seg: &Segmentation) {
-        let mut seen: Vec<u64> = seg
+        self.add_page(Self::page_keys(text, seg));
+    }
+
+    /// The distinct block keys of one page: the part of pass 1 that pages can do in parallel.
+    pub fn page_keys(text: &str, seg: &Segmentation) -> Vec<u64> {
+        let mut keys: Vec<u64> = seg
             .blocks
             .iter()
             .map(|b| Self::key(b.range.slice(text)))
             .collect();
-        seen.sort_unstable();
-        seen.dedup();
-        for key in seen {
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    /// Records one page's distinct block keys (from [`RepeatIndex::page_keys`]).
+    pub fn add_page(&mut self, keys: Vec<u64>) {
+        for key in keys {
             *self.pages_with.entry(key).or_default() += 1;
         }
     }

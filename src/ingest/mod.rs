@@ -147,10 +147,79 @@ pub fn read_records_with(
         )
 }
 
+/// How big one batch of records may grow: it ends at `pages` records, or as soon as its records
+/// hold `bytes` bytes (of text or HTML), so big pages keep memory bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchLimits {
+    pub pages: usize,
+    pub bytes: usize,
+}
+
+impl Default for BatchLimits {
+    /// 512 pages or 32 MiB: what `pagesift label` uses.
+    fn default() -> Self {
+        BatchLimits {
+            pages: 512,
+            bytes: 32 << 20,
+        }
+    }
+}
+
+/// One batch of records (and the errors met while reading them), in input order.
+pub type Batch = Vec<Result<Record, IngestError>>;
+
+/// Cuts a stream of records into batches by `limits`.
+fn batches(
+    records: impl Iterator<Item = Result<Record, IngestError>>,
+    limits: BatchLimits,
+) -> impl Iterator<Item = Batch> {
+    let mut records = records.peekable();
+    std::iter::from_fn(move || {
+        records.peek()?;
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        while batch.len() < limits.pages.max(1) && bytes < limits.bytes {
+            let Some(record) = records.next() else { break };
+            bytes += record.as_ref().map_or(0, Record::bytes);
+            batch.push(record);
+        }
+        Some(batch)
+    })
+}
+
+/// Reads `inputs` batch by batch and hands each batch to `each`, in input order. With
+/// `read_ahead`, a thread of its own reads the next batch while `each` works on this one (the
+/// rendezvous channel holds no batch, so at most two are in memory); the batches are the same
+/// either way. An error from `each` stops the reading.
+pub fn read_batches<E>(
+    inputs: &[String],
+    forced: Option<InputFormat>,
+    options: ReadOptions,
+    limits: BatchLimits,
+    read_ahead: bool,
+    mut each: impl FnMut(Batch) -> Result<(), E>,
+) -> Result<(), E> {
+    let records = || read_records_with(inputs, forced, options);
+    if !read_ahead {
+        return batches(records(), limits).try_for_each(each);
+    }
+    std::thread::scope(|scope| {
+        let (sender, received) = std::sync::mpsc::sync_channel(0);
+        scope.spawn(move || {
+            for batch in batches(records(), limits) {
+                // A closed channel means `each` failed and the caller stopped: stop reading.
+                if sender.send(batch).is_err() {
+                    return;
+                }
+            }
+        });
+        received.into_iter().try_for_each(&mut each)
+    })
+}
+
 /// The pages of a batch of records, in order, their HTML parsed on every core.
 pub fn into_pages(records: Vec<Record>) -> Vec<Result<Page, IngestError>> {
-    use rayon::prelude::*;
-    records.into_par_iter().map(Record::into_page).collect()
+    crate::parallel::map_biggest_first(records, Record::bytes, Record::into_page)
 }
 
 /// The files an input names: itself, or for a directory every file below it with a known ending.
@@ -306,4 +375,102 @@ pub(crate) fn next_line_within<R: BufRead>(
         (true, true) => Line::TooLong,
         (true, false) => Line::Read,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(batch: &Batch) -> Vec<String> {
+        batch
+            .iter()
+            .map(|r| r.as_ref().map_or("error".into(), |r| r.id().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn batches_end_at_the_page_count_or_the_byte_budget() {
+        let page =
+            |id: &str, bytes: usize| Ok(Record::Page(Page::from_text(id, &"x".repeat(bytes))));
+        let records = vec![
+            page("a", 10),
+            page("b", 10),
+            page("c", 10),
+            page("big", 100),
+            page("d", 10),
+            Err(io_error("bad.txt", &io::Error::other("unreadable"))),
+            page("e", 10),
+        ];
+        let limits = BatchLimits {
+            pages: 3,
+            bytes: 50,
+        };
+        let cut: Vec<Vec<String>> = batches(records.into_iter(), limits)
+            .map(|b| ids(&b))
+            .collect();
+        assert_eq!(
+            cut,
+            [
+                vec!["a", "b", "c"],
+                // The byte budget ends a batch after the record that crosses it.
+                vec!["big"],
+                vec!["d", "error", "e"],
+            ]
+        );
+        assert_eq!(batches(std::iter::empty(), limits).count(), 0);
+    }
+
+    #[test]
+    fn reading_ahead_gives_the_same_batches_and_stops_on_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..25 {
+            std::fs::write(dir.path().join(format!("{i:02}.txt")), format!("Page {i}.")).unwrap();
+        }
+        let inputs = [dir.path().to_string_lossy().into_owned()];
+        let limits = BatchLimits {
+            pages: 4,
+            bytes: usize::MAX,
+        };
+        let collect = |read_ahead: bool| {
+            let mut seen = Vec::new();
+            read_batches::<()>(
+                &inputs,
+                None,
+                ReadOptions::default(),
+                limits,
+                read_ahead,
+                |b| {
+                    seen.push(ids(&b));
+                    Ok(())
+                },
+            )
+            .unwrap();
+            seen
+        };
+        let inline = collect(false);
+        assert_eq!(inline.len(), 7);
+        assert!(inline[..6].iter().all(|b| b.len() == 4));
+        assert_eq!(collect(true), inline);
+        // An error from the consumer ends the run there, with or without the reading thread.
+        for read_ahead in [false, true] {
+            let mut calls = 0;
+            let result = read_batches(
+                &inputs,
+                None,
+                ReadOptions::default(),
+                limits,
+                read_ahead,
+                |_| {
+                    calls += 1;
+                    if calls == 2 {
+                        Err("output full")
+                    } else {
+                        Ok(())
+                    }
+                },
+            );
+            assert_eq!(result, Err("output full"));
+            assert_eq!(calls, 2);
+        }
+    }
 }
