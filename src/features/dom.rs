@@ -163,7 +163,7 @@ pub fn dom_keys(context: &BlockContext) -> Vec<u32> {
             keys.push(hash_str(b'l', name));
         }
     }
-    for token in &context.attribute_tokens {
+    for token in context.attribute_tokens.iter() {
         keys.push(hash_str(b'a', token));
     }
     let band = (context.link_density() * 4.0).round() as u8;
@@ -194,7 +194,7 @@ mod tests {
         let context = BlockContext {
             tag: "li".into(),
             landmarks: landmark::FOOTER | landmark::LIST,
-            attribute_tokens: vec!["cta".into(), "footer".into()],
+            attribute_tokens: vec!["cta".into(), "footer".into()].into(),
             link_bytes: 10,
             text_bytes: 10,
             ..BlockContext::default()

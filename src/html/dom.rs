@@ -51,8 +51,9 @@ pub struct BlockContext {
     pub path: String,
     /// OR of the `landmark` bits of every enclosing element.
     pub landmarks: u32,
-    /// Lower-cased word pieces of the `class`, `id` and `role` of the enclosing elements.
-    pub attribute_tokens: Vec<String>,
+    /// Lower-cased word pieces of the `class`, `id` and `role` of the enclosing elements, sorted
+    /// and without repeats (shared by the blocks under the same open elements).
+    pub attribute_tokens: std::sync::Arc<[String]>,
     /// Visible text bytes inside links, and in all.
     pub link_bytes: u32,
     pub text_bytes: u32,

@@ -19,6 +19,7 @@ use lol_html::html_content::{Element, EndTag, TextChunk, TextType};
 use lol_html::{doc_text, element, AsciiCompatibleEncoding, HtmlRewriter, Settings};
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// What the HTML parser made of a page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -228,6 +229,9 @@ struct Builder {
     body_len: usize,
     stack: Vec<Open>,
     words: Vec<String>,
+    /// `words` sorted and deduplicated, kept until the stack's words change: the blocks of one
+    /// element share it instead of each copying and sorting the words again.
+    block_words: Option<Arc<[String]>>,
     hidden_depth: usize,
     text: String,
     map: SourceMap,
@@ -244,6 +248,7 @@ impl Builder {
             body_len,
             stack: Vec::new(),
             words: Vec::new(),
+            block_words: None,
             hidden_depth: 0,
             text: String::new(),
             map: SourceMap::default(),
@@ -293,6 +298,9 @@ impl Builder {
                 dom::attribute_words(&value, &mut self.words);
             }
         }
+        if self.words.len() != words_below {
+            self.block_words = None;
+        }
         self.hidden_depth += usize::from(hidden);
         self.stack.push(Open {
             landmarks: dom::landmark_of(&tag, role.as_deref()),
@@ -331,7 +339,10 @@ impl Builder {
     fn pop_to(&mut self, len: usize) {
         while self.stack.len() > len {
             let open = self.stack.pop().expect("len checked");
-            self.words.truncate(open.words_below);
+            if self.words.len() != open.words_below {
+                self.words.truncate(open.words_below);
+                self.block_words = None;
+            }
             self.hidden_depth -= usize::from(open.hidden);
             if open.block {
                 self.finish_block();
@@ -450,9 +461,16 @@ impl Builder {
             .map(|o| o.tag.as_str())
             .collect::<Vec<_>>()
             .join(">");
-        let mut attribute_tokens = self.words.clone();
-        attribute_tokens.sort();
-        attribute_tokens.dedup();
+        let words = &self.words;
+        let attribute_tokens = self
+            .block_words
+            .get_or_insert_with(|| {
+                let mut sorted = words.clone();
+                sorted.sort();
+                sorted.dedup();
+                sorted.into()
+            })
+            .clone();
         self.current = Some(CurrentBlock {
             context: BlockContext {
                 tag,
@@ -542,7 +560,7 @@ mod tests {
         assert!(contexts[1].link_density() > 0.2 && contexts[1].link_density() < 0.5);
         assert_eq!(contexts[1].tag, "p");
         assert!(contexts[2].has(dom::landmark::FOOTER));
-        assert_eq!(contexts[2].attribute_tokens, ["colophon"]);
+        assert_eq!(*contexts[2].attribute_tokens, ["colophon"]);
     }
 
     #[test]
