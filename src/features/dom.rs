@@ -144,7 +144,7 @@ pub fn dom_row(context: Option<&BlockContext>, row: &mut Vec<f32>) {
         flag(
             c.attribute_tokens
                 .iter()
-                .any(|t| words.contains(&t.as_str())),
+                .any(|t| words.contains(&t.as_ref())),
         )
     };
     row.push(cue(BOILERPLATE_WORDS));

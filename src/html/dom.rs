@@ -53,7 +53,7 @@ pub struct BlockContext {
     pub landmarks: u32,
     /// Lower-cased word pieces of the `class`, `id` and `role` of the enclosing elements, sorted
     /// and without repeats (shared by the blocks under the same open elements).
-    pub attribute_tokens: std::sync::Arc<[String]>,
+    pub attribute_tokens: std::sync::Arc<[std::sync::Arc<str>]>,
     /// Visible text bytes inside links, and in all.
     pub link_bytes: u32,
     pub text_bytes: u32,
@@ -242,7 +242,7 @@ pub(crate) fn implied_end(tag: &str) -> Option<(&'static [&'static str], &'stati
 }
 
 /// Splits a `class`/`id` value into lower-case word pieces: `site-footer__nav` → `site`, `footer`, `nav`.
-pub(crate) fn attribute_words(value: &str, out: &mut Vec<String>) {
+pub(crate) fn attribute_words(value: &str, out: &mut Vec<std::sync::Arc<str>>) {
     for word in value.split(|c: char| !c.is_ascii_alphanumeric()) {
         // camelCase → camel, case
         let mut start = 0;
@@ -253,7 +253,7 @@ pub(crate) fn attribute_words(value: &str, out: &mut Vec<String>) {
             if boundary {
                 let piece = word[start..i].to_ascii_lowercase();
                 if (2..=20).contains(&piece.len()) && !piece.bytes().all(|b| b.is_ascii_digit()) {
-                    out.push(piece);
+                    out.push(piece.into());
                 }
                 start = i;
             }
@@ -269,6 +269,7 @@ mod tests {
     fn splits_class_names_into_words() {
         let mut words = Vec::new();
         attribute_words("site-footer__nav promoBox x 123 col-md-4", &mut words);
+        let words: Vec<&str> = words.iter().map(|w| &**w).collect();
         assert_eq!(
             words,
             ["site", "footer", "nav", "promo", "box", "col", "md"]

@@ -228,10 +228,11 @@ struct Builder {
     /// Length of the parsed bytes (a source range never reaches past it).
     body_len: usize,
     stack: Vec<Open>,
-    words: Vec<String>,
+    /// Shared strings: a block's copy of them costs a reference count, not an allocation.
+    words: Vec<Arc<str>>,
     /// `words` sorted and deduplicated, kept until the stack's words change: the blocks of one
     /// element share it instead of each copying and sorting the words again.
-    block_words: Option<Arc<[String]>>,
+    block_words: Option<Arc<[Arc<str>]>>,
     hidden_depth: usize,
     text: String,
     map: SourceMap,
@@ -554,13 +555,13 @@ mod tests {
         let contexts = &page.markup.blocks;
         assert_eq!(contexts.len(), 3);
         assert!(contexts[0].has(dom::landmark::NAV) && contexts[0].has(dom::landmark::HEADER));
-        assert!(contexts[0].attribute_tokens.contains(&"header".to_string()));
+        assert!(contexts[0].attribute_tokens.contains(&"header".into()));
         assert_eq!(contexts[0].link_density(), 1.0);
         assert!(contexts[1].has(dom::landmark::ARTICLE) && contexts[1].has(dom::landmark::MAIN));
         assert!(contexts[1].link_density() > 0.2 && contexts[1].link_density() < 0.5);
         assert_eq!(contexts[1].tag, "p");
         assert!(contexts[2].has(dom::landmark::FOOTER));
-        assert_eq!(*contexts[2].attribute_tokens, ["colophon"]);
+        assert_eq!(*contexts[2].attribute_tokens, ["colophon".into()]);
     }
 
     #[test]
