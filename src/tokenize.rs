@@ -48,6 +48,9 @@ static NEXT_CACHE_KEY: AtomicU64 = AtomicU64::new(0);
 /// on endless streams.
 const WORD_CACHE_LIMIT: usize = 200_000;
 
+/// Word caches kept per thread, one per tokenizer.
+const WORD_CACHE_TOKENIZERS: usize = 4;
+
 /// A cached word's tokens: id and byte offsets within the word.
 type WordTokens = Box<[(u32, u32, u32)]>;
 
@@ -218,6 +221,11 @@ impl PageTokenizer {
         let mut word = String::new();
         let result = WORD_CACHES.with(|caches| {
             let mut caches = caches.borrow_mut();
+            // Caches of tokenizers no longer in use (cross-validation trains one per fold) would
+            // pile up in a long-lived thread: keep those of a few tokenizers at most.
+            if !caches.contains_key(&self.cache_key) && caches.len() >= WORD_CACHE_TOKENIZERS {
+                caches.clear();
+            }
             let cache = caches.entry(self.cache_key).or_default();
             let mut i = 0;
             while i < classes.len() {
@@ -366,6 +374,23 @@ mod tests {
                 prop_assert_eq!(tk.encode_block(&text).unwrap(), full, "{:?}", text);
             }
         }
+    }
+
+    #[test]
+    fn a_thread_keeps_the_word_caches_of_a_few_tokenizers_only() {
+        let tokenizers: Vec<PageTokenizer> = (0..10).map(|_| small()).collect();
+        for tk in &tokenizers {
+            tk.encode_block("call us today").unwrap();
+        }
+        let kept = WORD_CACHES.with(|c| c.borrow().len());
+        assert!((1..=WORD_CACHE_TOKENIZERS).contains(&kept), "{kept} caches");
+        // The newest tokenizer's words are cached and still give the same tokens.
+        let last = tokenizers.last().unwrap();
+        assert!(WORD_CACHES.with(|c| c.borrow().contains_key(&last.cache_key)));
+        assert_eq!(
+            last.encode_block("call us today").unwrap(),
+            last.encode_full("call us today").unwrap()
+        );
     }
 
     #[test]
