@@ -137,6 +137,15 @@ fn verify(
     Ok(())
 }
 
+/// One file of the model directory `dir`, or an error naming its path.
+fn read_model_file(dir: &Path, name: &str) -> Result<String, ModelError> {
+    let path = dir.join(name);
+    std::fs::read_to_string(&path).map_err(|e| ModelError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
 fn parse_content(place: &str, json: &str) -> Result<Arc<ContentModel>, ModelError> {
     let format_err = |message: String| ModelError::Format {
         path: place.to_string(),
@@ -170,13 +179,7 @@ impl ModelBundle {
 
     /// Loads `tokenizer.json` and `model.json` from `dir`.
     pub fn load(dir: &Path) -> Result<Self, ModelError> {
-        let read = |name: &str| {
-            let path = dir.join(name);
-            std::fs::read_to_string(&path).map_err(|e| ModelError::Io {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })
-        };
+        let read = |name: &str| read_model_file(dir, name);
         let tokenizer = read("tokenizer.json")?;
         let model = read("model.json")?;
         let content = if dir.join(CONTENT_FILE).exists() {
@@ -209,13 +212,7 @@ impl ModelBundle {
     /// 3-label model can be trained on it whatever features the rest of the bundle had.
     pub fn load_content(dir: &Path) -> Result<Arc<ContentModel>, ModelError> {
         let place = dir.display().to_string();
-        let read = |name: &str| {
-            let path = dir.join(name);
-            std::fs::read_to_string(&path).map_err(|e| ModelError::Io {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })
-        };
+        let read = |name: &str| read_model_file(dir, name);
         let content = read(CONTENT_FILE)?;
         verify(
             &place,
