@@ -8,7 +8,7 @@
 //! reads as three more columns (the block's, the previous and the next block's).
 
 use crate::error::ModelError;
-use crate::features::{FeatureExtractor, PageContext, PreparedPage, RepeatIndex};
+use crate::features::{FeatureExtractor, PageContext, PreparedPage};
 use crate::lexicon::{Lexicon, LexiconOptions};
 use crate::model::{Classifier, ClassifierParams};
 use crate::segment::{SegmentOptions, Segmenter, TextSegmenter};
@@ -144,29 +144,36 @@ struct PreparedBlocks {
 
 fn prepare(features: &FeatureExtractor, page: &Page, seg: &Segmentation) -> PreparedBlocks {
     let tokens = vec![BlockTokens::default(); seg.blocks.len()];
-    let repeats = RepeatIndex::default().counts(&page.text, seg);
+    let repeats = vec![1; seg.blocks.len()];
     let prepared = features.prepare(&PageContext {
         text: &page.text,
         segmentation: seg,
         tokens: &tokens,
         batch_repeats: &repeats,
         markup: page.markup.as_deref(),
+        block_rows: true,
     });
-    let word_keys = seg
-        .blocks
-        .iter()
-        .map(|b| word_keys(b.range.slice(&page.text)))
-        .collect();
     PreparedBlocks {
         prepared,
-        word_keys,
+        word_keys: block_word_keys(&page.text, seg),
     }
+}
+
+fn block_word_keys(text: &str, seg: &Segmentation) -> Vec<Vec<u32>> {
+    seg.blocks
+        .iter()
+        .map(|b| word_keys(b.range.slice(text)))
+        .collect()
 }
 
 /// Rows: the layout and DOM columns, then the lexicon's scores of the block's words, its DOM
 /// keys, both for the blocks either side, and the page's words.
-fn rows(blocks: &PreparedBlocks, lexicon: &Lexicon) -> Array2<f32> {
-    let layout = &blocks.prepared.layout;
+fn rows(
+    layout: &[Vec<f32>],
+    dom_keys: &[Vec<u32>],
+    word_keys: &[Vec<u32>],
+    lexicon: &Lexicon,
+) -> Array2<f32> {
     let n = layout.len();
     let width = layout.first().map_or(0, Vec::len) + CONTEXTS * 2;
     let mut x = Array2::zeros((n, width));
@@ -174,17 +181,11 @@ fn rows(blocks: &PreparedBlocks, lexicon: &Lexicon) -> Array2<f32> {
         let s = lexicon.score(keys);
         [s[Label::Education.index()], s[Label::Boilerplate.index()]]
     };
-    let word_scores: Vec<[f32; 2]> = blocks.word_keys.iter().map(|k| score(k)).collect();
+    let word_scores: Vec<[f32; 2]> = word_keys.iter().map(|k| score(k)).collect();
     let dom_scores: Vec<[f32; 2]> = (0..n)
-        .map(|b| {
-            blocks
-                .prepared
-                .block_dom_keys
-                .get(b)
-                .map_or([0.0; 2], |k| score(k))
-        })
+        .map(|b| dom_keys.get(b).map_or([0.0; 2], |k| score(k)))
         .collect();
-    let all_words: Vec<u32> = blocks.word_keys.iter().flatten().copied().collect();
+    let all_words: Vec<u32> = word_keys.iter().flatten().copied().collect();
     let page_score = score(&all_words);
     let at = |scores: &[[f32; 2]], b: usize, delta: isize| {
         b.checked_add_signed(delta)
@@ -267,7 +268,14 @@ impl ContentModel {
         let page_rows: Vec<Array2<f32>> = prepared
             .par_iter()
             .enumerate()
-            .map(|(i, (blocks, _))| rows(blocks, &halves[i % 2]))
+            .map(|(i, (blocks, _))| {
+                rows(
+                    &blocks.prepared.block_layout,
+                    &blocks.prepared.block_dom_keys,
+                    &blocks.word_keys,
+                    &halves[i % 2],
+                )
+            })
             .collect();
         let mut info = ContentTrainingInfo {
             sources: sources.to_vec(),
@@ -337,8 +345,27 @@ impl ContentModel {
         if page.markup.is_none() {
             return Vec::new();
         }
-        let blocks = prepare(features, page, &block_segmentation(seg));
-        let x = rows(&blocks, &self.lexicon);
+        let blocks = prepare(features, page, seg);
+        self.furniture_of_prepared(page, seg, &blocks.prepared)
+    }
+
+    /// [`ContentModel::furniture`] from a page already prepared with
+    /// [`PageContext::block_rows`] (the labelling pass prepares its units and blocks at once).
+    pub fn furniture_of_prepared(
+        &self,
+        page: &Page,
+        seg: &Segmentation,
+        prepared: &PreparedPage,
+    ) -> Vec<f32> {
+        if page.markup.is_none() || prepared.block_layout.len() != seg.blocks.len() {
+            return Vec::new();
+        }
+        let x = rows(
+            &prepared.block_layout,
+            &prepared.block_dom_keys,
+            &block_word_keys(&page.text, seg),
+            &self.lexicon,
+        );
         if x.ncols() != self.classifier.width() {
             return Vec::new();
         }
@@ -471,22 +498,6 @@ fn with_neighbours(x: &Array2<f32>, first: &Classifier) -> Array2<f32> {
         row[x.ncols() + extra - 1] = mean;
     }
     out
-}
-
-/// The same blocks with one unit each (the content model works on whole blocks).
-fn block_segmentation(seg: &Segmentation) -> Segmentation {
-    let mut blocks_only = seg.clone();
-    blocks_only.units = seg
-        .blocks
-        .iter()
-        .map(|b| crate::types::Unit {
-            range: b.range,
-            block: b.index,
-            position: 0,
-            siblings: 1,
-        })
-        .collect();
-    blocks_only
 }
 
 #[cfg(test)]

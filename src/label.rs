@@ -40,6 +40,18 @@ impl FeaturePipeline {
         seg: &Segmentation,
         repeats: &RepeatIndex,
     ) -> Result<PreparedPage, ModelError> {
+        self.prepare_with_furniture(page, seg, repeats)
+            .map(|(prepared, _)| prepared)
+    }
+
+    /// [`FeaturePipeline::prepare`], also returning the content model's furniture probability
+    /// of each block (empty without a content model or on text pages).
+    pub fn prepare_with_furniture(
+        &self,
+        page: &Page,
+        seg: &Segmentation,
+        repeats: &RepeatIndex,
+    ) -> Result<(PreparedPage, Vec<f32>), ModelError> {
         let text = page.text.as_str();
         let tokens = seg
             .blocks
@@ -53,12 +65,15 @@ impl FeaturePipeline {
             tokens: &tokens,
             batch_repeats: &batch_repeats,
             markup: page.markup.as_deref(),
+            block_rows: self.content.is_some() && page.markup.is_some(),
         });
         let furniture = self
             .content
             .as_ref()
-            .map(|c| c.furniture(&self.features, page, seg))
+            .map(|c| c.furniture_of_prepared(page, seg, &prepared))
             .unwrap_or_default();
+        // The block rows were only for the content model.
+        prepared.block_layout = Vec::new();
         for (row, columns) in prepared
             .layout
             .iter_mut()
@@ -66,7 +81,7 @@ impl FeaturePipeline {
         {
             row.extend(columns);
         }
-        Ok(prepared)
+        Ok((prepared, furniture))
     }
 
     /// Pass 1 of labelling: segments a batch once (in parallel) and counts its repetitions, so pass 2 can reuse
@@ -177,7 +192,7 @@ impl Labeler {
         seg: &Segmentation,
         repeats: &RepeatIndex,
     ) -> Result<LabelledPage, ModelError> {
-        let prepared = self.pipeline.prepare(page, seg, repeats)?;
+        let (prepared, furniture) = self.pipeline.prepare_with_furniture(page, seg, repeats)?;
         let x = self.pipeline.features.rows(&prepared, &self.lexicon);
         let (p, input) = stacked_proba(&self.classifiers, &x, &prepared.unit_block);
         let probs: Vec<[f32; Label::COUNT]> =
@@ -186,7 +201,7 @@ impl Labeler {
         let mut labels: Vec<Label> = self.transitions.viterbi(&probs, &same_block);
         apply_thresholds(&mut labels, &probs, &self.thresholds);
         if self.main_content_axis {
-            self.decide_main_content(page, seg, &mut labels);
+            decide_main_content(&furniture, seg, &mut labels);
         }
         let mut spans = merge_spans(&page.text, &seg.units, &labels, &probs);
         if let Some(markup) = &page.markup {
@@ -205,29 +220,6 @@ impl Labeler {
             spans,
             text_bytes: page.text.len(),
         })
-    }
-
-    /// Extraction mode: a unit of a block the content model calls furniture becomes boilerplate,
-    /// and a unit of a main-content block the 3-label model called boilerplate becomes
-    /// education; promotion inside main content stays promotion. (The 3-label model alone is
-    /// the better labeller of the gold's three labels; the content model the better judge of
-    /// what extraction benchmarks count as main content, whose "not main" includes ads.)
-    fn decide_main_content(&self, page: &Page, seg: &Segmentation, labels: &mut [Label]) {
-        let Some(content) = &self.pipeline.content else {
-            return;
-        };
-        let furniture = content.furniture(&self.pipeline.features, page, seg);
-        if furniture.is_empty() {
-            return;
-        }
-        for (label, unit) in labels.iter_mut().zip(&seg.units) {
-            let main = furniture.get(unit.block).is_some_and(|&f| f <= 0.5);
-            *label = match (*label, main) {
-                (_, false) => Label::Boilerplate,
-                (Label::Boilerplate, true) => Label::Education,
-                (other, true) => other,
-            };
-        }
     }
 
     /// Fills each span's reasons: the features with the largest push towards its label,
@@ -290,5 +282,24 @@ impl Labeler {
             |(p, _)| p.text.len(),
             |(p, seg)| self.label_segmented(p, seg, &repeats),
         )
+    }
+}
+
+/// Extraction mode: a unit of a block the content model calls furniture becomes boilerplate,
+/// and a unit of a main-content block the 3-label model called boilerplate becomes
+/// education; promotion inside main content stays promotion. (The 3-label model alone is
+/// the better labeller of the gold's three labels; the content model the better judge of
+/// what extraction benchmarks count as main content, whose "not main" includes ads.)
+fn decide_main_content(furniture: &[f32], seg: &Segmentation, labels: &mut [Label]) {
+    if furniture.is_empty() {
+        return;
+    }
+    for (label, unit) in labels.iter_mut().zip(&seg.units) {
+        let main = furniture.get(unit.block).is_some_and(|&f| f <= 0.5);
+        *label = match (*label, main) {
+            (_, false) => Label::Boilerplate,
+            (Label::Boilerplate, true) => Label::Education,
+            (other, true) => other,
+        };
     }
 }

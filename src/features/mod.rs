@@ -95,6 +95,9 @@ pub struct PreparedPage {
     /// Non-whitespace bytes of each unit: what the byte-level score weighs it by.
     pub unit_bytes: Vec<usize>,
     pub layout: Vec<Vec<f32>>,
+    /// With [`PageContext::block_rows`]: the layout and DOM columns of every block taken as one
+    /// unit, with batch repeats of 1 (the rows the content model reads); empty otherwise.
+    pub block_layout: Vec<Vec<f32>>,
 }
 
 /// What the extractor needs to know about a page beyond its text.
@@ -107,6 +110,9 @@ pub struct PageContext<'a> {
     pub batch_repeats: &'a [u32],
     /// The DOM context of each block, for HTML pages.
     pub markup: Option<&'a crate::html::Markup>,
+    /// Also fill [`PreparedPage::block_layout`]. A block that is one whole unit lends it its
+    /// unit's row (only the position and batch columns differ), so most blocks are measured once.
+    pub block_rows: bool,
 }
 
 /// Turns units into feature rows.
@@ -186,6 +192,32 @@ const LAYOUT_WIDTH: usize =
 
 /// Where the page-level columns start in `DENSE_FEATURES` (they are filled in after every unit).
 const PAGE_COLUMNS: usize = DENSE_FEATURES.len() - 5;
+
+/// Where the four page-position columns start in `DENSE_FEATURES`.
+const POSITION_COLUMNS: usize = 23;
+
+/// The `repeats_in_batch` column of `DENSE_FEATURES`.
+const BATCH_REPEATS_COLUMN: usize = 36;
+
+/// The page-position columns of unit `u` of `n`: position, its square, first and last tenth.
+fn position_columns(u: usize, n: usize) -> [f32; 4] {
+    let position = if n > 1 {
+        u as f32 / (n - 1) as f32
+    } else {
+        0.0
+    };
+    let flag = |b: bool| if b { 1.0 } else { 0.0 };
+    [
+        position,
+        position * position,
+        flag(position < 0.1),
+        flag(position > 0.9),
+    ]
+}
+
+fn batch_repeats_column(repeats_in_batch: u32) -> f32 {
+    (repeats_in_batch.saturating_sub(1) as f32).ln_1p() / 3.0
+}
 
 /// Declares the cue patterns: a [`Cue`] index for each, and its pattern in [`CUE_PATTERNS`].
 macro_rules! cues {
@@ -333,6 +365,7 @@ impl FeatureExtractor {
             unit_block: Vec::with_capacity(n_units),
             unit_bytes: Vec::with_capacity(n_units),
             layout: Vec::with_capacity(n_units),
+            block_layout: Vec::new(),
         };
         // The HTML extractor writes one block per line, so block i of the segmentation is
         // block i of the markup; a mismatch (never expected) drops the DOM features.
@@ -375,7 +408,80 @@ impl FeatureExtractor {
         for (row, unit) in prepared.layout.iter_mut().zip(&seg.units) {
             dom::dom_row(dom_blocks.map(|b| &b[unit.block]), row);
         }
+        if ctx.block_rows {
+            prepared.block_layout = self.block_layout(
+                text,
+                seg,
+                &prepared.layout,
+                &block_words,
+                &in_page,
+                &site_name,
+                dom_blocks,
+            );
+        }
         prepared
+    }
+
+    /// Rows of the blocks as one unit each (see [`PageContext::block_rows`]), given the rows of
+    /// the units.
+    #[allow(clippy::too_many_arguments)]
+    fn block_layout(
+        &self,
+        text: &str,
+        seg: &Segmentation,
+        unit_rows: &[Vec<f32>],
+        block_words: &[usize],
+        in_page: &[PageCopies],
+        site_name: &[&str],
+        dom_blocks: Option<&[crate::html::BlockContext]>,
+    ) -> Vec<Vec<f32>> {
+        let n_blocks = seg.blocks.len();
+        // The unit that is a whole block, for blocks of one unit.
+        let mut whole_unit: Vec<Option<usize>> = vec![None; n_blocks];
+        for (u, unit) in seg.units.iter().enumerate() {
+            if unit.siblings == 1 && unit.range == seg.blocks[unit.block].range {
+                whole_unit[unit.block] = Some(u);
+            }
+        }
+        let mut rows: Vec<Vec<f32>> = seg
+            .blocks
+            .iter()
+            .zip(&whole_unit)
+            .enumerate()
+            .map(|(b, (block, whole))| match *whole {
+                Some(u) => {
+                    let mut row = unit_rows[u].clone();
+                    row[POSITION_COLUMNS..POSITION_COLUMNS + 4]
+                        .copy_from_slice(&position_columns(b, n_blocks));
+                    row[BATCH_REPEATS_COLUMN] = batch_repeats_column(1);
+                    row
+                }
+                None => {
+                    let as_unit = crate::types::Unit {
+                        range: block.range,
+                        block: b,
+                        position: 0,
+                        siblings: 1,
+                    };
+                    let mut row = self.dense_features(
+                        text,
+                        block.range.slice(text),
+                        b,
+                        n_blocks,
+                        &as_unit,
+                        block,
+                        block_words,
+                        &in_page[b],
+                        1,
+                        site_name,
+                    );
+                    dom::dom_row(dom_blocks.map(|d| &d[b]), &mut row);
+                    row
+                }
+            })
+            .collect();
+        add_page_columns(&mut rows);
+        rows
     }
 
     /// The dense rows of a prepared page, scored with `lexicon`.
@@ -460,11 +566,7 @@ impl FeatureExtractor {
             .trim_end_matches(['"', '\'', '”', '’', ')'])
             .chars()
             .last();
-        let position = if n_units > 1 {
-            u as f32 / (n_units - 1) as f32
-        } else {
-            0.0
-        };
+        let position = position_columns(u, n_units);
         let b = block.index;
         let prev_words = b.checked_sub(1).map(|p| block_words[p]);
         let next_words = block_words.get(b + 1).copied();
@@ -512,10 +614,10 @@ impl FeatureExtractor {
             (stats.first_plural as f32 / words * 5.0).min(1.0),
             flag(IMPERATIVES.contains(&first_word.as_str())),
             cue(Cue::CallToAction),
-            position,
-            position * position,
-            flag(position < 0.1),
-            flag(position > 0.9),
+            position[0],
+            position[1],
+            position[2],
+            position[3],
             flag(unit.position == 0),
             flag(unit.position + 1 == unit.siblings),
             flag(unit.siblings > 1),
@@ -525,7 +627,7 @@ impl FeatureExtractor {
             (in_page.count.saturating_sub(1) as f32).ln_1p() / 2.0,
             flag(in_page.later),
             flag(in_page.earlier),
-            (repeats_in_batch.saturating_sub(1) as f32).ln_1p() / 3.0,
+            batch_repeats_column(repeats_in_batch),
             prev_words.map_or(0.0, log_words),
             next_words.map_or(0.0, log_words),
             flag(prev_words.is_none_or(|w| w <= 3)),
@@ -1023,6 +1125,7 @@ mod tests {
             tokens: &tokens,
             batch_repeats: &repeats,
             markup: None,
+            block_rows: false,
         });
         assert_eq!(prepared.unit_keys.len(), seg.units.len());
         // A lexicon that learned the call-to-action unit's keys as promotion.
@@ -1047,6 +1150,53 @@ mod tests {
         assert!(x[[1, col("lexicon_unit_promotion")]] > x[[1, col("lexicon_unit_education")]]);
         assert!(x[[0, col("lexicon_next_unit_promotion")]] > 0.0);
         assert!(x.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn column_constants_name_their_columns() {
+        assert_eq!(DENSE_FEATURES[POSITION_COLUMNS], "page_position");
+        assert_eq!(DENSE_FEATURES[POSITION_COLUMNS + 3], "in_last_tenth");
+        assert_eq!(DENSE_FEATURES[BATCH_REPEATS_COLUMN], "repeats_in_batch");
+    }
+
+    #[test]
+    fn block_rows_are_the_rows_of_the_blocks_taken_as_units() {
+        let text = "Caring for Dry Skin\nDry skin itches. Moisturise twice a day! Call 555-123-4567 today.\n\
+            © 2025 Harbor Ridge Clinic | Privacy\nHarbor Ridge offers same-day visits. Book now.\nDry skin itches.";
+        let seg = TextSegmenter::default().segment_text(text);
+        assert!(
+            seg.units.len() > seg.blocks.len(),
+            "some blocks have several units"
+        );
+        let tokens = vec![BlockTokens::default(); seg.blocks.len()];
+        let fx = FeatureExtractor::builder().build().unwrap();
+        let context = |seg: &Segmentation, repeats: &[u32], block_rows: bool| {
+            fx.prepare(&PageContext {
+                text,
+                segmentation: seg,
+                tokens: &tokens,
+                batch_repeats: repeats,
+                markup: None,
+                block_rows,
+            })
+        };
+        let batch_repeats = vec![3; seg.blocks.len()];
+        let together = context(&seg, &batch_repeats, true);
+        // The same page cut into one unit per block, every block seen once in the batch.
+        let mut blocks_only = seg.clone();
+        blocks_only.units = seg
+            .blocks
+            .iter()
+            .map(|b| crate::types::Unit {
+                range: b.range,
+                block: b.index,
+                position: 0,
+                siblings: 1,
+            })
+            .collect();
+        let alone = context(&blocks_only, &vec![1; seg.blocks.len()], false);
+        assert_eq!(together.block_layout, alone.layout);
+        assert!(context(&seg, &batch_repeats, false).block_layout.is_empty());
     }
 
     #[test]
