@@ -41,75 +41,31 @@ pub const DOM_FEATURES: &[&str] = &[
     "class_content_cue",
 ];
 
-const BOILERPLATE_WORDS: &[&str] = &[
-    "footer",
-    "nav",
-    "navbar",
-    "menu",
-    "cookie",
-    "cookies",
-    "consent",
-    "breadcrumb",
-    "breadcrumbs",
-    "sidebar",
-    "widget",
-    "share",
-    "social",
-    "copyright",
-    "legal",
-    "skip",
-    "toc",
-    "byline",
-    "author",
-    "meta",
-    "tags",
-    "related",
-    "pagination",
-    "masthead",
-    "topbar",
-    "utility",
-    "caption",
-    "disclaimer",
-    "comments",
-    "comment",
-];
-const PROMOTION_WORDS: &[&str] = &[
-    "promo",
-    "promotion",
-    "cta",
-    "ad",
-    "ads",
-    "advert",
-    "advertisement",
-    "sponsor",
-    "sponsored",
-    "banner",
-    "offer",
-    "offers",
-    "subscribe",
-    "newsletter",
-    "signup",
-    "book",
-    "booking",
-    "appointment",
-    "buy",
-    "cart",
-    "pricing",
-    "price",
-    "consult",
-    "consultation",
-    "lead",
-    "upsell",
-    "testimonial",
-    "testimonials",
-    "badge",
-    "badges",
-    "trust",
-    "hero",
-];
-const CONTENT_WORDS: &[&str] = &[
-    "article", "content", "post", "entry", "body", "story", "text", "main", "prose", "faq",
-];
+/// Which cue list a `class`/`id` word is on, as a bit: [`BOILERPLATE_CUE`], [`PROMOTION_CUE`],
+/// [`CONTENT_CUE`] or none. A `match` compiles to a switch on the length, so a block's words
+/// cost a few comparisons each, where scanning word lists cost dozens.
+fn class_cue(word: &str) -> u8 {
+    match word {
+        "footer" | "nav" | "navbar" | "menu" | "cookie" | "cookies" | "consent" | "breadcrumb"
+        | "breadcrumbs" | "sidebar" | "widget" | "share" | "social" | "copyright" | "legal"
+        | "skip" | "toc" | "byline" | "author" | "meta" | "tags" | "related" | "pagination"
+        | "masthead" | "topbar" | "utility" | "caption" | "disclaimer" | "comments" | "comment" => {
+            BOILERPLATE_CUE
+        }
+        "promo" | "promotion" | "cta" | "ad" | "ads" | "advert" | "advertisement" | "sponsor"
+        | "sponsored" | "banner" | "offer" | "offers" | "subscribe" | "newsletter" | "signup"
+        | "book" | "booking" | "appointment" | "buy" | "cart" | "pricing" | "price" | "consult"
+        | "consultation" | "lead" | "upsell" | "testimonial" | "testimonials" | "badge"
+        | "badges" | "trust" | "hero" => PROMOTION_CUE,
+        "article" | "content" | "post" | "entry" | "body" | "story" | "text" | "main" | "prose"
+        | "faq" => CONTENT_CUE,
+        _ => 0,
+    }
+}
+
+const BOILERPLATE_CUE: u8 = 1;
+const PROMOTION_CUE: u8 = 2;
+const CONTENT_CUE: u8 = 4;
 
 /// The DOM columns of a unit in block `context` (`None`: a text page).
 pub fn dom_row(context: Option<&BlockContext>, row: &mut Vec<f32>) {
@@ -140,16 +96,13 @@ pub fn dom_row(context: Option<&BlockContext>, row: &mut Vec<f32>) {
     ));
     row.push(flag(c.images > 0));
     row.push(c.depth.min(40) as f32 / 40.0);
-    let cue = |words: &[&str]| {
-        flag(
-            c.attribute_tokens
-                .iter()
-                .any(|t| words.contains(&t.as_ref())),
-        )
-    };
-    row.push(cue(BOILERPLATE_WORDS));
-    row.push(cue(PROMOTION_WORDS));
-    row.push(cue(CONTENT_WORDS));
+    let cues = c
+        .attribute_tokens
+        .iter()
+        .fold(0, |bits, t| bits | class_cue(t));
+    row.push(flag(cues & BOILERPLATE_CUE != 0));
+    row.push(flag(cues & PROMOTION_CUE != 0));
+    row.push(flag(cues & CONTENT_CUE != 0));
 }
 
 /// Lexicon keys of a block's DOM context: its element, path, landmarks, class/id words and
