@@ -18,6 +18,7 @@ use encoding_rs::Encoding;
 use lol_html::html_content::{Element, EndTag, TextChunk, TextType};
 use lol_html::{doc_text, element, AsciiCompatibleEncoding, HtmlRewriter, Settings};
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -230,8 +231,11 @@ struct Builder {
     stack: Vec<Open>,
     /// Shared strings: a block's copy of them costs a reference count, not an allocation.
     words: Vec<Arc<str>>,
-    /// `words` sorted and deduplicated, kept until the stack's words change: the blocks of one
-    /// element share it instead of each copying and sorting the words again.
+    /// The distinct `words`, sorted, with how many times each is on the stack: kept up to date
+    /// word by word as elements open and close, so a block's sorted list needs no sort.
+    word_counts: BTreeMap<Arc<str>, u32>,
+    /// `word_counts`' words, kept until the stack's words change: the blocks of one element
+    /// share it.
     block_words: Option<Arc<[Arc<str>]>>,
     hidden_depth: usize,
     text: String,
@@ -249,6 +253,7 @@ impl Builder {
             body_len,
             stack: Vec::new(),
             words: Vec::new(),
+            word_counts: BTreeMap::new(),
             block_words: None,
             hidden_depth: 0,
             text: String::new(),
@@ -300,6 +305,9 @@ impl Builder {
             }
         }
         if self.words.len() != words_below {
+            for word in &self.words[words_below..] {
+                *self.word_counts.entry(Arc::clone(word)).or_insert(0) += 1;
+            }
             self.block_words = None;
         }
         self.hidden_depth += usize::from(hidden);
@@ -341,7 +349,14 @@ impl Builder {
         while self.stack.len() > len {
             let open = self.stack.pop().expect("len checked");
             if self.words.len() != open.words_below {
-                self.words.truncate(open.words_below);
+                for word in self.words.drain(open.words_below..) {
+                    if let Some(count) = self.word_counts.get_mut(&word) {
+                        *count -= 1;
+                        if *count == 0 {
+                            self.word_counts.remove(&word);
+                        }
+                    }
+                }
                 self.block_words = None;
             }
             self.hidden_depth -= usize::from(open.hidden);
@@ -462,15 +477,10 @@ impl Builder {
             .map(|o| o.tag.as_str())
             .collect::<Vec<_>>()
             .join(">");
-        let words = &self.words;
+        let counts = &self.word_counts;
         let attribute_tokens = self
             .block_words
-            .get_or_insert_with(|| {
-                let mut sorted = words.clone();
-                sorted.sort();
-                sorted.dedup();
-                sorted.into()
-            })
+            .get_or_insert_with(|| counts.keys().cloned().collect())
             .clone();
         self.current = Some(CurrentBlock {
             context: BlockContext {
