@@ -1,6 +1,6 @@
 //! What the DOM says about a block: the elements around it, as the model's features see them.
 
-use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Landmarks and roles of the elements enclosing a block, one bit each.
 pub mod landmark {
@@ -43,17 +43,18 @@ pub mod landmark {
 }
 
 /// The DOM context of one extracted block (one line of the page's extracted text).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BlockContext {
     /// The innermost block-level element (`p`, `li`, `td`, `h2`…).
-    pub tag: String,
-    /// The last few element names down to the block, `div>ul>li>a`.
-    pub path: String,
+    pub tag: TagName,
+    /// The last few element names down to the block, `div>ul>li>a` (shared by the blocks under
+    /// the same open elements).
+    pub path: Arc<str>,
     /// OR of the `landmark` bits of every enclosing element.
     pub landmarks: u32,
     /// Lower-cased word pieces of the `class`, `id` and `role` of the enclosing elements, sorted
     /// and without repeats (shared by the blocks under the same open elements).
-    pub attribute_tokens: std::sync::Arc<[std::sync::Arc<str>]>,
+    pub attribute_tokens: Arc<[Arc<str>]>,
     /// Visible text bytes inside links, and in all.
     pub link_bytes: u32,
     pub text_bytes: u32,
@@ -76,6 +77,87 @@ impl BlockContext {
             self.link_bytes as f32 / self.text_bytes as f32
         }
     }
+}
+
+/// An element's lower-case name. HTML's own names are static strings, so opening and closing
+/// an element allocates nothing; other names (custom elements) are shared strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagName {
+    Html(&'static str),
+    Other(Arc<str>),
+}
+
+impl TagName {
+    pub fn new(name: &str) -> TagName {
+        html_tag(name).map_or_else(|| TagName::Other(name.into()), TagName::Html)
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            TagName::Html(name) => name,
+            TagName::Other(name) => name,
+        }
+    }
+}
+
+impl Default for TagName {
+    fn default() -> Self {
+        TagName::Html("")
+    }
+}
+
+impl From<&str> for TagName {
+    fn from(name: &str) -> Self {
+        TagName::new(name)
+    }
+}
+
+impl std::ops::Deref for TagName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<str> for TagName {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for TagName {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// Declares [`html_tag`] over a list of names.
+macro_rules! html_tags {
+    ($($name:literal)*) => {
+        /// The static copy of an HTML element name (`None` for other names).
+        pub fn html_tag(name: &str) -> Option<&'static str> {
+            match name {
+                $($name => Some($name),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+html_tags! {
+    "a" "abbr" "acronym" "address" "area" "article" "aside" "audio" "b" "base" "bdi" "bdo" "big"
+    "blockquote" "body" "br" "button" "canvas" "caption" "center" "cite" "code" "col"
+    "colgroup" "data" "datalist" "dd" "del" "details" "dfn" "dialog" "dir" "div" "dl" "dt" "em"
+    "embed" "fieldset" "figcaption" "figure" "font" "footer" "form" "frame" "frameset" "h1"
+    "h2" "h3" "h4" "h5" "h6" "head" "header" "hgroup" "hr" "html" "i" "iframe" "img" "input"
+    "ins" "kbd" "label" "legend" "li" "link" "main" "map" "mark" "math" "menu" "meta" "meter"
+    "nav" "noembed" "noframes" "noscript" "object" "ol" "optgroup" "option" "output" "p"
+    "param" "picture" "pre" "progress" "q" "rp" "rt" "ruby" "s" "samp" "script" "search"
+    "section" "select" "slot" "small" "source" "span" "strike" "strong" "style" "sub"
+    "summary" "sup" "svg" "table" "tbody" "td" "template" "textarea" "tfoot" "th" "thead"
+    "time" "title" "tr" "track" "tt" "u" "ul" "var" "video" "wbr" "xoscript" "path" "g"
+    "use" "defs" "symbol" "circle" "rect" "polygon" "line" "stop" "lineargradient"
+    "clippath"
 }
 
 /// The landmark bit an element carries by its name or ARIA role.

@@ -10,13 +10,14 @@ pub mod charset;
 pub mod dom;
 mod source_map;
 
-pub use dom::BlockContext;
+pub use dom::{BlockContext, TagName};
 pub use source_map::SourceMap;
 
 use crate::types::ByteRange;
 use encoding_rs::Encoding;
 use lol_html::html_content::{Element, EndTag, TextChunk, TextType};
 use lol_html::{doc_text, element, AsciiCompatibleEncoding, HtmlRewriter, Settings};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -130,18 +131,31 @@ fn parse(body: &[u8], encoding: &'static Encoding) -> Result<ExtractedHtml, Html
     } else {
         Exactness::Chunk
     };
+    // Shared with the end-tag handlers (which must own what they hold), so names can be read
+    // from the bytes instead of allocated by the parser.
+    let input: Rc<[u8]> = Rc::from(parse_noscript_as_html(body).as_ref());
     let builder = Rc::new(RefCell::new(Builder::new(exact, body.len())));
     let on_element = Rc::clone(&builder);
     let on_text = Rc::clone(&builder);
+    let element_source = Rc::clone(&input);
     let settings = Settings::new()
         .with_encoding(ascii_compatible)
         .with_strict(false)
         .append_element_content_handler(element!("*", move |el| {
-            let end_builder = Rc::clone(&on_element);
-            let depth = on_element.borrow_mut().start_element(el);
-            if let Some(depth) = depth {
+            let opened = on_element.borrow_mut().start_element(el, &element_source);
+            if let Some(depth) = opened {
+                let end_builder = Rc::clone(&on_element);
+                let end_source = Rc::clone(&element_source);
                 el.on_end_tag(Box::new(move |end: &mut EndTag| {
-                    end_builder.borrow_mut().end_element(&end.name(), depth);
+                    let decoded;
+                    let name = match end_tag_name(&end_source, end.source_location().bytes()) {
+                        Some(name) if name.is_ascii() => name,
+                        _ => {
+                            decoded = end.name();
+                            decoded.as_bytes()
+                        }
+                    };
+                    end_builder.borrow_mut().end_element(name, depth);
                     Ok(())
                 }))?;
             }
@@ -153,7 +167,7 @@ fn parse(body: &[u8], encoding: &'static Encoding) -> Result<ExtractedHtml, Html
         }));
     let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
     rewriter
-        .write(&parse_noscript_as_html(body))
+        .write(&input)
         .and_then(|()| rewriter.end())
         .map_err(|e| HtmlError::Parser(e.to_string()))?;
     let mut builder = Rc::try_unwrap(builder)
@@ -208,12 +222,21 @@ enum Exactness {
 /// One element on the open-element stack.
 #[derive(Debug)]
 struct Open {
-    tag: String,
+    tag: TagName,
     landmarks: u32,
     /// How many attribute words the stack held below this element.
     words_below: usize,
     hidden: bool,
     block: bool,
+}
+
+/// What an element's attributes say about its block.
+#[derive(Default)]
+struct Attributes<'s> {
+    /// The values of `class`, `id` and `role`, in that order.
+    word_sources: [Option<Cow<'s, str>>; 3],
+    /// `hidden`, or a `style` that hides the element.
+    hidden: bool,
 }
 
 /// The block being filled.
@@ -238,6 +261,13 @@ struct Builder {
     /// share it.
     block_words: Option<Arc<[Arc<str>]>>,
     hidden_depth: usize,
+    /// Open `<a>`, `<pre>` and `<head>` elements on the stack (asked about for every text chunk
+    /// or element; counting them saves a walk of the stack).
+    open_links: usize,
+    open_pre: usize,
+    open_heads: usize,
+    /// The element path of a block starting under the current stack (cleared when it changes).
+    path: Option<Arc<str>>,
     text: String,
     map: SourceMap,
     blocks: Vec<BlockContext>,
@@ -256,6 +286,10 @@ impl Builder {
             word_counts: BTreeMap::new(),
             block_words: None,
             hidden_depth: 0,
+            open_links: 0,
+            open_pre: 0,
+            open_heads: 0,
+            path: None,
             text: String::new(),
             map: SourceMap::default(),
             blocks: Vec::new(),
@@ -264,11 +298,12 @@ impl Builder {
         }
     }
 
-    /// Handles a start tag; returns the stack depth to close at when the element has an end tag.
-    fn start_element(&mut self, el: &Element) -> Option<usize> {
-        let tag = el.tag_name();
+    /// Handles a start tag (`source`: the bytes being parsed); returns the stack depth to close
+    /// at when the element has an end tag.
+    fn start_element(&mut self, el: &Element, source: &[u8]) -> Option<usize> {
+        let tag = self.tag_name(el, source);
         // Body content closes a `<head>` left open (as HTML tree construction does).
-        if !dom::belongs_in_head(&tag) {
+        if self.open_heads > 0 && !dom::belongs_in_head(&tag) {
             if let Some(head) = self.stack.iter().position(|o| o.tag == "head") {
                 self.pop_to(head);
             }
@@ -292,17 +327,11 @@ impl Builder {
         if !el.can_have_content() || self.stack.len() >= MAX_TRACKED_DEPTH {
             return None;
         }
-        let role = el.get_attribute("role");
-        let hidden = dom::is_hidden_element(&tag)
-            || el.has_attribute("hidden")
-            || el
-                .get_attribute("style")
-                .is_some_and(|s| dom::style_hides(&s));
+        let attributes = self.read_attributes(el, source);
+        let hidden = dom::is_hidden_element(&tag) || attributes.hidden;
         let words_below = self.words.len();
-        for name in ["class", "id", "role"] {
-            if let Some(value) = el.get_attribute(name) {
-                dom::attribute_words(&value, &mut self.words);
-            }
+        for value in attributes.word_sources.iter().flatten() {
+            dom::attribute_words(value, &mut self.words);
         }
         if self.words.len() != words_below {
             for word in &self.words[words_below..] {
@@ -311,8 +340,12 @@ impl Builder {
             self.block_words = None;
         }
         self.hidden_depth += usize::from(hidden);
+        self.open_links += usize::from(tag == "a");
+        self.open_pre += usize::from(tag == "pre");
+        self.open_heads += usize::from(tag == "head");
+        self.path = None;
         self.stack.push(Open {
-            landmarks: dom::landmark_of(&tag, role.as_deref()),
+            landmarks: dom::landmark_of(&tag, attributes.word_sources[2].as_deref()),
             tag,
             words_below,
             hidden,
@@ -321,12 +354,74 @@ impl Builder {
         Some(self.stack.len())
     }
 
-    /// An end tag: closes its element and anything left open inside it.
-    fn end_element(&mut self, tag: &str, depth: usize) {
-        let matches = self.stack.len() >= depth && self.stack[depth - 1].tag == tag;
-        if matches {
+    /// The element's name, read from the source without an allocation when it is a lower-case
+    /// HTML name (as it nearly always is).
+    fn tag_name(&self, el: &Element, source: &[u8]) -> TagName {
+        let start = el.source_location().bytes().start + 1;
+        let name = source.get(start..).map_or(&[][..], |rest| {
+            let end = rest
+                .iter()
+                .position(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit()))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        });
+        let ends_name = source
+            .get(start + name.len())
+            .is_some_and(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c | b'/' | b'>'));
+        match std::str::from_utf8(name).ok().and_then(dom::html_tag) {
+            Some(known) if ends_name => TagName::Html(known),
+            _ => TagName::new(&el.tag_name()),
+        }
+    }
+
+    /// The attributes the DOM context needs, in one pass over the element's attributes (each
+    /// `get_attribute` call allocates and scans them all). Names, and the values of `class`,
+    /// `id` and `role`, are read from the source where its bytes are the text (all that matters
+    /// in them is ASCII); other values are decoded.
+    fn read_attributes<'s>(&self, el: &Element, source: &'s [u8]) -> Attributes<'s> {
+        let mut found = Attributes::default();
+        let mut seen_style = false;
+        for attribute in el.attributes() {
+            let raw = |location: Option<lol_html::html_content::SourceLocation>| {
+                location.and_then(|l| source.get(l.bytes()))
+            };
+            let name_bytes = raw(attribute.name_source_location());
+            let decoded_name;
+            let name: &[u8] = match name_bytes {
+                Some(bytes) if bytes.is_ascii() => bytes,
+                _ => {
+                    decoded_name = attribute.name();
+                    decoded_name.as_bytes()
+                }
+            };
+            let is = |wanted: &str| name.eq_ignore_ascii_case(wanted.as_bytes());
+            if let Some(slot) = ["class", "id", "role"].iter().position(|w| is(w)) {
+                if found.word_sources[slot].is_some() {
+                    continue; // the first of repeated attributes counts
+                }
+                let value = match raw(attribute.value_source_location()) {
+                    Some(bytes) if self.exact != Exactness::Chunk => String::from_utf8_lossy(bytes),
+                    // No value (`<div class>`), or a multi-byte encoding: decode it.
+                    _ => Cow::Owned(attribute.value()),
+                };
+                found.word_sources[slot] = Some(value);
+            } else if is("hidden") {
+                found.hidden = true;
+            } else if is("style") && !seen_style {
+                seen_style = true;
+                found.hidden |= dom::style_hides(&attribute.value());
+            }
+        }
+        found
+    }
+
+    /// An end tag named `name` (lol_html may call an element's handler with another element's
+    /// end tag): closes its element and anything left open inside it.
+    fn end_element(&mut self, name: &[u8], depth: usize) {
+        let named = |o: &Open| o.tag.as_bytes().eq_ignore_ascii_case(name);
+        if self.stack.len() >= depth && named(&self.stack[depth - 1]) {
             self.pop_to(depth - 1);
-        } else if let Some(index) = self.stack.iter().rposition(|o| o.tag == tag) {
+        } else if let Some(index) = self.stack.iter().rposition(named) {
             self.pop_to(index);
         }
     }
@@ -360,6 +455,10 @@ impl Builder {
                 self.block_words = None;
             }
             self.hidden_depth -= usize::from(open.hidden);
+            self.open_links -= usize::from(open.tag == "a");
+            self.open_pre -= usize::from(open.tag == "pre");
+            self.open_heads -= usize::from(open.tag == "head");
+            self.path = None;
             if open.block {
                 self.finish_block();
             }
@@ -387,9 +486,34 @@ impl Builder {
             Exactness::SingleByte if text.chars().count() == source.len() => Exactness::SingleByte,
             _ => Exactness::Chunk,
         };
-        let in_link = self.stack.iter().any(|o| o.tag == "a");
+        let in_link = self.open_links > 0;
         let mut chars = text.char_indices().enumerate().peekable();
         while let Some((index, (at, c))) = chars.next() {
+            // Fast path: a run of plain characters copied verbatim from the source is one push
+            // (a map piece per character would merge into the same piece anyway).
+            if exact != Exactness::Chunk
+                && is_plain(c)
+                && (c.is_ascii() || exact == Exactness::Utf8)
+            {
+                let mut end = at + c.len_utf8();
+                let mut count = 1;
+                while let Some(&(_, (next_at, next))) = chars.peek() {
+                    if !(is_plain(next) && (next.is_ascii() || exact == Exactness::Utf8)) {
+                        break;
+                    }
+                    end = next_at + next.len_utf8();
+                    count += 1;
+                    chars.next();
+                }
+                let run_source = match exact {
+                    Exactness::SingleByte => {
+                        ByteRange::new(source.start + index, source.start + index + count)
+                    }
+                    _ => ByteRange::new(source.start + at, source.start + end),
+                };
+                self.visible(&text[at..end], run_source, in_link);
+                continue;
+            }
             let char_source = match exact {
                 Exactness::Utf8 => {
                     ByteRange::new(source.start + at, source.start + at + c.len_utf8())
@@ -418,7 +542,7 @@ impl Builder {
                 }
             }
             if c.is_whitespace() || c.is_control() {
-                if c == '\n' && self.stack.iter().any(|o| o.tag == "pre") {
+                if c == '\n' && self.open_pre > 0 {
                     self.finish_block();
                 } else {
                     self.space(char_source);
@@ -469,14 +593,20 @@ impl Builder {
             .iter()
             .rev()
             .find(|o| o.block)
-            .map_or("body", |o| o.tag.as_str())
-            .to_string();
-        let path_start = self.stack.len().saturating_sub(3);
-        let path = self.stack[path_start..]
-            .iter()
-            .map(|o| o.tag.as_str())
-            .collect::<Vec<_>>()
-            .join(">");
+            .map_or(TagName::Html("body"), |o| o.tag.clone());
+        let stack = &self.stack;
+        let path = self
+            .path
+            .get_or_insert_with(|| {
+                let path_start = stack.len().saturating_sub(3);
+                stack[path_start..]
+                    .iter()
+                    .map(|o| o.tag.as_str())
+                    .collect::<Vec<_>>()
+                    .join(">")
+                    .into()
+            })
+            .clone();
         let counts = &self.word_counts;
         let attribute_tokens = self
             .block_words
@@ -502,6 +632,21 @@ impl Builder {
             self.blocks.push(current.context);
         }
     }
+}
+
+/// The name in the end tag at `at` of `source` (`</name>`), as written.
+fn end_tag_name(source: &[u8], at: std::ops::Range<usize>) -> Option<&[u8]> {
+    let tag = source.get(at)?.strip_prefix(b"</")?;
+    let end = tag
+        .iter()
+        .position(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c | b'/' | b'>'))
+        .unwrap_or(tag.len());
+    Some(&tag[..end])
+}
+
+/// A character shown as itself: not whitespace, a control character or an entity's `&`.
+fn is_plain(c: char) -> bool {
+    !(c.is_whitespace() || c.is_control() || c == '&')
 }
 
 /// Decodes a character reference at the start of `text` (`&amp;`, `&#8212;`, `&#x2014;`):
@@ -572,6 +717,32 @@ mod tests {
         assert_eq!(contexts[1].tag, "p");
         assert!(contexts[2].has(dom::landmark::FOOTER));
         assert_eq!(*contexts[2].attribute_tokens, ["colophon".into()]);
+    }
+
+    #[test]
+    fn upper_case_and_custom_elements_keep_their_context() {
+        let html = "<BODY><DIV CLASS='Promo-Box' Class='ignored' ROLE=navigation>\
+            <my-widget id=\"bookNow\">Buy</my-widget><P STYLE='display:none'>gone</P>\
+            <svg-icon hidden>no</svg-icon>Still in the div</DIV><P>After</P></BODY>";
+        let page = extract(html.as_bytes(), None).unwrap();
+        assert_eq!(page.text, "Buy\nStill in the div\nAfter");
+        let words = |b: &BlockContext| -> Vec<String> {
+            b.attribute_tokens.iter().map(|w| w.to_string()).collect()
+        };
+        let [widget, div, after] = &page.markup.blocks[..] else {
+            panic!("three blocks: {:?}", page.markup.blocks)
+        };
+        assert_eq!(
+            (widget.tag.as_str(), &*widget.path),
+            ("div", "body>div>my-widget")
+        );
+        assert_eq!(words(widget), ["book", "box", "navigation", "now", "promo"]);
+        // The second `class` is ignored, as browsers ignore repeated attributes.
+        assert_eq!((div.tag.as_str(), &*div.path), ("div", "body>div"));
+        assert_eq!(words(div), ["box", "navigation", "promo"]);
+        assert!(widget.has(dom::landmark::NAV) && div.has(dom::landmark::NAV));
+        assert_eq!((after.tag.as_str(), &*after.path), ("p", "body>p"));
+        assert!(words(after).is_empty() && !after.has(dom::landmark::NAV));
     }
 
     #[test]
