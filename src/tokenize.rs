@@ -54,11 +54,14 @@ const WORD_CACHE_TOKENIZERS: usize = 4;
 /// A cached word's tokens: id and byte offsets within the word.
 type WordTokens = Box<[(u32, u32, u32)]>;
 
+/// Words → tokens, hashed with FxHash: a lookup per word is the tokenizer's inner loop, and
+/// SipHash's resistance to chosen keys buys nothing in a bounded cache.
+type WordCache = HashMap<String, WordTokens, rustc_hash::FxBuildHasher>;
+
 thread_local! {
     /// Per thread, per tokenizer: the tokens of each lower-cased word seen. Pages repeat words
     /// (and templates repeat whole blocks), so most words skip the subword model entirely.
-    static WORD_CACHES: RefCell<HashMap<u64, HashMap<String, WordTokens>>> =
-        RefCell::new(HashMap::new());
+    static WORD_CACHES: RefCell<HashMap<u64, WordCache>> = RefCell::new(HashMap::new());
 }
 
 /// How the `Whitespace` pre-tokenizer (`\w+|[^\w\s]+`) sees a character.
@@ -237,7 +240,12 @@ impl PageTokenizer {
                 let start = classes[i].0;
                 word.clear();
                 while i < classes.len() && classes[i].2 == class {
-                    word.extend(classes[i].1.to_lowercase());
+                    let c = classes[i].1;
+                    if c.is_ascii() {
+                        word.push(c.to_ascii_lowercase());
+                    } else {
+                        word.extend(c.to_lowercase());
+                    }
                     i += 1;
                 }
                 let pieces = match cache.get(word.as_str()) {
