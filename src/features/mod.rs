@@ -488,14 +488,22 @@ impl FeatureExtractor {
     pub fn rows(&self, page: &PreparedPage, lexicon: &Lexicon) -> Array2<f32> {
         let n = page.unit_keys.len();
         let mut x = Array2::<f32>::zeros((n, self.width()));
-        let unit_evidence: Vec<Evidence> =
-            page.unit_keys.iter().map(|k| lexicon.evidence(k)).collect();
-        let unit_scores: Vec<[f32; 3]> = unit_evidence.iter().map(Evidence::mean).collect();
         let block_evidence: Vec<Evidence> = page
             .block_keys
             .iter()
             .map(|k| lexicon.evidence(k))
             .collect();
+        // A unit that is its whole block has the block's keys: its evidence is already known.
+        let unit_evidence: Vec<Evidence> = page
+            .unit_keys
+            .iter()
+            .zip(&page.unit_block)
+            .map(|(keys, &b)| match page.block_keys.get(b) {
+                Some(block_keys) if block_keys == keys => block_evidence[b],
+                _ => lexicon.evidence(keys),
+            })
+            .collect();
+        let unit_scores: Vec<[f32; 3]> = unit_evidence.iter().map(Evidence::mean).collect();
         let block_scores: Vec<[f32; 3]> = block_evidence.iter().map(Evidence::mean).collect();
         let mut page_evidence = Evidence::default();
         block_evidence.iter().for_each(|e| page_evidence.add(e));
