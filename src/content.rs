@@ -118,21 +118,38 @@ pub fn weak_labels(text: &str, seg: &Segmentation, main_text: &str) -> Vec<Optio
         .collect()
 }
 
-/// A block's keys for the content lexicon: hashed words and word pairs.
+/// A block's keys for the content lexicon: hashed words and word pairs (the words of
+/// [`words`], hashed without allocating them).
 fn word_keys(text: &str) -> Vec<u32> {
-    let w = words(text);
-    let hash = |namespace: u64, parts: &[&str]| {
+    // The lower-cased words one after another, and where each ends.
+    let mut lower = String::with_capacity(text.len());
+    let mut ends = Vec::new();
+    for word in text
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+    {
+        if word.is_ascii() {
+            lower.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            lower.push_str(&word.to_lowercase());
+        }
+        ends.push(lower.len());
+    }
+    let word = |i: usize| &lower.as_bytes()[if i == 0 { 0 } else { ends[i - 1] }..ends[i]];
+    let hash = |namespace: u64, parts: &[&[u8]]| {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ (namespace << 16);
         for part in parts {
-            for b in part.bytes().chain([0xff]) {
+            for &b in part.iter().chain(&[0xff]) {
                 h ^= u64::from(b);
                 h = h.wrapping_mul(0x0100_0000_01b3);
             }
         }
         (h ^ (h >> 32)) as u32
     };
-    let mut keys: Vec<u32> = w.iter().map(|a| hash(1, &[a])).collect();
-    keys.extend(w.windows(2).map(|p| hash(2, &[&p[0], &p[1]])));
+    let n = ends.len();
+    let mut keys: Vec<u32> = Vec::with_capacity(2 * n);
+    keys.extend((0..n).map(|i| hash(1, &[word(i)])));
+    keys.extend((1..n).map(|i| hash(2, &[word(i - 1), word(i)])));
     keys
 }
 
@@ -503,6 +520,27 @@ fn with_neighbours(x: &Array2<f32>, first: &Classifier) -> Array2<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_keys_hash_the_lower_cased_words_and_pairs() {
+        let text = "Ärzte: the STRASSE-Straße, İstanbul ΣΟΦΟΣ x_y 42 — café";
+        let fnv = |namespace: u64, parts: &[&str]| {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ (namespace << 16);
+            for part in parts {
+                for b in part.bytes().chain([0xff]) {
+                    h ^= u64::from(b);
+                    h = h.wrapping_mul(0x0100_0000_01b3);
+                }
+            }
+            (h ^ (h >> 32)) as u32
+        };
+        let w = words(text);
+        assert_eq!(w[..3], ["ärzte", "the", "strasse"]);
+        let mut expected: Vec<u32> = w.iter().map(|a| fnv(1, &[a])).collect();
+        expected.extend(w.windows(2).map(|p| fnv(2, &[&p[0], &p[1]])));
+        assert_eq!(word_keys(text), expected);
+        assert!(word_keys(" — ").is_empty());
+    }
 
     #[test]
     fn weak_labels_follow_the_main_text() {

@@ -1005,6 +1005,16 @@ impl TextStats {
             }
             st.words += 1;
             st.titlecase += usize::from(word.chars().next().is_some_and(char::is_uppercase));
+            // Every pronoun listed starts with one of these letters and has at most 9 bytes:
+            // other words skip the list comparisons.
+            let maybe_pronoun = word.len() <= 9
+                && matches!(
+                    word.as_bytes()[0].to_ascii_lowercase(),
+                    b'i' | b'm' | b'y' | b'w' | b'o' | b'u'
+                );
+            if !maybe_pronoun {
+                continue;
+            }
             let is = |list: &[&str]| list.iter().any(|w| w.eq_ignore_ascii_case(word));
             if is(FIRST_PERSON_SINGULAR) {
                 st.first_singular += 1;
@@ -1158,6 +1168,22 @@ mod tests {
         assert!(x[[1, col("lexicon_unit_promotion")]] > x[[1, col("lexicon_unit_education")]]);
         assert!(x[[0, col("lexicon_next_unit_promotion")]] > 0.0);
         assert!(x.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn pronoun_lists_fit_the_quick_check_in_text_stats() {
+        for word in [FIRST_PERSON_SINGULAR, SECOND_PERSON, FIRST_PERSON_PLURAL].concat() {
+            assert!(word.len() <= 9 && "imywou".contains(&word[..1]), "{word}");
+        }
+        let stats = TextStats::of("You and I: OUR team, yourself. Mine! Ourselves? Uber.");
+        assert_eq!(
+            (
+                stats.second_person,
+                stats.first_singular,
+                stats.first_plural
+            ),
+            (2, 2, 2)
+        );
     }
 
     #[test]
