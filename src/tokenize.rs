@@ -64,6 +64,15 @@ thread_local! {
     static WORD_CACHES: RefCell<HashMap<u64, WordCache>> = RefCell::new(HashMap::new());
 }
 
+/// Appends the lower case of `c`.
+fn push_lower(word: &mut String, c: char) {
+    if c.is_ascii() {
+        word.push(c.to_ascii_lowercase());
+    } else {
+        word.extend(c.to_lowercase());
+    }
+}
+
 /// How the `Whitespace` pre-tokenizer (`\w+|[^\w\s]+`) sees a character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CharClass {
@@ -216,10 +225,11 @@ impl PageTokenizer {
         if block_text.contains(UNKNOWN) {
             return None;
         }
-        let mut classes = Vec::with_capacity(block_text.len());
-        for (at, c) in block_text.char_indices() {
-            classes.push((at, c, char_class(c)?));
+        if !block_text.is_ascii() && block_text.chars().any(|c| char_class(c).is_none()) {
+            return None;
         }
+        // Every character has a class now (ASCII always has).
+        let class_of = |c: char| char_class(c).unwrap_or(CharClass::Punctuation);
         let mut tokens = BlockTokens::default();
         let mut word = String::new();
         let result = WORD_CACHES.with(|caches| {
@@ -230,23 +240,20 @@ impl PageTokenizer {
                 caches.clear();
             }
             let cache = caches.entry(self.cache_key).or_default();
-            let mut i = 0;
-            while i < classes.len() {
-                let class = classes[i].2;
+            let mut chars = block_text.char_indices().peekable();
+            while let Some((start, first)) = chars.next() {
+                let class = class_of(first);
                 if class == CharClass::Space {
-                    i += 1;
                     continue;
                 }
-                let start = classes[i].0;
                 word.clear();
-                while i < classes.len() && classes[i].2 == class {
-                    let c = classes[i].1;
-                    if c.is_ascii() {
-                        word.push(c.to_ascii_lowercase());
-                    } else {
-                        word.extend(c.to_lowercase());
+                push_lower(&mut word, first);
+                while let Some(&(_, c)) = chars.peek() {
+                    if class_of(c) != class {
+                        break;
                     }
-                    i += 1;
+                    push_lower(&mut word, c);
+                    chars.next();
                 }
                 let pieces = match cache.get(word.as_str()) {
                     Some(pieces) => pieces,

@@ -255,6 +255,13 @@ pub struct GoldPage {
 
 /// Counts non-whitespace bytes in `text` (the unit every score is measured in).
 pub fn non_whitespace_bytes(text: &str) -> usize {
+    if text.is_ascii() {
+        // ASCII's whitespace by `char::is_whitespace`: tab to carriage return, and space.
+        return text
+            .bytes()
+            .filter(|b| !matches!(b, b'\t'..=b'\r' | b' '))
+            .count();
+    }
     text.chars()
         .filter(|c| !c.is_whitespace())
         .map(char::len_utf8)
@@ -263,6 +270,14 @@ pub fn non_whitespace_bytes(text: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn non_whitespace_bytes_agrees_with_char_is_whitespace_on_ascii() {
+        let ascii: String = (0u8..128).map(char::from).collect();
+        let by_chars = ascii.chars().filter(|c| !c.is_whitespace()).count();
+        assert_eq!(super::non_whitespace_bytes(&ascii), by_chars);
+        assert_eq!(super::non_whitespace_bytes("a\u{a0}é b"), 4);
+    }
+
     use super::*;
 
     #[test]
