@@ -324,7 +324,7 @@ pub(crate) fn implied_end(tag: &str) -> Option<(&'static [&'static str], &'stati
 }
 
 /// Splits a `class`/`id` value into lower-case word pieces: `site-footer__nav` → `site`, `footer`, `nav`.
-pub(crate) fn attribute_words(value: &str, out: &mut Vec<std::sync::Arc<str>>) {
+pub(crate) fn attribute_words(value: &str, mut each: impl FnMut(&str)) {
     for word in value.split(|c: char| !c.is_ascii_alphanumeric()) {
         // camelCase → camel, case
         let mut start = 0;
@@ -333,15 +333,25 @@ pub(crate) fn attribute_words(value: &str, out: &mut Vec<std::sync::Arc<str>>) {
             let boundary = i == bytes.len()
                 || (bytes[i].is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase());
             if boundary {
-                let piece = word[start..i].to_ascii_lowercase();
-                if (2..=20).contains(&piece.len()) && !piece.bytes().all(|b| b.is_ascii_digit()) {
-                    out.push(piece.into());
+                let piece = &bytes[start..i];
+                if (2..=MAX_WORD).contains(&piece.len()) && !piece.iter().all(u8::is_ascii_digit) {
+                    let mut lower = [0u8; MAX_WORD];
+                    for (l, b) in lower.iter_mut().zip(piece) {
+                        *l = b.to_ascii_lowercase();
+                    }
+                    // ASCII alphanumerics only, so always UTF-8.
+                    if let Ok(piece) = std::str::from_utf8(&lower[..piece.len()]) {
+                        each(piece);
+                    }
                 }
                 start = i;
             }
         }
     }
 }
+
+/// Longest class/id word kept (longer ones are hashes and ids, not words).
+const MAX_WORD: usize = 20;
 
 #[cfg(test)]
 mod tests {
@@ -350,8 +360,9 @@ mod tests {
     #[test]
     fn splits_class_names_into_words() {
         let mut words = Vec::new();
-        attribute_words("site-footer__nav promoBox x 123 col-md-4", &mut words);
-        let words: Vec<&str> = words.iter().map(|w| &**w).collect();
+        attribute_words("site-footer__nav promoBox x 123 col-md-4", |w| {
+            words.push(w.to_string())
+        });
         assert_eq!(
             words,
             ["site", "footer", "nav", "promo", "box", "col", "md"]

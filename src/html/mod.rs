@@ -17,9 +17,10 @@ use crate::types::ByteRange;
 use encoding_rs::Encoding;
 use lol_html::html_content::{Element, EndTag, TextChunk, TextType};
 use lol_html::{doc_text, element, AsciiCompatibleEncoding, HtmlRewriter, Settings};
+use rustc_hash::FxBuildHasher;
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -252,13 +253,17 @@ struct Builder {
     /// Length of the parsed bytes (a source range never reaches past it).
     body_len: usize,
     stack: Vec<Open>,
-    /// Shared strings: a block's copy of them costs a reference count, not an allocation.
+    /// The class/id/role words of the open elements. Each distinct word of the page is one
+    /// shared string (`interned`), so a copy costs a reference count, not an allocation.
     words: Vec<Arc<str>>,
-    /// The distinct `words`, sorted, with how many times each is on the stack: kept up to date
-    /// word by word as elements open and close, so a block's sorted list needs no sort.
-    word_counts: BTreeMap<Arc<str>, u32>,
-    /// `word_counts`' words, kept until the stack's words change: the blocks of one element
-    /// share it.
+    interned: HashSet<Arc<str>, FxBuildHasher>,
+    /// The sum of the `words`' hashes, kept as elements open and close: it names the words on
+    /// the stack, so the blocks under the same words (list items, repeated widgets) find their
+    /// sorted list in `word_lists` instead of sorting the words again.
+    words_key: u64,
+    word_hashes: Vec<u64>,
+    word_lists: HashMap<u64, Arc<[Arc<str>]>, FxBuildHasher>,
+    /// The sorted list of the current stack's words, once a block has asked for it.
     block_words: Option<Arc<[Arc<str>]>>,
     hidden_depth: usize,
     /// Open `<a>`, `<pre>` and `<head>` elements on the stack (asked about for every text chunk
@@ -283,7 +288,10 @@ impl Builder {
             body_len,
             stack: Vec::new(),
             words: Vec::new(),
-            word_counts: BTreeMap::new(),
+            interned: HashSet::default(),
+            words_key: 0,
+            word_hashes: Vec::new(),
+            word_lists: HashMap::default(),
             block_words: None,
             hidden_depth: 0,
             open_links: 0,
@@ -331,12 +339,9 @@ impl Builder {
         let hidden = dom::is_hidden_element(&tag) || attributes.hidden;
         let words_below = self.words.len();
         for value in attributes.word_sources.iter().flatten() {
-            dom::attribute_words(value, &mut self.words);
+            dom::attribute_words(value, |word| self.push_word(word));
         }
         if self.words.len() != words_below {
-            for word in &self.words[words_below..] {
-                *self.word_counts.entry(Arc::clone(word)).or_insert(0) += 1;
-            }
             self.block_words = None;
         }
         self.hidden_depth += usize::from(hidden);
@@ -415,6 +420,22 @@ impl Builder {
         found
     }
 
+    /// Puts a class/id/role word of the element being opened on the stack.
+    fn push_word(&mut self, word: &str) {
+        let shared = match self.interned.get(word) {
+            Some(shared) => Arc::clone(shared),
+            None => {
+                let shared: Arc<str> = word.into();
+                self.interned.insert(Arc::clone(&shared));
+                shared
+            }
+        };
+        let hash = word_hash(word);
+        self.words.push(shared);
+        self.word_hashes.push(hash);
+        self.words_key = self.words_key.wrapping_add(hash);
+    }
+
     /// An end tag named `name` (lol_html may call an element's handler with another element's
     /// end tag): closes its element and anything left open inside it.
     fn end_element(&mut self, name: &[u8], depth: usize) {
@@ -444,13 +465,9 @@ impl Builder {
         while self.stack.len() > len {
             let open = self.stack.pop().expect("len checked");
             if self.words.len() != open.words_below {
-                for word in self.words.drain(open.words_below..) {
-                    if let Some(count) = self.word_counts.get_mut(&word) {
-                        *count -= 1;
-                        if *count == 0 {
-                            self.word_counts.remove(&word);
-                        }
-                    }
+                self.words.truncate(open.words_below);
+                for hash in self.word_hashes.drain(open.words_below..) {
+                    self.words_key = self.words_key.wrapping_sub(hash);
                 }
                 self.block_words = None;
             }
@@ -607,10 +624,20 @@ impl Builder {
                     .into()
             })
             .clone();
-        let counts = &self.word_counts;
+        let (words, lists, key) = (&self.words, &mut self.word_lists, self.words_key);
         let attribute_tokens = self
             .block_words
-            .get_or_insert_with(|| counts.keys().cloned().collect())
+            .get_or_insert_with(|| {
+                lists
+                    .entry(key)
+                    .or_insert_with(|| {
+                        let mut sorted = words.clone();
+                        sorted.sort_unstable();
+                        sorted.dedup();
+                        sorted.into()
+                    })
+                    .clone()
+            })
             .clone();
         self.current = Some(CurrentBlock {
             context: BlockContext {
@@ -632,6 +659,19 @@ impl Builder {
             self.blocks.push(current.context);
         }
     }
+}
+
+/// A well-mixed 64-bit hash of a word (FNV-1a, then SplitMix64's finaliser), for sums that
+/// name a set of words.
+fn word_hash(word: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in word.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
 }
 
 /// The name in the end tag at `at` of `source` (`</name>`), as written.
