@@ -994,6 +994,37 @@ struct TextStats {
 impl TextStats {
     fn of(s: &str) -> TextStats {
         let mut st = TextStats::default();
+        if s.is_ascii() {
+            st.count_ascii_characters(s.as_bytes());
+        } else {
+            st.count_characters(s);
+        }
+        st.count_words(s);
+        st
+    }
+
+    /// [`TextStats::count_characters`] for ASCII text, a byte at a time.
+    fn count_ascii_characters(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            // ASCII's whitespace by `char::is_whitespace`.
+            if matches!(b, b'\t'..=b'\r' | b' ') {
+                continue;
+            }
+            self.chars += 1;
+            if b.is_ascii_alphabetic() {
+                self.letters += 1;
+                self.upper += usize::from(b.is_ascii_uppercase());
+            } else if b.is_ascii_digit() {
+                self.digits += 1;
+            } else {
+                self.punct += 1;
+                self.separators += usize::from(matches!(b, b'|' | b'/'));
+            }
+        }
+    }
+
+    fn count_characters(&mut self, s: &str) {
+        let st = self;
         for c in s.chars() {
             if c.is_whitespace() {
                 continue;
@@ -1009,6 +1040,10 @@ impl TextStats {
                 st.separators += usize::from(matches!(c, '|' | '·' | '•' | '›' | '»' | '/'));
             }
         }
+    }
+
+    fn count_words(&mut self, s: &str) {
+        let st = self;
         for word in s.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’')) {
             if word.is_empty() {
                 continue;
@@ -1034,11 +1069,21 @@ impl TextStats {
                 st.first_plural += 1;
             }
         }
-        st
     }
 }
 
 fn word_count(s: &str) -> usize {
+    if s.is_ascii() {
+        // Runs of alphanumerics: count where one starts.
+        let mut count = 0;
+        let mut in_word = false;
+        for b in s.bytes() {
+            let alphanumeric = b.is_ascii_alphanumeric();
+            count += usize::from(alphanumeric && !in_word);
+            in_word = alphanumeric;
+        }
+        return count;
+    }
     s.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .count()
@@ -1178,6 +1223,21 @@ mod tests {
         assert!(x[[1, col("lexicon_unit_promotion")]] > x[[1, col("lexicon_unit_education")]]);
         assert!(x[[0, col("lexicon_next_unit_promotion")]] > 0.0);
         assert!(x.iter().all(|v| v.is_finite()));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_fast_paths_agree_with_the_character_paths(s in "[ -~\t\n\r\x00-\x1f]{0,80}") {
+            let (mut fast, mut slow) = (TextStats::default(), TextStats::default());
+            fast.count_ascii_characters(s.as_bytes());
+            slow.count_characters(&s);
+            proptest::prop_assert_eq!(
+                (fast.chars, fast.letters, fast.upper, fast.digits, fast.punct, fast.separators),
+                (slow.chars, slow.letters, slow.upper, slow.digits, slow.punct, slow.separators)
+            );
+            let by_chars = s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).count();
+            proptest::prop_assert_eq!(word_count(&s), by_chars);
+        }
     }
 
     #[test]
