@@ -257,11 +257,10 @@ struct Builder {
     /// shared string (`interned`), so a copy costs a reference count, not an allocation.
     words: Vec<Arc<str>>,
     interned: HashSet<Arc<str>, FxBuildHasher>,
-    /// The sum of the `words`' hashes, kept as elements open and close: it names the words on
-    /// the stack, so the blocks under the same words (list items, repeated widgets) find their
-    /// sorted list in `word_lists` instead of sorting the words again.
-    words_key: u64,
-    word_hashes: Vec<u64>,
+    /// `prefix_keys[i]`: the sum of the hashes of `words[..=i]`. A sum names a stack's words,
+    /// so blocks under the same words (list items, repeated widgets) find their sorted list in
+    /// `word_lists`, and a new list is merged from the list of the words below, not sorted.
+    prefix_keys: Vec<u64>,
     word_lists: HashMap<u64, Arc<[Arc<str>]>, FxBuildHasher>,
     /// The sorted list of the current stack's words, once a block has asked for it.
     block_words: Option<Arc<[Arc<str>]>>,
@@ -289,8 +288,7 @@ impl Builder {
             stack: Vec::new(),
             words: Vec::new(),
             interned: HashSet::default(),
-            words_key: 0,
-            word_hashes: Vec::new(),
+            prefix_keys: Vec::new(),
             word_lists: HashMap::default(),
             block_words: None,
             hidden_depth: 0,
@@ -430,10 +428,40 @@ impl Builder {
                 shared
             }
         };
-        let hash = word_hash(word);
+        let below = self.prefix_keys.last().copied().unwrap_or(0);
+        self.prefix_keys.push(below.wrapping_add(word_hash(word)));
         self.words.push(shared);
-        self.word_hashes.push(hash);
-        self.words_key = self.words_key.wrapping_add(hash);
+    }
+
+    /// The sorted, distinct words of the open elements. Built on the list of the words below
+    /// the top element's (found in `word_lists` or built the same way), so a new list costs a
+    /// merge of the element's few words into its parent's list.
+    fn stack_word_list(&mut self) -> Arc<[Arc<str>]> {
+        let key_of = |keys: &[u64], len: usize| len.checked_sub(1).map_or(0, |last| keys[last]);
+        // Stack prefixes (word counts) whose lists are missing, top first, down to a known one.
+        let mut missing = Vec::new();
+        let mut len = self.words.len();
+        let mut boundaries = self.stack.iter().rev().map(|o| o.words_below);
+        let mut list: Arc<[Arc<str>]> = loop {
+            if len == 0 {
+                break Arc::from([]);
+            }
+            if let Some(list) = self.word_lists.get(&key_of(&self.prefix_keys, len)) {
+                break Arc::clone(list);
+            }
+            missing.push(len);
+            len = boundaries.find(|&below| below < len).unwrap_or(0);
+        };
+        for &top in missing.iter().rev() {
+            let mut own = self.words[len..top].to_vec();
+            own.sort_unstable();
+            own.dedup();
+            list = merge_sorted(&list, &own);
+            self.word_lists
+                .insert(key_of(&self.prefix_keys, top), Arc::clone(&list));
+            len = top;
+        }
+        list
     }
 
     /// An end tag named `name` (lol_html may call an element's handler with another element's
@@ -466,9 +494,7 @@ impl Builder {
             let open = self.stack.pop().expect("len checked");
             if self.words.len() != open.words_below {
                 self.words.truncate(open.words_below);
-                for hash in self.word_hashes.drain(open.words_below..) {
-                    self.words_key = self.words_key.wrapping_sub(hash);
-                }
+                self.prefix_keys.truncate(open.words_below);
                 self.block_words = None;
             }
             self.hidden_depth -= usize::from(open.hidden);
@@ -624,21 +650,14 @@ impl Builder {
                     .into()
             })
             .clone();
-        let (words, lists, key) = (&self.words, &mut self.word_lists, self.words_key);
-        let attribute_tokens = self
-            .block_words
-            .get_or_insert_with(|| {
-                lists
-                    .entry(key)
-                    .or_insert_with(|| {
-                        let mut sorted = words.clone();
-                        sorted.sort_unstable();
-                        sorted.dedup();
-                        sorted.into()
-                    })
-                    .clone()
-            })
-            .clone();
+        let attribute_tokens = match &self.block_words {
+            Some(list) => Arc::clone(list),
+            None => {
+                let list = self.stack_word_list();
+                self.block_words = Some(Arc::clone(&list));
+                list
+            }
+        };
         self.current = Some(CurrentBlock {
             context: BlockContext {
                 tag,
@@ -659,6 +678,32 @@ impl Builder {
             self.blocks.push(current.context);
         }
     }
+}
+
+/// The sorted union of two sorted lists without repeats.
+fn merge_sorted(a: &[Arc<str>], b: &[Arc<str>]) -> Arc<[Arc<str>]> {
+    let mut merged = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                merged.push(Arc::clone(&a[i]));
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                merged.push(Arc::clone(&b[j]));
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                merged.push(Arc::clone(&a[i]));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    merged.extend(a[i..].iter().cloned());
+    merged.extend(b[j..].iter().cloned());
+    merged.into()
 }
 
 /// A well-mixed 64-bit hash of a word (FNV-1a, then SplitMix64's finaliser), for sums that
