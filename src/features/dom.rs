@@ -120,7 +120,11 @@ pub fn dom_keys(context: &BlockContext) -> Vec<u32> {
         keys.push(hash_str(b'a', token));
     }
     let band = (context.link_density() * 4.0).round() as u8;
-    keys.push(hash_str(b'd', &band.to_string()));
+    const BANDS: [&str; 5] = ["0", "1", "2", "3", "4"];
+    match BANDS.get(usize::from(band)) {
+        Some(name) => keys.push(hash_str(b'd', name)),
+        None => keys.push(hash_str(b'd', &band.to_string())),
+    }
     keys
 }
 

@@ -608,7 +608,9 @@ impl FeatureExtractor {
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
         let cues = CUES.matches(unit_text);
         let cue = |c: Cue| flag(cues.matched(c as usize));
-        vec![
+        // Room for the DOM and content columns appended later, so the row is never moved.
+        let mut row = Vec::with_capacity(LAYOUT_WIDTH);
+        row.extend_from_slice(&[
             ((1 + unit_text.len()) as f32).ln() / 8.0,
             log_words(stats.words),
             log_words(block_words[b]),
@@ -674,7 +676,8 @@ impl FeatureExtractor {
             0.0,
             0.0,
             0.0,
-        ]
+        ]);
+        row
     }
 }
 
@@ -913,30 +916,40 @@ fn site_name_as_actor(text: &str, words: &[&str]) -> bool {
 
 /// How often each block's text appears in its own page.
 fn page_repeats(text: &str, seg: &Segmentation) -> Vec<PageCopies> {
-    let keys: Vec<String> = seg
+    let alone = PageCopies {
+        count: 1,
+        earlier: false,
+        later: false,
+    };
+    let mut copies = vec![alone; seg.blocks.len()];
+    // Hash the keys first (no allocation for ASCII): only blocks whose hash recurs can have a
+    // copy, and only those are compared as strings.
+    let hashes: Vec<Option<u64>> = seg
         .blocks
         .iter()
-        .map(|b| copy_key(b.range.slice(text)))
+        .map(|b| copy_key_hash(b.range.slice(text)))
         .collect();
-    let mut positions: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, key) in keys.iter().enumerate().filter(|(_, k)| k.len() >= 3) {
-        positions.entry(key).or_default().push(i);
+    let mut hash_counts: HashMap<u64, u32> = HashMap::with_capacity(hashes.len());
+    for hash in hashes.iter().flatten() {
+        *hash_counts.entry(*hash).or_default() += 1;
     }
-    keys.iter()
-        .enumerate()
-        .map(|(i, key)| match positions.get(key.as_str()) {
-            Some(at) => PageCopies {
+    let mut positions: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, hash) in hashes.iter().enumerate() {
+        if hash.is_some_and(|h| hash_counts[&h] > 1) {
+            let key = copy_key(seg.blocks[i].range.slice(text));
+            positions.entry(key).or_default().push(i);
+        }
+    }
+    for at in positions.values() {
+        for &i in at {
+            copies[i] = PageCopies {
                 count: at.len() as u32,
                 earlier: at[0] < i,
                 later: at[at.len() - 1] > i,
-            },
-            None => PageCopies {
-                count: 1,
-                earlier: false,
-                later: false,
-            },
-        })
-        .collect()
+            };
+        }
+    }
+    copies
 }
 
 /// How a block's text recurs in its page. A table-of-contents entry has a later copy (the
@@ -951,11 +964,31 @@ struct PageCopies {
 /// A block's text for spotting copies: lower-cased, without list markers, numbering or a
 /// trailing "[edit]" ("- 6.1 Cost[edit]" and "Cost" match).
 fn copy_key(block: &str) -> String {
-    let trimmed = block
+    copy_key_text(block).to_lowercase()
+}
+
+fn copy_key_text(block: &str) -> &str {
+    block
         .trim_start_matches(|c: char| !c.is_alphabetic())
         .trim_end_matches("[edit]")
-        .trim_end_matches(|c: char| !c.is_alphanumeric());
-    trimmed.to_lowercase()
+        .trim_end_matches(|c: char| !c.is_alphanumeric())
+}
+
+/// A hash of [`copy_key`], or `None` when the key is too short to count copies of (under 3
+/// bytes). Equal keys have equal hashes; ASCII keys are hashed without being copied.
+fn copy_key_hash(block: &str) -> Option<u64> {
+    let text = copy_key_text(block);
+    let fnv = |bytes: &mut dyn Iterator<Item = u8>| {
+        bytes.fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
+    if text.is_ascii() {
+        (text.len() >= 3).then(|| fnv(&mut text.bytes().map(|b| b.to_ascii_lowercase())))
+    } else {
+        let lower = text.to_lowercase();
+        (lower.len() >= 3).then(|| fnv(&mut lower.bytes()))
+    }
 }
 
 const FIRST_PERSON_SINGULAR: &[&str] = &[
