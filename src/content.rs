@@ -9,7 +9,7 @@
 
 use crate::error::ModelError;
 use crate::features::{FeatureExtractor, PageContext, PreparedPage};
-use crate::lexicon::{Lexicon, LexiconOptions};
+use crate::lexicon::{Evidence, Lexicon, LexiconOptions};
 use crate::model::{Classifier, ClassifierParams};
 use crate::segment::{SegmentOptions, Segmenter, TextSegmenter};
 use crate::types::{BlockTokens, Label, Page, Segmentation};
@@ -194,16 +194,26 @@ fn rows(
     let n = layout.len();
     let width = layout.first().map_or(0, Vec::len) + CONTEXTS * 2;
     let mut x = Array2::zeros((n, width));
-    let score = |keys: &[u32]| {
-        let s = lexicon.score(keys);
-        [s[Label::Education.index()], s[Label::Boilerplate.index()]]
-    };
-    let word_scores: Vec<[f32; 2]> = word_keys.iter().map(|k| score(k)).collect();
-    let dom_scores: Vec<[f32; 2]> = (0..n)
-        .map(|b| dom_keys.get(b).map_or([0.0; 2], |k| score(k)))
+    let pick =
+        |s: [f32; Label::COUNT]| [s[Label::Education.index()], s[Label::Boilerplate.index()]];
+    // Each word key is looked up once: the page's evidence adds the same weights in the same
+    // order as scoring all the page's keys at once would.
+    let mut page_evidence = Evidence::default();
+    let word_scores: Vec<[f32; 2]> = word_keys
+        .iter()
+        .map(|keys| {
+            let mut block = Evidence::default();
+            for weight in keys.iter().filter_map(|&k| lexicon.weight(k)) {
+                block.add_weight(&weight);
+                page_evidence.add_weight(&weight);
+            }
+            pick(block.mean())
+        })
         .collect();
-    let all_words: Vec<u32> = word_keys.iter().flatten().copied().collect();
-    let page_score = score(&all_words);
+    let dom_scores: Vec<[f32; 2]> = (0..n)
+        .map(|b| dom_keys.get(b).map_or([0.0; 2], |k| pick(lexicon.score(k))))
+        .collect();
+    let page_score = pick(page_evidence.mean());
     let at = |scores: &[[f32; 2]], b: usize, delta: isize| {
         b.checked_add_signed(delta)
             .and_then(|i| scores.get(i))

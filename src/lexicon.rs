@@ -142,10 +142,7 @@ impl Lexicon {
     pub fn evidence(&self, keys: &[u32]) -> Evidence {
         let mut e = Evidence::default();
         for w in keys.iter().filter_map(|k| self.weights.get(k)) {
-            e.known += 1;
-            for (sum, weight) in e.sum.iter_mut().zip(w) {
-                *sum += weight;
-            }
+            e.add_weight(w);
         }
         e
     }
@@ -164,6 +161,14 @@ pub struct Evidence {
 }
 
 impl Evidence {
+    /// Counts one known key's weights.
+    pub fn add_weight(&mut self, weight: &[f32; K]) {
+        self.known += 1;
+        for (sum, w) in self.sum.iter_mut().zip(weight) {
+            *sum += w;
+        }
+    }
+
     pub fn add(&mut self, other: &Evidence) {
         for (sum, other) in self.sum.iter_mut().zip(other.sum) {
             *sum += other;
