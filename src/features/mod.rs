@@ -602,8 +602,13 @@ impl FeatureExtractor {
         let first_word = unit_text
             .split(|c: char| !(c.is_alphanumeric() || c == '\''))
             .find(|w| !w.is_empty())
-            .map(str::to_lowercase)
             .unwrap_or_default();
+        // The list is lower-case ASCII: an ASCII word compares without a lower-cased copy.
+        let starts_with_imperative = if first_word.is_ascii() {
+            IMPERATIVES.iter().any(|w| w.eq_ignore_ascii_case(first_word))
+        } else {
+            IMPERATIVES.contains(&first_word.to_lowercase().as_str())
+        };
         let log_words = |w: usize| ((1 + w) as f32).ln() / 5.0;
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
         let cues = CUES.matches(unit_text);
@@ -632,7 +637,7 @@ impl FeatureExtractor {
             cue(Cue::Copyright),
             (stats.second_person as f32 / words * 5.0).min(1.0),
             (stats.first_plural as f32 / words * 5.0).min(1.0),
-            flag(IMPERATIVES.contains(&first_word.as_str())),
+            flag(starts_with_imperative),
             cue(Cue::CallToAction),
             position[0],
             position[1],
