@@ -192,16 +192,14 @@ fn parse(body: &[u8], encoding: &'static Encoding) -> Result<ExtractedHtml, Html
 fn parse_noscript_as_html(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     const NAME: &[u8] = b"noscript";
     let mut copy: Option<Vec<u8>> = None;
-    let mut at = 0;
-    while let Some(found) = body[at..].iter().position(|&b| b == b'<') {
-        let name_at = at + found + 1 + usize::from(body.get(at + found + 1) == Some(&b'/'));
+    for open in memchr::memchr_iter(b'<', body) {
+        let name_at = open + 1 + usize::from(body.get(open + 1) == Some(&b'/'));
         let is_noscript = body
             .get(name_at..name_at + NAME.len())
             .is_some_and(|n| n.eq_ignore_ascii_case(NAME));
         if is_noscript {
             copy.get_or_insert_with(|| body.to_vec())[name_at] = b'x';
         }
-        at = name_at.max(at + found + 1);
     }
     copy.map_or(std::borrow::Cow::Borrowed(body), std::borrow::Cow::Owned)
 }
