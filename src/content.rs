@@ -210,9 +210,12 @@ fn rows(
             pick(block.mean())
         })
         .collect();
-    let dom_scores: Vec<[f32; 2]> = (0..n)
-        .map(|b| dom_keys.get(b).map_or([0.0; 2], |k| pick(lexicon.score(k))))
-        .collect();
+    let dom_scores: Vec<[f32; 2]> = {
+        let scores = lexicon.scores(dom_keys);
+        (0..n)
+            .map(|b| scores.get(b).map_or([0.0; 2], |&s| pick(s)))
+            .collect()
+    };
     let page_score = pick(page_evidence.mean());
     let at = |scores: &[[f32; 2]], b: usize, delta: isize| {
         b.checked_add_signed(delta)

@@ -151,6 +151,20 @@ impl Lexicon {
     pub fn score(&self, keys: &[u32]) -> [f32; K] {
         self.evidence(keys).mean()
     }
+
+    /// [`Lexicon::score`] of each key list. A list equal to the one before it has its score
+    /// (consecutive blocks of one element share their DOM keys, often dozens of them).
+    pub fn scores(&self, key_lists: &[Vec<u32>]) -> Vec<[f32; K]> {
+        let mut scores: Vec<[f32; K]> = Vec::with_capacity(key_lists.len());
+        for (i, keys) in key_lists.iter().enumerate() {
+            let score = match (i.checked_sub(1), scores.last()) {
+                (Some(previous), Some(&score)) if key_lists[previous] == *keys => score,
+                _ => self.score(keys),
+            };
+            scores.push(score);
+        }
+        scores
+    }
 }
 
 /// Lexical evidence that adds up: blocks add up to a page without scoring its keys again.
@@ -199,6 +213,29 @@ impl Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scores_of_key_lists_equal_their_scores_one_by_one() {
+        let lexicon = Lexicon::fit(
+            [
+                (&[1u32, 2][..], Label::Education),
+                (&[3u32][..], Label::Promotion),
+            ]
+            .into_iter(),
+            LexiconOptions::default(),
+        );
+        let lists = vec![
+            vec![1, 2],
+            vec![1, 2],
+            vec![3],
+            vec![],
+            vec![3, 9],
+            vec![3, 9],
+        ];
+        let one_by_one: Vec<[f32; K]> = lists.iter().map(|k| lexicon.score(k)).collect();
+        assert_eq!(lexicon.scores(&lists), one_by_one);
+        assert_ne!(one_by_one[0], one_by_one[2]);
+    }
 
     #[test]
     fn keys_lean_towards_the_label_they_occur_with() {

@@ -105,10 +105,37 @@ pub fn dom_row(context: Option<&BlockContext>, row: &mut Vec<f32>) {
     row.push(flag(cues & CONTENT_CUE != 0));
 }
 
-/// Lexicon keys of a block's DOM context: its element, path, landmarks, class/id words and
-/// link-density band, each hashed in its own namespace.
-pub fn dom_keys(context: &BlockContext) -> Vec<u32> {
-    let mut keys = Vec::with_capacity(context.attribute_tokens.len() + 20);
+/// Lexicon keys of each block's DOM context: its element, path, landmarks, class/id words and
+/// link-density band, each hashed in its own namespace. The blocks under the same open elements share one list of
+/// class/id words (dozens of words on many pages), whose keys are hashed once.
+pub fn dom_keys_of(blocks: &[BlockContext]) -> Vec<Vec<u32>> {
+    let mut shared: Option<(&BlockContext, Vec<u32>)> = None;
+    blocks
+        .iter()
+        .map(|context| {
+            let same_words = shared.as_ref().is_some_and(|(previous, _)| {
+                std::sync::Arc::ptr_eq(&previous.attribute_tokens, &context.attribute_tokens)
+            });
+            if !same_words {
+                shared = Some((context, word_keys(context)));
+            }
+            let (_, words) = shared.as_ref().expect("set above");
+            dom_keys_with(context, words)
+        })
+        .collect()
+}
+
+/// The keys of a block's class/id words.
+fn word_keys(context: &BlockContext) -> Vec<u32> {
+    context
+        .attribute_tokens
+        .iter()
+        .map(|token| hash_str(b'a', token))
+        .collect()
+}
+
+fn dom_keys_with(context: &BlockContext, word_keys: &[u32]) -> Vec<u32> {
+    let mut keys = Vec::with_capacity(word_keys.len() + 20);
     keys.push(hash_str(b't', &context.tag));
     keys.push(hash_str(b'p', &context.path));
     for (bit, name) in landmark::NAMES.iter().enumerate() {
@@ -116,9 +143,7 @@ pub fn dom_keys(context: &BlockContext) -> Vec<u32> {
             keys.push(hash_str(b'l', name));
         }
     }
-    for token in context.attribute_tokens.iter() {
-        keys.push(hash_str(b'a', token));
-    }
+    keys.extend_from_slice(word_keys);
     let band = (context.link_density() * 4.0).round() as u8;
     const BANDS: [&str; 5] = ["0", "1", "2", "3", "4"];
     match BANDS.get(usize::from(band)) {
@@ -167,8 +192,20 @@ mod tests {
         assert_eq!(value("element_li"), 1.0);
         assert_eq!(value("class_promotion_cue"), 1.0);
         assert_eq!(value("class_content_cue"), 0.0);
-        let keys = dom_keys(&context);
-        assert_eq!(keys.len(), 2 + 2 + 2 + 1);
+        // A block under the same elements shares the word list; one elsewhere has its own.
+        let sibling = BlockContext {
+            link_bytes: 0,
+            ..context.clone()
+        };
+        let elsewhere = BlockContext {
+            attribute_tokens: vec!["cta".into(), "footer".into()].into(),
+            ..sibling.clone()
+        };
+        let keys = dom_keys_of(&[context, sibling, elsewhere]);
+        assert_eq!(keys[0].len(), 2 + 2 + 2 + 1);
+        assert_ne!(keys[0], keys[1], "the link-density band differs");
+        assert_eq!(keys[0][..6], keys[1][..6]);
+        assert_eq!(keys[1], keys[2]);
         assert_ne!(hash_str(b'a', "footer"), hash_str(b'l', "footer"));
     }
 }

@@ -385,7 +385,7 @@ impl FeatureExtractor {
             .filter(|b| b.len() == seg.blocks.len());
         debug_assert!(ctx.markup.is_none() || dom_blocks.is_some());
         if let Some(blocks) = dom_blocks {
-            prepared.block_dom_keys = blocks.iter().map(dom::dom_keys).collect();
+            prepared.block_dom_keys = dom::dom_keys_of(blocks);
         }
         for (u, unit) in seg.units.iter().enumerate() {
             let block = &seg.blocks[unit.block];
@@ -518,11 +518,7 @@ impl FeatureExtractor {
         let mut page_evidence = Evidence::default();
         block_evidence.iter().for_each(|e| page_evidence.add(e));
         let page_score = page_evidence.mean();
-        let dom_scores: Vec<[f32; 3]> = page
-            .block_dom_keys
-            .iter()
-            .map(|k| lexicon.score(k))
-            .collect();
+        let dom_scores = lexicon.scores(&page.block_dom_keys);
         let zero = [0f32; 3];
         let block_at = |b: usize, delta: isize| {
             b.checked_add_signed(delta)
@@ -605,7 +601,9 @@ impl FeatureExtractor {
             .unwrap_or_default();
         // The list is lower-case ASCII: an ASCII word compares without a lower-cased copy.
         let starts_with_imperative = if first_word.is_ascii() {
-            IMPERATIVES.iter().any(|w| w.eq_ignore_ascii_case(first_word))
+            IMPERATIVES
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(first_word))
         } else {
             IMPERATIVES.contains(&first_word.to_lowercase().as_str())
         };
