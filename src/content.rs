@@ -375,8 +375,10 @@ impl ContentModel {
         if page.markup.is_none() {
             return Vec::new();
         }
-        let blocks = prepare(features, page, seg);
-        self.furniture_of_prepared(page, seg, &blocks.prepared)
+        // One unit per block: the unit rows are then the block rows, measured once.
+        let blocks_only = block_segmentation(seg);
+        let blocks = prepare(features, page, &blocks_only);
+        self.furniture_of_prepared(page, &blocks_only, &blocks.prepared)
     }
 
     /// [`ContentModel::furniture`] from a page already prepared with
@@ -530,6 +532,23 @@ fn with_neighbours(x: &Array2<f32>, first: &Classifier) -> Array2<f32> {
     out
 }
 
+/// The same blocks with one unit each.
+fn block_segmentation(seg: &Segmentation) -> Segmentation {
+    Segmentation {
+        blocks: seg.blocks.clone(),
+        units: seg
+            .blocks
+            .iter()
+            .map(|b| crate::types::Unit {
+                range: b.range,
+                block: b.index,
+                position: 0,
+                siblings: 1,
+            })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -553,6 +572,36 @@ mod tests {
         expected.extend(w.windows(2).map(|p| fnv(2, &[&p[0], &p[1]])));
         assert_eq!(word_keys(text), expected);
         assert!(word_keys(" — ").is_empty());
+    }
+
+    #[test]
+    fn furniture_alone_equals_the_furniture_of_the_labelling_pass() {
+        let labeler = crate::Labeler::builtin().unwrap();
+        let html =
+            "<html><body><nav><a href=/>Home</a> <a href=/a>About us</a></nav><main><h1>Iron \
+            deficiency</h1><p>Iron carries oxygen in the blood. Low iron makes people tired. Eat \
+            lentils and greens.</p><p class=promo>Book a consultation today! Call 555-010-0199.</p>\
+            </main><footer>© 2025 Example Clinic. All rights reserved.</footer></body></html>";
+        let extracted = crate::html::extract(html.as_bytes(), None).unwrap();
+        let page = Page {
+            id: "p".into(),
+            text: extracted.text,
+            markup: Some(std::sync::Arc::new(extracted.markup)),
+            ..Page::default()
+        };
+        let pipeline = &labeler.pipeline;
+        let seg = pipeline.segment(&page);
+        assert!(
+            seg.units.len() > seg.blocks.len(),
+            "a block has several sentences"
+        );
+        let content = pipeline.content.as_ref().unwrap();
+        let alone = content.furniture(&pipeline.features, &page, &seg);
+        let (_, in_pass) = pipeline
+            .prepare_with_furniture(&page, &seg, &crate::features::RepeatIndex::default())
+            .unwrap();
+        assert_eq!(alone.len(), seg.blocks.len());
+        assert_eq!(alone, in_pass);
     }
 
     #[test]
