@@ -64,15 +64,27 @@ pub enum HtmlError {
 /// Extracts the visible text of `bytes`, decoding them by BOM, `http_charset`, `<meta>`, UTF-8
 /// validity or Windows-1252, in that order.
 pub fn extract(bytes: &[u8], http_charset: Option<&str>) -> Result<ExtractedHtml, HtmlError> {
-    let detected = charset::detect(bytes, http_charset);
-    let body = &bytes[detected.bom_len..];
+    extract_owned(bytes.to_vec(), http_charset)
+}
+
+/// [`extract`] of bytes the caller gives up: the parser keeps them as they are, where
+/// [`extract`] copies them first.
+pub fn extract_owned(
+    mut bytes: Vec<u8>,
+    http_charset: Option<&str>,
+) -> Result<ExtractedHtml, HtmlError> {
+    let detected = charset::detect(&bytes, http_charset);
+    let source_len = bytes.len();
     let mut extracted = match AsciiCompatibleEncoding::new(detected.encoding) {
-        Some(_) => parse(body, detected.encoding)?,
-        None => parse_transcoded(body, detected.encoding)?,
+        Some(_) => {
+            bytes.drain(..detected.bom_len);
+            parse(bytes, detected.encoding)?
+        }
+        None => parse_transcoded(&bytes[detected.bom_len..], detected.encoding)?,
     };
     extracted.markup.map.shift_sources(detected.bom_len as u32);
     extracted.markup.encoding = detected.encoding.name();
-    extracted.markup.source_len = bytes.len();
+    extracted.markup.source_len = source_len;
     if extracted.text.is_empty() {
         return Err(HtmlError::NoText);
     }
@@ -110,7 +122,7 @@ fn parse_transcoded(body: &[u8], encoding: &'static Encoding) -> Result<Extracte
         utf8.push(char::REPLACEMENT_CHARACTER);
     }
     let end = (utf8.len() as u32, body.len() as u32);
-    let mut extracted = parse(utf8.as_bytes(), encoding_rs::UTF_8)?;
+    let mut extracted = parse(utf8.into_bytes(), encoding_rs::UTF_8)?;
     extracted.markup.map.remap_sources(|offset| {
         match starts.binary_search_by_key(&offset, |&(at, _)| at) {
             Ok(i) => starts[i].1,
@@ -122,7 +134,7 @@ fn parse_transcoded(body: &[u8], encoding: &'static Encoding) -> Result<Extracte
 }
 
 /// Parses ASCII-compatible `body` bytes.
-fn parse(body: &[u8], encoding: &'static Encoding) -> Result<ExtractedHtml, HtmlError> {
+fn parse(mut body: Vec<u8>, encoding: &'static Encoding) -> Result<ExtractedHtml, HtmlError> {
     let ascii_compatible = AsciiCompatibleEncoding::new(encoding)
         .ok_or_else(|| HtmlError::Parser(format!("{} is not ASCII-compatible", encoding.name())))?;
     let exact = if encoding == encoding_rs::UTF_8 {
@@ -134,8 +146,9 @@ fn parse(body: &[u8], encoding: &'static Encoding) -> Result<ExtractedHtml, Html
     };
     // Shared with the end-tag handlers (which must own what they hold), so names can be read
     // from the bytes instead of allocated by the parser.
-    let input: Rc<[u8]> = Rc::from(parse_noscript_as_html(body).as_ref());
-    let builder = Rc::new(RefCell::new(Builder::new(exact, body.len())));
+    parse_noscript_as_html(&mut body);
+    let input = Rc::new(body);
+    let builder = Rc::new(RefCell::new(Builder::new(exact, input.len())));
     let on_element = Rc::clone(&builder);
     let on_text = Rc::clone(&builder);
     let element_source = Rc::clone(&input);
@@ -179,7 +192,7 @@ fn parse(body: &[u8], encoding: &'static Encoding) -> Result<ExtractedHtml, Html
         text: builder.text,
         markup: Markup {
             encoding: "",
-            source_len: body.len(),
+            source_len: input.len(),
             map: builder.map,
             blocks: builder.blocks,
         },
@@ -189,19 +202,21 @@ fn parse(body: &[u8], encoding: &'static Encoding) -> Result<ExtractedHtml, Html
 /// lol_html reads `<noscript>` as raw text (as a browser with scripts on), but crawlers and
 /// readers see its content: many pages put their whole article there for non-JS clients. Renaming
 /// the tag to `<xoscript>` (same length, so every offset stays put) makes it an ordinary element.
-fn parse_noscript_as_html(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+fn parse_noscript_as_html(body: &mut [u8]) {
     const NAME: &[u8] = b"noscript";
-    let mut copy: Option<Vec<u8>> = None;
+    let mut renames = Vec::new();
     for open in memchr::memchr_iter(b'<', body) {
         let name_at = open + 1 + usize::from(body.get(open + 1) == Some(&b'/'));
         let is_noscript = body
             .get(name_at..name_at + NAME.len())
             .is_some_and(|n| n.eq_ignore_ascii_case(NAME));
         if is_noscript {
-            copy.get_or_insert_with(|| body.to_vec())[name_at] = b'x';
+            renames.push(name_at);
         }
     }
-    copy.map_or(std::borrow::Cow::Borrowed(body), std::borrow::Cow::Owned)
+    for at in renames {
+        body[at] = b'x';
+    }
 }
 
 /// Deepest element nesting followed (real pages stay far below; hostile ones do not).

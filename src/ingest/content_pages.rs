@@ -56,7 +56,7 @@ pub fn read_content_pages(index: &str) -> (Vec<ContentPage>, Vec<IngestError>) {
                     IngestErrorKind::Io(format!("{}: {e}", entry.html)),
                 )
             })?;
-            let page = html_page(entry.id, at, entry.url, &bytes, None)?;
+            let page = html_page(entry.id, at, entry.url, bytes, None)?;
             Ok(ContentPage {
                 page,
                 main_text: entry.main_text,

@@ -48,7 +48,7 @@ impl Record {
         match self {
             Record::Page(page) => Ok(page),
             Record::Html(h) => {
-                html_page(h.id, h.origin, h.url, &h.bytes, h.http_charset.as_deref())
+                html_page(h.id, h.origin, h.url, h.bytes, h.http_charset.as_deref())
             }
         }
     }
@@ -75,10 +75,10 @@ pub(crate) fn html_page(
     id: String,
     origin: Origin,
     url: Option<String>,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     http_charset: Option<&str>,
 ) -> Result<Page, IngestError> {
-    match crate::html::extract(bytes, http_charset) {
+    match crate::html::extract_owned(bytes, http_charset) {
         Ok(extracted) => Ok(Page {
             id,
             origin,
