@@ -110,13 +110,15 @@ pub fn stacked_proba(
     x: &Array2<f32>,
     unit_block: &[usize],
 ) -> (Array2<f32>, Array2<f32>) {
-    let mut input = x.clone();
     let mut p = classifiers[0].predict_proba(x);
+    let mut input = None;
     for stage in &classifiers[1..] {
-        input = with_neighbours(x, &p, unit_block);
-        p = stage.predict_proba(&input);
+        let stacked = with_neighbours(x, &p, unit_block);
+        p = stage.predict_proba(&stacked);
+        input = Some(stacked);
     }
-    (p, input)
+    // A one-stage model's input is `x` itself: copied only then.
+    (p, input.unwrap_or_else(|| x.clone()))
 }
 
 /// Applies a trained model to pages.
