@@ -585,8 +585,10 @@ fn label_stream(
     let bar = progress_bar();
     let started = std::time::Instant::now();
     let mut text_bytes = 0usize;
-    // With more than one thread, reading runs one batch ahead of labelling; one thread stays one.
+    // With more than one thread, reading runs one batch ahead of labelling, and a batch's
+    // output is written while the next batch is labelled; one thread stays one.
     let read_ahead = rayon::current_num_threads() > 1;
+    let mut labelled: Option<LabelledBatch> = None;
     read_batches(
         &input.inputs,
         forced,
@@ -618,19 +620,51 @@ fn label_stream(
                 "{:.1} MB/s of text",
                 text_bytes as f64 / 1e6 / seconds
             ));
-            for (page, result) in pages.iter().zip(labeler.label_pages(&pages)) {
-                match result {
-                    Ok(labelled) => {
-                        sink(page, labelled)?;
-                        report.pages_out += 1;
-                    }
-                    Err(e) => report.skip_page(page, &e.to_string()),
-                }
-            }
+            let previous = labelled.take();
+            let results = if read_ahead {
+                // The sink stays on this thread; the batch is labelled on the pool meanwhile.
+                std::thread::scope(|scope| {
+                    let labelling = scope.spawn(|| labeler.label_pages(&pages));
+                    let written = write_batch(previous, report, &mut sink);
+                    let results = labelling
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                    written.map(|()| results)
+                })?
+            } else {
+                write_batch(previous, report, &mut sink)?;
+                labeler.label_pages(&pages)
+            };
+            labelled = Some((pages, results));
             Ok(())
         },
     )?;
+    write_batch(labelled, report, &mut sink)?;
     bar.finish_and_clear();
+    Ok(())
+}
+
+/// A batch's pages and their labelling results, in input order.
+type LabelledBatch = (Vec<Page>, Vec<Result<LabelledPage, pagesift::ModelError>>);
+
+/// Hands a labelled batch to the sink in input order, reporting the pages that failed.
+fn write_batch(
+    batch: Option<LabelledBatch>,
+    report: &mut RunReport,
+    sink: &mut impl FnMut(&Page, LabelledPage) -> io::Result<()>,
+) -> io::Result<()> {
+    let Some((pages, results)) = batch else {
+        return Ok(());
+    };
+    for (page, result) in pages.iter().zip(results) {
+        match result {
+            Ok(labelled) => {
+                sink(page, labelled)?;
+                report.pages_out += 1;
+            }
+            Err(e) => report.skip_page(page, &e.to_string()),
+        }
+    }
     Ok(())
 }
 

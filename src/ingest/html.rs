@@ -47,9 +47,7 @@ impl Record {
     pub fn into_page(self) -> Result<Page, IngestError> {
         match self {
             Record::Page(page) => Ok(page),
-            Record::Html(h) => {
-                html_page(h.id, h.origin, h.url, h.bytes, h.http_charset.as_deref())
-            }
+            Record::Html(h) => html_page(h.id, h.origin, h.url, h.bytes, h.http_charset.as_deref()),
         }
     }
 
