@@ -376,7 +376,7 @@ impl ContentModel {
             return Vec::new();
         }
         // One unit per block: the unit rows are then the block rows, measured once.
-        let blocks_only = block_segmentation(seg);
+        let blocks_only = seg.one_unit_per_block();
         let blocks = prepare(features, page, &blocks_only);
         self.furniture_of_prepared(page, &blocks_only, &blocks.prepared)
     }
@@ -530,23 +530,6 @@ fn with_neighbours(x: &Array2<f32>, first: &Classifier) -> Array2<f32> {
         row[x.ncols() + extra - 1] = mean;
     }
     out
-}
-
-/// The same blocks with one unit each.
-fn block_segmentation(seg: &Segmentation) -> Segmentation {
-    Segmentation {
-        blocks: seg.blocks.clone(),
-        units: seg
-            .blocks
-            .iter()
-            .map(|b| crate::types::Unit {
-                range: b.range,
-                block: b.index,
-                position: 0,
-                siblings: 1,
-            })
-            .collect(),
-    }
 }
 
 #[cfg(test)]

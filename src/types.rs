@@ -158,6 +158,25 @@ pub struct Segmentation {
     pub units: Vec<Unit>,
 }
 
+impl Segmentation {
+    /// The same blocks, each one whole unit (what the content model reads).
+    pub fn one_unit_per_block(&self) -> Segmentation {
+        Segmentation {
+            blocks: self.blocks.clone(),
+            units: self
+                .blocks
+                .iter()
+                .map(|b| Unit {
+                    range: b.range,
+                    block: b.index,
+                    position: 0,
+                    siblings: 1,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Tokens of one block: ids and byte offsets relative to the block's text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BlockTokens {

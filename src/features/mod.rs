@@ -1355,17 +1355,7 @@ mod tests {
         let batch_repeats = vec![3; seg.blocks.len()];
         let together = context(&seg, &batch_repeats, true);
         // The same page cut into one unit per block, every block seen once in the batch.
-        let mut blocks_only = seg.clone();
-        blocks_only.units = seg
-            .blocks
-            .iter()
-            .map(|b| crate::types::Unit {
-                range: b.range,
-                block: b.index,
-                position: 0,
-                siblings: 1,
-            })
-            .collect();
+        let blocks_only = seg.one_unit_per_block();
         let alone = context(&blocks_only, &vec![1; seg.blocks.len()], false);
         assert_eq!(together.block_layout, alone.layout);
         assert!(context(&seg, &batch_repeats, false).block_layout.is_empty());
