@@ -122,20 +122,33 @@ pub fn weak_labels(text: &str, seg: &Segmentation, main_text: &str) -> Vec<Optio
 /// [`words`], hashed without allocating them).
 fn word_keys(text: &str) -> Vec<u32> {
     // The lower-cased words one after another, and where each ends.
-    let mut lower = String::with_capacity(text.len());
+    let mut lower: Vec<u8> = Vec::with_capacity(text.len());
     let mut ends = Vec::new();
-    for word in text
-        .split(|c: char| !c.is_alphanumeric() && c != '_')
-        .filter(|w| !w.is_empty())
-    {
-        if word.is_ascii() {
-            lower.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-        } else {
-            lower.push_str(&word.to_lowercase());
+    if text.is_ascii() {
+        // The same words, cut between bytes.
+        let mut in_word = false;
+        for b in text.bytes() {
+            let word_byte = b.is_ascii_alphanumeric() || b == b'_';
+            if word_byte {
+                lower.push(b.to_ascii_lowercase());
+            } else if in_word {
+                ends.push(lower.len());
+            }
+            in_word = word_byte;
         }
-        ends.push(lower.len());
+        if in_word {
+            ends.push(lower.len());
+        }
+    } else {
+        for word in text
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .filter(|w| !w.is_empty())
+        {
+            lower.extend_from_slice(word.to_lowercase().as_bytes());
+            ends.push(lower.len());
+        }
     }
-    let word = |i: usize| &lower.as_bytes()[if i == 0 { 0 } else { ends[i - 1] }..ends[i]];
+    let word = |i: usize| &lower[if i == 0 { 0 } else { ends[i - 1] }..ends[i]];
     let hash = |namespace: u64, parts: &[&[u8]]| {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ (namespace << 16);
         for part in parts {
@@ -555,6 +568,12 @@ mod tests {
         expected.extend(w.windows(2).map(|p| fnv(2, &[&p[0], &p[1]])));
         assert_eq!(word_keys(text), expected);
         assert!(word_keys(" — ").is_empty());
+        let ascii = "Call US_today: 555-0199, or e-mail info@example.org!";
+        let w = words(ascii);
+        let mut expected: Vec<u32> = w.iter().map(|a| fnv(1, &[a])).collect();
+        expected.extend(w.windows(2).map(|p| fnv(2, &[&p[0], &p[1]])));
+        assert_eq!(word_keys(ascii), expected);
+        assert!(word_keys(" -- ").is_empty());
     }
 
     #[test]

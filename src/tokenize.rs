@@ -113,6 +113,57 @@ thread_local! {
     static WORD_CACHES: RefCell<HashMap<u64, WordCache>> = RefCell::new(HashMap::new());
 }
 
+/// Calls `each` with the byte range of every pre-token of `text` (a run of word characters or
+/// of punctuation; whitespace splits and is dropped), as the `Whitespace` pre-tokenizer cuts
+/// them. Every character of `text` must have a [`char_class`]; ASCII is cut byte by byte.
+fn pre_tokens(
+    text: &str,
+    mut each: impl FnMut(usize, usize) -> Result<(), ModelError>,
+) -> Result<(), ModelError> {
+    if text.is_ascii() {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let (start, class) = (i, ascii_class(bytes[i]));
+            while i < bytes.len() && ascii_class(bytes[i]) == class {
+                i += 1;
+            }
+            if class != CharClass::Space {
+                each(start, i)?;
+            }
+        }
+        return Ok(());
+    }
+    let class_of = |c: char| char_class(c).unwrap_or(CharClass::Punctuation);
+    let mut chars = text.char_indices().peekable();
+    while let Some((start, first)) = chars.next() {
+        let class = class_of(first);
+        let mut end = start + first.len_utf8();
+        while let Some(&(at, c)) = chars.peek() {
+            if class_of(c) != class {
+                break;
+            }
+            end = at + c.len_utf8();
+            chars.next();
+        }
+        if class != CharClass::Space {
+            each(start, end)?;
+        }
+    }
+    Ok(())
+}
+
+/// [`char_class`] of an ASCII byte.
+fn ascii_class(b: u8) -> CharClass {
+    if b.is_ascii_alphanumeric() || b == b'_' {
+        CharClass::Word
+    } else if matches!(b, b'\t'..=b'\r' | b' ') {
+        CharClass::Space
+    } else {
+        CharClass::Punctuation
+    }
+}
+
 /// Appends the lower case of `c`.
 fn push_lower(word: &mut String, c: char) {
     if c.is_ascii() {
@@ -277,8 +328,6 @@ impl PageTokenizer {
         if !block_text.is_ascii() && block_text.chars().any(|c| char_class(c).is_none()) {
             return None;
         }
-        // Every character has a class now (ASCII always has).
-        let class_of = |c: char| char_class(c).unwrap_or(CharClass::Punctuation);
         let mut tokens = BlockTokens::default();
         let mut word = String::new();
         let result = WORD_CACHES.with(|caches| {
@@ -289,20 +338,13 @@ impl PageTokenizer {
                 caches.clear();
             }
             let cache = caches.entry(self.cache_key).or_default();
-            let mut chars = block_text.char_indices().peekable();
-            while let Some((start, first)) = chars.next() {
-                let class = class_of(first);
-                if class == CharClass::Space {
-                    continue;
-                }
+            pre_tokens(block_text, |start, end| {
+                let piece = &block_text[start..end];
                 word.clear();
-                push_lower(&mut word, first);
-                while let Some(&(_, c)) = chars.peek() {
-                    if class_of(c) != class {
-                        break;
-                    }
-                    push_lower(&mut word, c);
-                    chars.next();
+                if piece.is_ascii() {
+                    word.extend(piece.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+                } else {
+                    piece.chars().for_each(|c| push_lower(&mut word, c));
                 }
                 let pieces = match cache.get(&word) {
                     Some(pieces) => pieces,
@@ -321,7 +363,8 @@ impl PageTokenizer {
                         }
                     }
                 }
-            }
+                Ok(())
+            })?;
             Ok(())
         });
         Some(result.map(|()| tokens))
@@ -474,6 +517,13 @@ mod tests {
                 // Twice: the second time every word comes from the cache.
                 prop_assert_eq!(tk.encode_block(&text).unwrap(), full, "{:?}", text);
             }
+        }
+    }
+
+    #[test]
+    fn ascii_bytes_have_the_class_of_their_characters() {
+        for b in 0u8..128 {
+            assert_eq!(Some(ascii_class(b)), char_class(char::from(b)), "{b}");
         }
     }
 

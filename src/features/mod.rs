@@ -394,9 +394,13 @@ impl FeatureExtractor {
                 unit.range.start - block.range.start,
                 unit.range.end - block.range.start,
             );
-            prepared
-                .unit_keys
-                .push(Self::ngram_keys(ids_within(tokens, local)));
+            // A unit that is its whole block has the block's keys.
+            let keys = if unit.siblings == 1 && unit.range == block.range {
+                prepared.block_keys[unit.block].clone()
+            } else {
+                Self::ngram_keys(ids_within(tokens, local))
+            };
+            prepared.unit_keys.push(keys);
             prepared.unit_block.push(unit.block);
             prepared
                 .unit_bytes
