@@ -12,8 +12,9 @@ pub(crate) fn read_html_record(
     path: &str,
     reader: impl Read,
     options: ReadOptions,
+    size_hint: Option<u64>,
 ) -> Result<Record, IngestError> {
-    let (origin, bytes) = read_whole_file(path, reader, options)?;
+    let (origin, bytes) = read_whole_file(path, reader, options, size_hint)?;
     Ok(Record::Html(HtmlSource {
         id: path.to_string(),
         origin,
@@ -101,7 +102,7 @@ mod tests {
         reader: impl Read,
         options: ReadOptions,
     ) -> Result<Page, IngestError> {
-        read_html_record(path, reader, options).and_then(Record::into_page)
+        read_html_record(path, reader, options, None).and_then(Record::into_page)
     }
 
     #[test]

@@ -72,24 +72,38 @@ impl Default for ReadOptions {
 }
 
 /// A whole file (one page) read under the page limit, with its origin for errors.
+/// `size_hint`: the file's length when known (the buffer is allocated once instead of grown).
 pub(crate) fn read_whole_file(
     path: &str,
     reader: impl Read,
     options: ReadOptions,
+    size_hint: Option<u64>,
 ) -> Result<(Origin, Vec<u8>), IngestError> {
     let origin = Origin {
         path: path.to_string(),
         line: None,
     };
-    match read_limited(reader, options.max_page_bytes) {
+    let capacity = size_hint.map_or(0, |len| {
+        usize::try_from(len).map_or(options.max_page_bytes, |len| {
+            len.min(options.max_page_bytes)
+        })
+    });
+    match read_limited(
+        reader,
+        options.max_page_bytes,
+        Vec::with_capacity(capacity + 1),
+    ) {
         Ok(bytes) => Ok((origin, bytes)),
         Err(kind) => Err(IngestError::new(origin, kind)),
     }
 }
 
-/// Reads at most `limit` bytes; more is [`IngestErrorKind::TooLarge`].
-pub(crate) fn read_limited(reader: impl Read, limit: usize) -> Result<Vec<u8>, IngestErrorKind> {
-    let mut bytes = Vec::new();
+/// Reads at most `limit` bytes into `bytes`; more is [`IngestErrorKind::TooLarge`].
+fn read_limited(
+    reader: impl Read,
+    limit: usize,
+    mut bytes: Vec<u8>,
+) -> Result<Vec<u8>, IngestErrorKind> {
     reader
         .take(limit as u64 + 1)
         .read_to_end(&mut bytes)
@@ -271,10 +285,13 @@ fn read_one(
     options: ReadOptions,
 ) -> Box<dyn Iterator<Item = Result<Record, IngestError>>> {
     if path == "-" {
-        return read_stream_records(path, format, Box::new(io::stdin()), options);
+        return read_stream_records(path, format, Box::new(io::stdin()), options, None);
     }
     match File::open(&path) {
-        Ok(f) => read_stream_records(path, format, Box::new(f), options),
+        Ok(f) => {
+            let size_hint = f.metadata().ok().map(|m| m.len());
+            read_stream_records(path, format, Box::new(f), options, size_hint)
+        }
         Err(e) => Box::new(std::iter::once(Err(io_error(&path, &e)))),
     }
 }
@@ -288,7 +305,8 @@ pub fn read_stream(
     options: ReadOptions,
 ) -> Box<dyn Iterator<Item = Result<Page, IngestError>>> {
     Box::new(
-        read_stream_records(path, format, reader, options).map(|r| r.and_then(Record::into_page)),
+        read_stream_records(path, format, reader, options, None)
+            .map(|r| r.and_then(Record::into_page)),
     )
 }
 
@@ -297,17 +315,18 @@ fn read_stream_records(
     format: InputFormat,
     reader: Box<dyn Read>,
     options: ReadOptions,
+    size_hint: Option<u64>,
 ) -> Box<dyn Iterator<Item = Result<Record, IngestError>>> {
     match format {
         InputFormat::Text => Box::new(std::iter::once(
-            text::read_text_page(&path, reader, options).map(Record::Page),
+            text::read_text_file(&path, reader, options, size_hint).map(Record::Page),
         )),
         InputFormat::Jsonl => Box::new(
             jsonl::JsonlPages::new(path, BufReader::new(reader), options)
                 .map(|r| r.map(Record::Page)),
         ),
         InputFormat::Html => Box::new(std::iter::once(html::read_html_record(
-            &path, reader, options,
+            &path, reader, options, size_hint,
         ))),
         InputFormat::Warc => Box::new(warc::WarcPages::new(path, reader, options)),
     }

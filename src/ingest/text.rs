@@ -5,13 +5,15 @@ use crate::error::{IngestError, IngestErrorKind};
 use crate::types::Page;
 use std::io::Read;
 
-/// Reads a whole text file as one page; the page id is the path as given.
-pub fn read_text_page(
+/// Reads a whole text file as one page; the page id is the path as given (`size_hint`: the
+/// file's length, when known).
+pub(crate) fn read_text_file(
     path: &str,
     reader: impl Read,
     options: ReadOptions,
+    size_hint: Option<u64>,
 ) -> Result<Page, IngestError> {
-    let (origin, bytes) = read_whole_file(path, reader, options)?;
+    let (origin, bytes) = read_whole_file(path, reader, options, size_hint)?;
     let (text, lossy) =
         decode_utf8(bytes, options.lossy).map_err(|kind| IngestError::new(origin.clone(), kind))?;
     Ok(Page {
@@ -50,10 +52,11 @@ mod tests {
 
     #[test]
     fn reads_a_page_and_strips_the_bom() {
-        let page = read_text_page(
+        let page = read_text_file(
             "p.txt",
             &b"\xEF\xBB\xBFHello\r\nWorld"[..],
             ReadOptions::default(),
+            Some(14),
         )
         .unwrap();
         assert_eq!(page.text, "Hello\r\nWorld");
@@ -63,16 +66,16 @@ mod tests {
     #[test]
     fn rejects_invalid_utf8_and_empty_pages_and_decodes_lossily_when_asked() {
         let options = ReadOptions::default();
-        let err = read_text_page("bad.txt", &b"ok \xFF\xFE"[..], options).unwrap_err();
+        let err = read_text_file("bad.txt", &b"ok \xFF\xFE"[..], options, None).unwrap_err();
         assert_eq!(err.kind, IngestErrorKind::NotUtf8(3));
         assert!(err.to_string().starts_with("bad.txt: not valid UTF-8"));
-        let err = read_text_page("empty.txt", &b"  \n "[..], options).unwrap_err();
+        let err = read_text_file("empty.txt", &b"  \n "[..], options, None).unwrap_err();
         assert_eq!(err.kind, IngestErrorKind::Empty);
         let lossy = ReadOptions {
             lossy: true,
             ..options
         };
-        let page = read_text_page("bad.txt", &b"ok \xFF"[..], lossy).unwrap();
+        let page = read_text_file("bad.txt", &b"ok \xFF"[..], lossy, None).unwrap();
         assert_eq!((page.text.as_str(), page.lossy), ("ok \u{FFFD}", true));
     }
 
@@ -82,8 +85,8 @@ mod tests {
             max_page_bytes: 4,
             ..ReadOptions::default()
         };
-        let err = read_text_page("big.txt", &b"12345"[..], options).unwrap_err();
+        let err = read_text_file("big.txt", &b"12345"[..], options, None).unwrap_err();
         assert_eq!(err.kind, IngestErrorKind::TooLarge { limit: 4 });
-        assert!(read_text_page("ok.txt", &b"1234"[..], options).is_ok());
+        assert!(read_text_file("ok.txt", &b"1234"[..], options, None).is_ok());
     }
 }
