@@ -1158,13 +1158,29 @@ pub struct RepeatIndex {
 }
 
 impl RepeatIndex {
+    /// A case-blind 64-bit key of a block's text. Every block of a batch is keyed twice (to
+    /// count, then to look up), so it is read eight bytes at a time: FNV-1a, a byte at a time,
+    /// spent about 3% of labelling's time here.
     fn key(block_text: &str) -> u64 {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in block_text.bytes() {
-            h ^= u64::from(b.to_ascii_lowercase());
-            h = h.wrapping_mul(0x0100_0000_01b3);
+        const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
+        let bytes = block_text.as_bytes();
+        let mut h = (bytes.len() as u64).wrapping_mul(MULTIPLIER);
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+            h = (h ^ ascii_lowercase_word(word))
+                .wrapping_mul(MULTIPLIER)
+                .rotate_left(29);
         }
-        h
+        let mut tail = [0u8; 8];
+        tail[..words.remainder().len()].copy_from_slice(words.remainder());
+        h = (h ^ ascii_lowercase_word(u64::from_le_bytes(tail))).wrapping_mul(MULTIPLIER);
+        // MurmurHash3's finaliser: every input bit reaches every output bit.
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 
     /// Pass 1: record the distinct block texts of one page.
@@ -1207,6 +1223,20 @@ impl RepeatIndex {
             .map(|b| self.count(b.range.slice(text)))
             .collect()
     }
+}
+
+/// [`u8::to_ascii_lowercase`] of each of a word's eight bytes at once.
+fn ascii_lowercase_word(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let low_seven = word & !HIGH_BITS;
+    // The high bit of each byte: set when its low seven bits are at least b'A' ...
+    let at_least_a = low_seven + ONES * u64::from(0x80 - b'A');
+    // ... and when they are above b'Z'.
+    let above_z = low_seven + ONES * u64::from(0x80 - b'Z' - 1);
+    // Upper-case ASCII letters only: bytes of 0x80 and above are left alone.
+    let upper = at_least_a & !above_z & !word & HIGH_BITS;
+    word | (upper >> 2)
 }
 
 #[cfg(test)]
@@ -1309,6 +1339,40 @@ mod tests {
             );
             let by_chars = s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).count();
             proptest::prop_assert_eq!(word_count(&s), by_chars);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lowercasing_eight_bytes_at_once_matches_each_byte(word: u64) {
+            let expected = u64::from_le_bytes(word.to_le_bytes().map(|b| b.to_ascii_lowercase()));
+            proptest::prop_assert_eq!(ascii_lowercase_word(word), expected);
+        }
+
+        /// Block keys ignore ASCII case and tell texts apart, whatever their length.
+        #[test]
+        fn block_keys_are_case_blind(s in "[a-zA-Z0-9 é.]{0,40}", extra in "[a-z]") {
+            proptest::prop_assert_eq!(RepeatIndex::key(&s), RepeatIndex::key(&s.to_ascii_uppercase()));
+            proptest::prop_assert_ne!(RepeatIndex::key(&s), RepeatIndex::key(&format!("{s}{extra}")));
+            proptest::prop_assert_ne!(RepeatIndex::key(&s), RepeatIndex::key(&format!("{s}\0")));
+        }
+    }
+
+    #[test]
+    fn block_keys_tell_apart_every_byte_of_every_length() {
+        for len in 0..40usize {
+            let base = "a".repeat(len);
+            let mut keys: Vec<u64> = (0..len)
+                .map(|i| {
+                    let mut changed = base.clone().into_bytes();
+                    changed[i] = b'b';
+                    RepeatIndex::key(std::str::from_utf8(&changed).unwrap())
+                })
+                .collect();
+            keys.push(RepeatIndex::key(&base));
+            keys.sort_unstable();
+            keys.dedup();
+            assert_eq!(keys.len(), len + 1, "length {len}");
         }
     }
 
