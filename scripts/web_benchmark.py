@@ -18,7 +18,7 @@ extract of the page's HTML.
 `split` writes OUT/train.jsonl and OUT/test.jsonl (index lines with absolute HTML paths); train a
 model on the first with `pagesift train --content-pages OUT/train.jsonl …`. `run` times `pagesift
 label` (all spans, three labels) and `pagesift extract` against trafilatura's `extract` on the
-same pages in the same run, then scores both extractors on OUT/test.jsonl and prints
+same pages in the same run (interleaved rounds, `--repeat`, median of each), then scores both extractors on OUT/test.jsonl and prints
 precision/recall/F1 (mean over pages, and pooled over all tokens), overall, per dataset and for
 the pages flagged `health`.
 """
@@ -121,27 +121,30 @@ def run(args):
             sys.exit(f"{' '.join(argv)} failed: {done.stderr}")
         return seconds, done
 
-    # Alternating runs, the median of each: a VM's timings move by 10-20% from run to run.
-    label_times, extract_times = [], []
+    import trafilatura  # pip install trafilatura
+
+    def run_trafilatura():
+        start = time.perf_counter()
+        extracted = {page["id"]: trafilatura.extract(raw[page["id"]]) or "" for page in pages}
+        return time.perf_counter() - start, extracted
+
+    # Rounds of label, extract and trafilatura, the median of each: a VM's timings move by
+    # 10-40% from minute to minute, and interleaving puts every tool through the same stretches.
+    label_times, extract_times, trafilatura_times = [], [], []
     for _ in range(args.repeat):
         with open(os.path.join(args.out, "test_labels.jsonl"), "w") as labels:
             label_times.append(timed(label_command, labels)[0])
         seconds, done = timed(command, subprocess.PIPE)
         extract_times.append(seconds)
+        seconds, theirs = run_trafilatura()
+        trafilatura_times.append(seconds)
     label_seconds = statistics.median(label_times)
     pagesift_seconds = statistics.median(extract_times)
+    trafilatura_seconds = statistics.median(trafilatura_times)
     ours = {}
     for line in done.stdout.splitlines():
         record = json.loads(line)
         ours[os.path.basename(record["id"])[: -len(".html")]] = record["text"]
-
-    import trafilatura  # pip install trafilatura
-
-    theirs = {}
-    start = time.perf_counter()
-    for page in pages:
-        theirs[page["id"]] = trafilatura.extract(raw[page["id"]]) or ""
-    trafilatura_seconds = time.perf_counter() - start
 
     groups = collections.defaultdict(list)
     for page in pages:
@@ -154,7 +157,10 @@ def run(args):
               f"(one process, --jobs {args.jobs}, {os.cpu_count()} cores on the machine, start-up included, "
               f"median of {args.repeat})")
     print(f"{'trafilatura':17}: {trafilatura_seconds:6.2f} s  {total_mb / trafilatura_seconds:5.2f} MB/s  "
-          f"{len(pages) / trafilatura_seconds:6.1f} pages/s (one process, one thread)")
+          f"{len(pages) / trafilatura_seconds:6.1f} pages/s (one process, one thread, median of {args.repeat})")
+    print("rounds (label s, extract s, trafilatura s, label ratio): "
+          + "; ".join(f"{l:.2f}, {e:.2f}, {t:.2f}, {t / l:.2f}x"
+                      for l, e, t in zip(label_times, extract_times, trafilatura_times)))
     print(f"{'group':28} {'pages':>5}  {'extractor':11} {'P':>6} {'R':>6} {'F1':>6}   pooled P/R/F1")
     for group in ["all", "health"] + sorted(g for g in groups if g.startswith("dataset=")):
         members = groups.get(group, [])
@@ -198,7 +204,7 @@ def main():
     parser.add_argument("--out", default="/tmp/pagesift-web")
     parser.add_argument("--model")
     parser.add_argument("--limit", type=int)
-    parser.add_argument("--repeat", type=int, default=3, help="pagesift runs of each command (median)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of label, extract and trafilatura (median of each)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="pagesift threads")
     parser.add_argument("--education-only", action="store_true",
                         help="score `extract` (education spans) instead of all non-boilerplate spans")
