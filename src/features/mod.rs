@@ -1011,6 +1011,51 @@ const FIRST_PERSON_PLURAL: &[&str] = &[
     "ourselves",
 ];
 
+/// Byte lanes of [`ASCII_CHARACTER_COUNTS`]: which counter of [`TextStats`] a lane adds to.
+const COUNTS_CHARS: u32 = 0;
+const COUNTS_LETTERS: u32 = 1;
+const COUNTS_UPPER: u32 = 2;
+const COUNTS_DIGITS: u32 = 3;
+const COUNTS_PUNCT: u32 = 4;
+const COUNTS_SEPARATORS: u32 = 5;
+
+/// One in `counter`'s lane.
+const fn one(counter: u32) -> u64 {
+    1 << (8 * counter)
+}
+
+/// What each ASCII byte adds to the character counters of [`TextStats`], one byte lane per
+/// counter: the classes of [`TextStats::count_characters`], worked out at compile time.
+static ASCII_CHARACTER_COUNTS: [u64; 128] = {
+    let mut table = [0u64; 128];
+    let mut b = 0u8;
+    while b < 128 {
+        // ASCII's whitespace by `char::is_whitespace` counts nothing.
+        if !matches!(b, b'\t'..=b'\r' | b' ') {
+            table[b as usize] = one(COUNTS_CHARS)
+                + if b.is_ascii_alphabetic() {
+                    one(COUNTS_LETTERS)
+                        + if b.is_ascii_uppercase() {
+                            one(COUNTS_UPPER)
+                        } else {
+                            0
+                        }
+                } else if b.is_ascii_digit() {
+                    one(COUNTS_DIGITS)
+                } else {
+                    one(COUNTS_PUNCT)
+                        + if matches!(b, b'|' | b'/') {
+                            one(COUNTS_SEPARATORS)
+                        } else {
+                            0
+                        }
+                };
+        }
+        b += 1;
+    }
+    table
+};
+
 #[derive(Default)]
 struct TextStats {
     chars: usize,
@@ -1038,23 +1083,22 @@ impl TextStats {
         st
     }
 
-    /// [`TextStats::count_characters`] for ASCII text, a byte at a time.
+    /// [`TextStats::count_characters`] for ASCII text: a byte adds its packed counts (one
+    /// byte lane per counter, from [`ASCII_CHARACTER_COUNTS`]), without branching on its class.
     fn count_ascii_characters(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            // ASCII's whitespace by `char::is_whitespace`.
-            if matches!(b, b'\t'..=b'\r' | b' ') {
-                continue;
-            }
-            self.chars += 1;
-            if b.is_ascii_alphabetic() {
-                self.letters += 1;
-                self.upper += usize::from(b.is_ascii_uppercase());
-            } else if b.is_ascii_digit() {
-                self.digits += 1;
-            } else {
-                self.punct += 1;
-                self.separators += usize::from(matches!(b, b'|' | b'/'));
-            }
+        // A lane holds up to 255: unpack before it can overflow.
+        for chunk in bytes.chunks(255) {
+            let lanes: u64 = chunk
+                .iter()
+                .map(|&b| ASCII_CHARACTER_COUNTS[usize::from(b & 0x7f)])
+                .sum();
+            let lane = |counter: u32| (lanes >> (8 * counter)) as usize & 0xff;
+            self.chars += lane(COUNTS_CHARS);
+            self.letters += lane(COUNTS_LETTERS);
+            self.upper += lane(COUNTS_UPPER);
+            self.digits += lane(COUNTS_DIGITS);
+            self.punct += lane(COUNTS_PUNCT);
+            self.separators += lane(COUNTS_SEPARATORS);
         }
     }
 
