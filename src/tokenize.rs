@@ -201,9 +201,19 @@ fn char_class(c: char) -> Option<CharClass> {
             _ => None,
         };
     }
+    // Chinese ideographs, hiragana and katakana (with the prolonged-sound mark): letters
+    // without case, so \w and their own lower case.
+    if matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | 'ー')
+    {
+        return Some(CharClass::Word);
+    }
     // Punctuation and symbols common on web pages; none is \w and none changes case.
-    const PUNCTUATION: &str = "‐‑‒–—―‘’‚‛“”„‟†‡•…‰′″‹›«»¡¿§¶©®™°±·×÷¢£¥€₹★☆✓✔✗✘→←↑↓▶►▸◆●○■□";
-    PUNCTUATION.contains(c).then_some(CharClass::Punctuation)
+    const PUNCTUATION: &str =
+        "‐‑‒–—―‘’‚‛“”„‟†‡•…‰′″‹›«»¡¿§¶©®™°±·×÷¢£¥€₹★☆✓✔✗✘→←↑↓▶►▸◆●○■□、。「」";
+    // Also: C1 controls (cp1252 punctuation decoded as Latin-1; U+0085 is whitespace, above),
+    // the zero-width space, arrows, and private-use characters (icon fonts).
+    let symbol = matches!(c, '\u{80}'..='\u{9F}' | '\u{200B}' | '\u{2190}'..='\u{21FF}' | '\u{E000}'..='\u{F8FF}');
+    (symbol || PUNCTUATION.contains(c)).then_some(CharClass::Punctuation)
 }
 
 impl std::fmt::Debug for PageTokenizer {
@@ -494,6 +504,23 @@ mod tests {
             "©",
             "×",
             "\u{2028}",
+            "月",
+            "の",
+            "ー",
+            "カタカナ",
+            "。",
+            "「",
+            "\u{92}",
+            "\u{85}",
+            "\u{9f}",
+            "\u{200b}",
+            "\u{200d}",
+            "\u{fe0f}",
+            "\u{e026}",
+            "↳",
+            "✅",
+            "❶",
+            "ㇰ",
             // 15 and 16 bytes: either side of the word cache's inline keys.
             "Pharmacokinetic",
             "pharmacokinetics",
@@ -518,6 +545,37 @@ mod tests {
                 prop_assert_eq!(tk.encode_block(&text).unwrap(), full, "{:?}", text);
             }
         }
+    }
+
+    /// Every character the fast path classes, around letters and spaces, is cut where the
+    /// `Whitespace` pre-tokenizer cuts (a test through `encode` alone would miss a wrong class
+    /// for characters outside the vocabulary: each is its own unknown token either way).
+    #[test]
+    fn every_character_the_fast_path_takes_is_cut_as_by_the_pre_tokenizer() {
+        use tokenizers::{OffsetReferential, OffsetType, PreTokenizedString, PreTokenizer};
+        let mut checked = 0;
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            if char_class(c).is_none() {
+                continue;
+            }
+            let text = format!("a{c}{c} {c}B.{c}");
+            let mut theirs = PreTokenizedString::from(text.as_str());
+            Whitespace {}.pre_tokenize(&mut theirs).unwrap();
+            let theirs: Vec<(usize, usize)> = theirs
+                .get_splits(OffsetReferential::Original, OffsetType::Byte)
+                .into_iter()
+                .map(|(_, offsets, _)| offsets)
+                .collect();
+            let mut ours = Vec::new();
+            pre_tokens(&text, |start, end| {
+                ours.push((start, end));
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(ours, theirs, "{c:?}");
+            checked += 1;
+        }
+        assert!(checked > 20_000, "{checked}");
     }
 
     #[test]
