@@ -15,9 +15,12 @@ pub(crate) fn map_biggest_first<T: Send, R: Send>(
 ) -> Vec<R> {
     let mut indexed: Vec<(usize, T)> = items.into_iter().enumerate().collect();
     indexed.sort_by_key(|(_, item)| Reverse(size(item)));
+    // Each thread takes the next biggest item when it is free (`par_bridge` hands items out in
+    // order). Splitting the sorted list in halves instead, as an indexed parallel iterator does,
+    // gave one thread the big half and made the batch wait for it.
     let mut done: Vec<(usize, R)> = indexed
-        .into_par_iter()
-        .with_max_len(1)
+        .into_iter()
+        .par_bridge()
         .map(|(i, item)| (i, f(item)))
         .collect();
     done.sort_unstable_by_key(|(i, _)| *i);

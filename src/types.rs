@@ -304,6 +304,74 @@ pub fn non_whitespace_bytes(text: &str) -> usize {
     bytes.len() - ascii_whitespace - other_whitespace
 }
 
+/// The words of `text`: runs of the characters `in_word` accepts. ASCII bytes are classed one
+/// at a time by `ascii_in_word`, which must agree with `in_word` on ASCII characters; the rest
+/// is decoded. An iterator, so the byte loop stays tight and the caller's work per word stays
+/// out of it.
+pub(crate) fn words_by<A: Fn(u8) -> bool, C: Fn(char) -> bool>(
+    text: &str,
+    ascii_in_word: A,
+    in_word: C,
+) -> Words<'_, A, C> {
+    Words {
+        text,
+        at: 0,
+        ascii_in_word,
+        in_word,
+    }
+}
+
+/// See [`words_by`].
+pub(crate) struct Words<'a, A, C> {
+    text: &'a str,
+    at: usize,
+    ascii_in_word: A,
+    in_word: C,
+}
+
+impl<A: Fn(u8) -> bool, C: Fn(char) -> bool> Words<'_, A, C> {
+    /// Whether the character at byte `at` is in a word, and its length.
+    #[inline(always)]
+    fn class_at(&self, at: usize) -> (bool, usize) {
+        let b = self.text.as_bytes()[at];
+        if b.is_ascii() {
+            ((self.ascii_in_word)(b), 1)
+        } else {
+            let c = self.text[at..]
+                .chars()
+                .next()
+                .expect("at a character boundary");
+            ((self.in_word)(c), c.len_utf8())
+        }
+    }
+}
+
+impl<'a, A: Fn(u8) -> bool, C: Fn(char) -> bool> Iterator for Words<'a, A, C> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let len = self.text.len();
+        let start = loop {
+            if self.at >= len {
+                return None;
+            }
+            let (word, width) = self.class_at(self.at);
+            if word {
+                break self.at;
+            }
+            self.at += width;
+        };
+        while self.at < len {
+            let (word, width) = self.class_at(self.at);
+            if !word {
+                break;
+            }
+            self.at += width;
+        }
+        Some(&self.text[start..self.at])
+    }
+}
+
 /// The first bytes of the non-ASCII whitespace characters in UTF-8: U+0085 and U+00A0, U+1680,
 /// U+2000 to U+205F, U+3000.
 const UNICODE_WHITESPACE_LEADS: [u8; 4] = [0xC2, 0xE1, 0xE2, 0xE3];

@@ -1137,24 +1137,16 @@ impl TextStats {
     /// Counts the words: runs of alphanumerics and apostrophes (`'` and `’`), cut between
     /// bytes where the text is ASCII.
     fn count_words(&mut self, s: &str) {
-        let mut start = None;
-        for_each_character(
+        let words = crate::types::words_by(
             s,
-            |at, in_word| match (in_word, start) {
-                (true, None) => start = Some(at),
-                (false, Some(from)) => {
-                    self.count_word(&s[from..at]);
-                    start = None;
-                }
-                _ => {}
-            },
             |b| b.is_ascii_alphanumeric() || b == b'\'',
             |c| c.is_alphanumeric() || c == '’',
         );
+        for word in words {
+            self.count_word(word);
+        }
     }
 
-    // Kept out of the byte loop of `count_words`, which it would bloat (measured).
-    #[inline(never)]
     fn count_word(&mut self, word: &str) {
         self.words += 1;
         self.titlecase += usize::from(word.chars().next().is_some_and(char::is_uppercase));
@@ -1181,44 +1173,7 @@ impl TextStats {
 
 /// Runs of alphanumerics in `s`.
 fn word_count(s: &str) -> usize {
-    let mut count = 0;
-    let mut in_word = false;
-    for_each_character(
-        s,
-        |_, alphanumeric| {
-            count += usize::from(alphanumeric && !in_word);
-            in_word = alphanumeric;
-        },
-        |b| b.is_ascii_alphanumeric(),
-        char::is_alphanumeric,
-    );
-    count
-}
-
-/// Calls `each` with the byte offset and class of every character of `s`, then once more at
-/// the end with `false` (so a word ending there ends). ASCII is classed a byte at a time by
-/// `ascii`, which must agree with `class` on ASCII characters; the rest is decoded. Inlined, so
-/// the byte loop stays tight.
-#[inline(always)]
-fn for_each_character(
-    s: &str,
-    mut each: impl FnMut(usize, bool),
-    ascii: impl Fn(u8) -> bool,
-    class: impl Fn(char) -> bool,
-) {
-    let bytes = s.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        if bytes[at].is_ascii() {
-            each(at, ascii(bytes[at]));
-            at += 1;
-        } else {
-            let c = s[at..].chars().next().expect("at a character boundary");
-            each(at, class(c));
-            at += c.len_utf8();
-        }
-    }
-    each(bytes.len(), false);
+    crate::types::words_by(s, |b| b.is_ascii_alphanumeric(), char::is_alphanumeric).count()
 }
 
 /// Counts, over a batch, how many pages contain each block text: templates, logo strips and
