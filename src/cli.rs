@@ -585,16 +585,38 @@ fn label_stream(
     let bar = progress_bar();
     let started = std::time::Instant::now();
     let mut text_bytes = 0usize;
-    // With more than one thread, reading runs one batch ahead of labelling, and a batch's
-    // output is written while the next batch is labelled; one thread stays one.
-    let read_ahead = rayon::current_num_threads() > 1;
+    // Keeps only the pages that parsed, reporting the rest, and moves the progress bar on.
+    let mut keep_parsed = |parsed: Vec<Result<Page, pagesift::IngestError>>,
+                           report: &mut RunReport| {
+        let mut pages = Vec::with_capacity(parsed.len());
+        for result in parsed {
+            match result {
+                Ok(page) => pages.push(page),
+                Err(e) => report.skip(&e),
+            }
+        }
+        text_bytes += pages.iter().map(|p| p.text.len()).sum::<usize>();
+        bar.inc(pages.len() as u64);
+        let seconds = started.elapsed().as_secs_f64().max(1e-3);
+        bar.set_message(format!(
+            "{:.1} MB/s of text",
+            text_bytes as f64 / 1e6 / seconds
+        ));
+        pages
+    };
+    // With more than one thread the batches go through a pipeline: while batch k is labelled,
+    // batch k+1 is parsed on the same pool and batch k-1 is written on this thread, so the pool
+    // fills the end of one stage (a few big pages left) with the other's work. Reading runs a
+    // batch ahead. One thread stays one: parse, label and write each batch in turn.
+    let pipelined = rayon::current_num_threads() > 1;
+    let mut parsed: Option<Vec<Page>> = None;
     let mut labelled: Option<LabelledBatch> = None;
     read_batches(
         &input.inputs,
         forced,
         options,
         BatchLimits::default(),
-        read_ahead,
+        pipelined,
         |batch| -> io::Result<()> {
             let mut records = Vec::with_capacity(batch.len());
             for record in batch {
@@ -605,44 +627,73 @@ fn label_stream(
                     Err(e) => report.skip(&e),
                 }
             }
-            // Parse the batch's HTML on every core, then label what parsed, in input order.
-            let mut pages = Vec::with_capacity(records.len());
-            for result in into_pages(records) {
-                match result {
-                    Ok(page) => pages.push(page),
-                    Err(e) => report.skip(&e),
-                }
+            if !pipelined {
+                let pages = keep_parsed(into_pages(records), report);
+                let results = labeler.label_pages(&pages);
+                return write_batch(Some((pages, results)), report, &mut sink);
             }
-            text_bytes += pages.iter().map(|p| p.text.len()).sum::<usize>();
-            bar.inc(pages.len() as u64);
-            let seconds = started.elapsed().as_secs_f64().max(1e-3);
-            bar.set_message(format!(
-                "{:.1} MB/s of text",
-                text_bytes as f64 / 1e6 / seconds
-            ));
-            let previous = labelled.take();
-            let results = if read_ahead {
-                // The sink stays on this thread; the batch is labelled on the pool meanwhile.
-                std::thread::scope(|scope| {
-                    let labelling = scope.spawn(|| labeler.label_pages(&pages));
-                    let written = write_batch(previous, report, &mut sink);
-                    let results = labelling
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                    written.map(|()| results)
-                })?
-            } else {
-                write_batch(previous, report, &mut sink)?;
-                labeler.label_pages(&pages)
-            };
-            labelled = Some((pages, results));
+            let (results, next) = pipeline_step(
+                labeler,
+                labelled.take(),
+                parsed.take(),
+                records,
+                report,
+                &mut sink,
+            )?;
+            labelled = results;
+            parsed = Some(keep_parsed(next, report));
             Ok(())
         },
     )?;
-    write_batch(labelled, report, &mut sink)?;
+    // The last batch is labelled while the one before it is written.
+    if pipelined {
+        let (last, _) = pipeline_step(
+            labeler,
+            labelled.take(),
+            parsed.take(),
+            Vec::new(),
+            report,
+            &mut sink,
+        )?;
+        write_batch(last, report, &mut sink)?;
+    }
     bar.finish_and_clear();
     Ok(())
 }
+
+/// One step of the pipeline: writes the batch labelled last time (`previous`) on this thread,
+/// while the pool labels `to_label` and parses `records`. Returns the newly labelled batch and
+/// the parse results.
+fn pipeline_step(
+    labeler: &Labeler,
+    previous: Option<LabelledBatch>,
+    to_label: Option<Vec<Page>>,
+    records: Vec<pagesift::ingest::Record>,
+    report: &mut RunReport,
+    sink: &mut impl FnMut(&Page, LabelledPage) -> io::Result<()>,
+) -> io::Result<(Option<LabelledBatch>, ParsedBatch)> {
+    std::thread::scope(|scope| {
+        let work = scope.spawn(|| {
+            rayon::join(
+                || {
+                    to_label.map(|pages| {
+                        let results = labeler.label_pages(&pages);
+                        (pages, results)
+                    })
+                },
+                || into_pages(records),
+            )
+        });
+        let written = write_batch(previous, report, sink);
+        let done = work
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        written.map(|()| done)
+    })
+}
+
+/// A batch's parse results, in input order.
+type ParsedBatch = Vec<Result<Page, pagesift::IngestError>>;
 
 /// A batch's pages and their labelling results, in input order.
 type LabelledBatch = (Vec<Page>, Vec<Result<LabelledPage, pagesift::ModelError>>);
