@@ -364,6 +364,12 @@ impl FeatureExtractor {
         let in_page = page_repeats(text, seg);
         let copyright = copyright_block(text, seg);
         let site_name = site_name_words(copyright.map(|b| seg.blocks[b].range.slice(text)));
+        // Whether each block names the site: every unit of a block has this column.
+        let block_mentions: Vec<bool> = seg
+            .blocks
+            .iter()
+            .map(|b| mentions_any(b.range.slice(text), &site_name))
+            .collect();
         let mut prepared = PreparedPage {
             unit_keys: Vec::with_capacity(n_units),
             block_keys: ctx
@@ -416,6 +422,7 @@ impl FeatureExtractor {
                 &in_page[unit.block],
                 ctx.batch_repeats.get(unit.block).copied().unwrap_or(1),
                 &site_name,
+                &block_mentions,
             ));
         }
         add_page_columns(&mut prepared.layout);
@@ -430,6 +437,7 @@ impl FeatureExtractor {
                 &block_words,
                 &in_page,
                 &site_name,
+                &block_mentions,
                 dom_blocks,
             );
         }
@@ -447,6 +455,7 @@ impl FeatureExtractor {
         block_words: &[usize],
         in_page: &[PageCopies],
         site_name: &[&str],
+        block_mentions: &[bool],
         dom_blocks: Option<&[crate::html::BlockContext]>,
     ) -> Vec<Vec<f32>> {
         let n_blocks = seg.blocks.len();
@@ -488,6 +497,7 @@ impl FeatureExtractor {
                         &in_page[b],
                         1,
                         site_name,
+                        block_mentions,
                     );
                     dom::dom_row(dom_blocks.map(|d| &d[b]), &mut row);
                     row
@@ -577,7 +587,15 @@ impl FeatureExtractor {
         in_page: &PageCopies,
         repeats_in_batch: u32,
         site_name: &[&str],
+        block_mentions: &[bool],
     ) -> Vec<f32> {
+        let b = block.index;
+        // A unit that is its whole block names the site when its block does.
+        let unit_mentions = if unit.range == block.range {
+            block_mentions[b]
+        } else {
+            mentions_any(unit_text, site_name)
+        };
         let stats = TextStats::of(unit_text);
         let words = stats.words.max(1) as f32;
         let last = unit_text
@@ -585,7 +603,6 @@ impl FeatureExtractor {
             .chars()
             .last();
         let position = position_columns(u, n_units);
-        let b = block.index;
         let prev_words = b.checked_sub(1).map(|p| block_words[p]);
         let next_words = block_words.get(b + 1).copied();
         let line_start = text[..block.range.start].rfind('\n').map_or(0, |i| i + 1);
@@ -665,8 +682,8 @@ impl FeatureExtractor {
                     || unit_text.starts_with(|c: char| c.is_ascii_digit()),
             ),
             cue(Cue::Citation),
-            flag(mentions_any(unit_text, site_name)),
-            flag(mentions_any(block.range.slice(text), site_name)),
+            flag(unit_mentions),
+            flag(block_mentions[b]),
             flag(stats.first_plural > 0),
             cue(Cue::AtName),
             cue(Cue::Disclaimer),
@@ -1180,7 +1197,8 @@ fn word_count(s: &str) -> usize {
 /// footers repeat across the pages of a site. The one stage that sees the whole batch.
 #[derive(Debug, Default, Clone)]
 pub struct RepeatIndex {
-    pages_with: HashMap<u64, u32>,
+    // Keys are hashes already: FxHash only spreads them over the table.
+    pages_with: HashMap<u64, u32, rustc_hash::FxBuildHasher>,
 }
 
 impl RepeatIndex {
