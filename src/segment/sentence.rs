@@ -13,37 +13,111 @@ const ABBREVIATIONS: &[&str] = &[
 /// Ranges (relative to `block`) of its sentences, trimmed, in order, covering every
 /// non-whitespace byte.
 pub fn sentence_ranges(block: &str) -> Vec<ByteRange> {
-    if block.is_ascii() && !ascii_may_cut(block.as_bytes()) {
-        return trimmed(block).into_iter().collect();
+    if block.is_ascii() {
+        // A byte is a character: the cuts read the bytes, without a decoded copy.
+        return ranges_between(block, sentence_cuts(block, &AsciiChars(block.as_bytes())));
     }
     sentence_ranges_full(block)
 }
 
-/// [`sentence_ranges`] character by character.
+/// [`sentence_ranges`] over the decoded characters.
 fn sentence_ranges_full(block: &str) -> Vec<ByteRange> {
     let chars: Vec<(usize, char)> = block.char_indices().collect();
+    ranges_between(block, sentence_cuts(block, chars.as_slice()))
+}
+
+/// The characters of a block as the cuts read them: the `i`-th character and its byte offset.
+trait Chars {
+    fn len(&self) -> usize;
+    fn at(&self, i: usize) -> (usize, char);
+    fn get(&self, i: usize) -> Option<(usize, char)> {
+        (i < self.len()).then(|| self.at(i))
+    }
+    /// The first character from `i` on that a cut could involve (see [`QUIET_ASCII`]); `i`
+    /// itself when not known to be quiet.
+    fn skip_quiet(&self, i: usize) -> usize {
+        i
+    }
+}
+
+impl Chars for [(usize, char)] {
+    fn len(&self) -> usize {
+        <[(usize, char)]>::len(self)
+    }
+    fn at(&self, i: usize) -> (usize, char) {
+        self[i]
+    }
+}
+
+/// An ASCII block's bytes, each its own character.
+struct AsciiChars<'a>(&'a [u8]);
+
+impl Chars for AsciiChars<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn at(&self, i: usize) -> (usize, char) {
+        (i, char::from(self.0[i]))
+    }
+    fn skip_quiet(&self, mut i: usize) -> usize {
+        while self
+            .0
+            .get(i)
+            .is_some_and(|&b| QUIET_ASCII[usize::from(b & 0x7f)])
+        {
+            i += 1;
+        }
+        i
+    }
+}
+
+/// ASCII characters at which [`sentence_cuts`] does nothing: not a sentence end, whitespace,
+/// a capital or `[` (the cuts look at neighbours only from those). Prose is mostly these, so the
+/// cuts skip them a byte at a time.
+static QUIET_ASCII: [bool; 128] = {
+    let mut quiet = [false; 128];
+    let mut b = 0u8;
+    while b < 128 {
+        quiet[b as usize] = !(matches!(b, b'.' | b'!' | b'?' | b'[' | b'A'..=b'Z')
+            || (b as char).is_ascii_whitespace()
+            || b == 0x0b);
+        b += 1;
+    }
+    quiet
+};
+
+/// Where sentences start inside `block` (byte offsets, in order).
+fn sentence_cuts<C: Chars + ?Sized>(block: &str, chars: &C) -> Vec<usize> {
     let mut cuts = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        let (_, c) = chars[i];
-        if let Some(cut) = cut_after_terminal(block, &chars, i) {
+        i = chars.skip_quiet(i);
+        let Some((_, c)) = chars.get(i) else {
+            break;
+        };
+        if let Some(cut) = cut_after_terminal(block, chars, i) {
             cuts.push(cut);
         } else if c.is_whitespace() {
             // A run of two or more spaces (or a tab) separates glued menu items.
             let mut j = i;
-            while j < chars.len() && chars[j].1.is_whitespace() {
+            while j < chars.len() && chars.at(j).1.is_whitespace() {
                 j += 1;
             }
             if i > 0 && j < chars.len() && (j - i >= 2 || c == '\t') {
-                cuts.push(chars[j].0);
+                cuts.push(chars.at(j).0);
             }
             i = j;
             continue;
-        } else if i > 0 && glued_start(&chars, i) {
-            cuts.push(chars[i].0);
+        } else if i > 0 && glued_start(chars, i) {
+            cuts.push(chars.at(i).0);
         }
         i += 1;
     }
+    cuts
+}
+
+/// The trimmed, non-empty pieces of `block` between `cuts`.
+fn ranges_between(block: &str, cuts: Vec<usize>) -> Vec<ByteRange> {
     let mut out = Vec::with_capacity(cuts.len() + 1);
     let mut start = 0;
     for cut in cuts.into_iter().chain(std::iter::once(block.len())) {
@@ -58,40 +132,23 @@ fn sentence_ranges_full(block: &str) -> Vec<ByteRange> {
     out
 }
 
-/// Whether an ASCII block has anything the cuts below look for: a sentence end, a tab or a
-/// whitespace run, a `[`, or a capital glued after three lower-case letters. Most lines of a
-/// page have none, and are one sentence without the character-by-character pass.
-fn ascii_may_cut(bytes: &[u8]) -> bool {
-    let space = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
-    bytes.iter().enumerate().any(|(i, &b)| match b {
-        b'.' | b'!' | b'?' | b'\t' | b'[' => true,
-        b if space(b) => bytes.get(i + 1).copied().is_some_and(space),
-        b'A'..=b'Z' => {
-            i >= 3
-                && bytes[i - 3..i].iter().all(u8::is_ascii_lowercase)
-                && bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase)
-        }
-        _ => false,
-    })
-}
-
 /// After `.`, `!`, `?` or `…` at `i` (and any closing quotes or brackets), the byte where the next
 /// sentence starts, if one starts there.
-fn cut_after_terminal(block: &str, chars: &[(usize, char)], i: usize) -> Option<usize> {
-    let c = chars[i].1;
+fn cut_after_terminal<C: Chars + ?Sized>(block: &str, chars: &C, i: usize) -> Option<usize> {
+    let c = chars.at(i).1;
     if !matches!(c, '.' | '!' | '?' | '…') {
         return None;
     }
     let mut j = i + 1;
-    while j < chars.len() && matches!(chars[j].1, '"' | '\'' | '”' | '’' | ')' | ']') {
+    while j < chars.len() && matches!(chars.at(j).1, '"' | '\'' | '”' | '’' | ')' | ']') {
         j += 1;
     }
-    let spaced = j < chars.len() && chars[j].1.is_whitespace();
-    while j < chars.len() && chars[j].1.is_whitespace() {
+    let spaced = j < chars.len() && chars.at(j).1.is_whitespace();
+    while j < chars.len() && chars.at(j).1.is_whitespace() {
         j += 1;
     }
-    let (next_at, next) = *chars.get(j)?;
-    let word = word_before(block, chars[i].0);
+    let (next_at, next) = chars.get(j)?;
+    let word = word_before(block, chars.at(i).0);
     if c == '.' && is_abbreviation(word) {
         return None;
     }
@@ -100,22 +157,25 @@ fn cut_after_terminal(block: &str, chars: &[(usize, char)], i: usize) -> Option<
         return Some(next_at);
     }
     // "night.This": glued only when a real word ends and a capitalised word begins.
-    let lower_follows = chars.get(j + 1).is_some_and(|&(_, c)| c.is_lowercase());
+    let lower_follows = chars.get(j + 1).is_some_and(|(_, c)| c.is_lowercase());
     (!spaced && next.is_uppercase() && lower_follows && word.chars().count() >= 2)
         .then_some(next_at)
 }
 
 /// A sentence glued to the previous one without a space: "PlayThe", "uses[edit]", "Play“The".
-fn glued_start(chars: &[(usize, char)], i: usize) -> bool {
-    let prev = chars[i - 1].1;
-    let c = chars[i].1;
-    let next = chars.get(i + 1).map(|&(_, c)| c);
+fn glued_start<C: Chars + ?Sized>(chars: &C, i: usize) -> bool {
+    let prev = chars.at(i - 1).1;
+    let c = chars.at(i).1;
+    let next = chars.get(i + 1).map(|(_, c)| c);
     if c.is_uppercase() && next.is_some_and(char::is_lowercase) {
         // At least three lower-case letters before: "WeeklyTech" yes, "iPhone"/"McDonald" no.
-        return i >= 3 && chars[i - 3..i].iter().all(|&(_, c)| c.is_lowercase());
+        return i >= 3 && (i - 3..i).all(|k| chars.at(k).1.is_lowercase());
     }
     if c == '[' && prev.is_alphabetic() {
-        let rest: String = chars[i + 1..].iter().map(|&(_, c)| c).take(12).collect();
+        let rest: String = (i + 1..chars.len())
+            .map(|k| chars.at(k).1)
+            .take(12)
+            .collect();
         return rest
             .split_once(']')
             .is_some_and(|(inner, _)| !inner.is_empty() && inner.chars().all(char::is_alphabetic));
@@ -135,12 +195,15 @@ fn word_before(block: &str, at: usize) -> &str {
 }
 
 fn is_abbreviation(word: &str) -> bool {
-    let lower = word.to_lowercase();
     let single_capital = word.chars().count() == 1 && word.chars().all(char::is_uppercase);
+    // The list is lower-case ASCII: an ASCII word compares without a lower-cased copy.
+    let listed = if word.is_ascii() {
+        ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word))
+    } else {
+        ABBREVIATIONS.contains(&word.to_lowercase().as_str())
+    };
     // "U.S." and "e.g." keep inner periods; a lone capital is an initial ("J. Smith").
-    single_capital
-        || ABBREVIATIONS.contains(&lower.as_str())
-        || (word.contains('.') && word.len() <= 4)
+    single_capital || listed || (word.contains('.') && word.len() <= 4)
 }
 
 #[cfg(test)]
@@ -196,8 +259,17 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn the_ascii_quick_path_cuts_as_the_full_pass(s in "[a-eA-E .!?\\[\\]\t\n]{0,40}") {
+        fn the_ascii_paths_cut_as_the_full_pass(s in "([a-eA-E .!?\\[\\]\t\n0-9\"')]|Dr|e\\.g|U\\.S){0,40}") {
             proptest::prop_assert_eq!(sentence_ranges(&s), sentence_ranges_full(&s));
+        }
+    }
+
+    #[test]
+    fn quiet_ascii_is_what_the_cuts_pass_over() {
+        for b in 0u8..128 {
+            let c = char::from(b);
+            let acts = matches!(c, '.' | '!' | '?' | '[') || c.is_whitespace() || c.is_uppercase();
+            assert_eq!(QUIET_ASCII[usize::from(b)], !acts, "{b}");
         }
     }
 
