@@ -720,7 +720,8 @@ fn write_batch(
 }
 
 fn label(args: LabelArgs) -> Result<ExitCode, String> {
-    let mut labeler = Labeler::new(&load_model(&args.input.model)?).map_err(|e| e.to_string())?;
+    let mut labeler =
+        Labeler::from_bundle(load_model(&args.input.model)?).map_err(|e| e.to_string())?;
     labeler.explain = args.explain;
     for &(label, p) in &args.threshold {
         labeler = labeler
@@ -802,7 +803,8 @@ fn write_page_text(out: &mut impl Write, page: &Page, text: &str) -> io::Result<
 }
 
 fn extract_cmd(args: ExtractArgs) -> Result<ExitCode, String> {
-    let mut labeler = Labeler::new(&load_model(&args.input.model)?).map_err(|e| e.to_string())?;
+    let mut labeler =
+        Labeler::from_bundle(load_model(&args.input.model)?).map_err(|e| e.to_string())?;
     labeler.main_content_axis = true;
     let mut out = OutputFile::open(&args.output)?;
     let mut report = RunReport::with_errors(&args.input.errors)?;
@@ -830,7 +832,8 @@ fn extract_cmd(args: ExtractArgs) -> Result<ExitCode, String> {
 }
 
 fn report_cmd(args: ReportArgs) -> Result<ExitCode, String> {
-    let mut labeler = Labeler::new(&load_model(&args.input.model)?).map_err(|e| e.to_string())?;
+    let mut labeler =
+        Labeler::from_bundle(load_model(&args.input.model)?).map_err(|e| e.to_string())?;
     labeler.explain = args.explain;
     let file = AtomicFile::create(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let mut html = pagesift::output::ReportWriter::new(file, args.max_pages);
@@ -855,7 +858,7 @@ fn report_cmd(args: ReportArgs) -> Result<ExitCode, String> {
 
 fn export_cmd(args: ExportArgs) -> Result<ExitCode, String> {
     let (pages, mut report) = if args.predict {
-        let labeler = Labeler::new(&load_model(&args.model)?).map_err(|e| e.to_string())?;
+        let labeler = Labeler::from_bundle(load_model(&args.model)?).map_err(|e| e.to_string())?;
         let input = InputArgs {
             inputs: args.inputs.clone(),
             model: None,
@@ -970,7 +973,7 @@ fn print_report(report: &pagesift::EvalReport, json: bool) -> Result<(), String>
 }
 
 fn eval_cmd(args: EvalArgs) -> Result<ExitCode, String> {
-    let labeler = Labeler::new(&load_model(&args.model)?).map_err(|e| e.to_string())?;
+    let labeler = Labeler::from_bundle(load_model(&args.model)?).map_err(|e| e.to_string())?;
     let (gold, mut report) = gold_pages(&args.gold);
     let pages: Vec<Page> = gold.iter().map(|g| g.page.clone()).collect();
     let mut scored_gold = Vec::new();

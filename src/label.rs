@@ -139,19 +139,25 @@ pub struct Labeler {
 
 impl Labeler {
     pub fn new(bundle: &ModelBundle) -> Result<Self, ModelError> {
+        Self::from_bundle(bundle.clone())
+    }
+
+    /// [`Labeler::new`], taking the bundle instead of copying it (a copy of the vocabulary and
+    /// lexicon is a few milliseconds of every start).
+    pub fn from_bundle(bundle: ModelBundle) -> Result<Self, ModelError> {
         let SegmenterConfig::Text(options) = bundle.segmenter;
         Ok(Labeler {
             pipeline: FeaturePipeline {
                 segmenter: TextSegmenter::new(options),
-                tokenizer: bundle.tokenizer.clone(),
+                tokenizer: bundle.tokenizer,
                 features: FeatureExtractor::builder()
                     .options(bundle.features)
                     .build()?,
-                content: bundle.content.clone(),
+                content: bundle.content,
             },
-            lexicon: bundle.lexicon.clone(),
-            classifiers: bundle.classifiers.clone(),
-            transitions: bundle.transitions.clone(),
+            lexicon: bundle.lexicon,
+            classifiers: bundle.classifiers,
+            transitions: bundle.transitions,
             thresholds: [0.0; Label::COUNT],
             explain: 0,
             main_content_axis: false,

@@ -353,7 +353,7 @@ fn tune_class_weights<'a>(
 
 /// Trains and returns a ready labeler (what cross-validation needs).
 pub fn train_labeler(gold: &[GoldPage], params: &TrainParams) -> Result<Labeler, ModelError> {
-    Labeler::new(&train(gold, params, &[])?)
+    Labeler::from_bundle(train(gold, params, &[])?)
 }
 
 #[cfg(test)]
