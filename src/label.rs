@@ -142,8 +142,8 @@ impl Labeler {
         Self::from_bundle(bundle.clone())
     }
 
-    /// [`Labeler::new`], taking the bundle instead of copying it (a copy of the vocabulary and
-    /// lexicon is a few milliseconds of every start).
+    /// [`Labeler::new`], taking the bundle instead of copying its vocabulary, lexicon and
+    /// weights.
     pub fn from_bundle(bundle: ModelBundle) -> Result<Self, ModelError> {
         let SegmenterConfig::Text(options) = bundle.segmenter;
         Ok(Labeler {

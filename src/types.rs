@@ -304,6 +304,10 @@ pub fn non_whitespace_bytes(text: &str) -> usize {
     bytes.len() - ascii_whitespace - other_whitespace
 }
 
+/// The first bytes of the non-ASCII whitespace characters in UTF-8: U+0085 and U+00A0, U+1680,
+/// U+2000 to U+205F, U+3000.
+const UNICODE_WHITESPACE_LEADS: [u8; 4] = [0xC2, 0xE1, 0xE2, 0xE3];
+
 /// The words of `text`: runs of the characters `in_word` accepts. ASCII bytes are classed one
 /// at a time by `ascii_in_word`, which must agree with `in_word` on ASCII characters; the rest
 /// is decoded. An iterator, so the byte loop stays tight and the caller's work per word stays
@@ -371,10 +375,6 @@ impl<'a, A: Fn(u8) -> bool, C: Fn(char) -> bool> Iterator for Words<'a, A, C> {
         Some(&self.text[start..self.at])
     }
 }
-
-/// The first bytes of the non-ASCII whitespace characters in UTF-8: U+0085 and U+00A0, U+1680,
-/// U+2000 to U+205F, U+3000.
-const UNICODE_WHITESPACE_LEADS: [u8; 4] = [0xC2, 0xE1, 0xE2, 0xE3];
 
 #[cfg(test)]
 mod tests {
