@@ -2,7 +2,9 @@
 """Writes a large JSON Lines input for memory and throughput measurements: the repository's gold
 pages (text and HTML) repeated with fresh ids until the file reaches the size asked for.
 
-    python3 scripts/make_big_input.py OUT.jsonl SIZE_MB
+    python3 scripts/make_big_input.py OUT.jsonl SIZE_MB [--text-only]
+
+With --text-only, only the 27 plain-text gold pages (seeds and pages_a).
 """
 import json
 import os
@@ -15,6 +17,8 @@ for name in ("seeds.gold.jsonl", "pages_a.gold.jsonl", "pages_b.gold.jsonl"):
         page = json.loads(line)
         record = {"id": page["id"], "url": page.get("url")}
         if "html" in page:
+            if "--text-only" in sys.argv:
+                continue
             record["html"] = page["html"]
         else:
             record["text"] = page["text"]
