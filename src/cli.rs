@@ -586,8 +586,7 @@ fn label_stream(
     let started = std::time::Instant::now();
     let mut text_bytes = 0usize;
     // Keeps only the pages that parsed, reporting the rest, and moves the progress bar on.
-    let mut keep_parsed = |parsed: Vec<Result<Page, pagesift::IngestError>>,
-                           report: &mut RunReport| {
+    let mut keep_parsed = |parsed: ParsedBatch, report: &mut RunReport| {
         let mut pages = Vec::with_capacity(parsed.len());
         for result in parsed {
             match result {
