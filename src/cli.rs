@@ -1,7 +1,7 @@
 //! Command-line shell: clap structs → library calls → exit codes. No pipeline logic here.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use pagesift::ingest::{into_pages, read_batches, BatchLimits, InputFormat, ReadOptions};
+use pagesift::ingest::{into_pages, BatchLimits, BatchStream, InputFormat, ReadOptions};
 use pagesift::output::{span_writer, AtomicFile, OutputFormat, SpanWriter, SummaryWriter};
 use pagesift::tokenize::TokenizerKind;
 use pagesift::Label;
@@ -565,13 +565,9 @@ fn side_output(path: &Option<PathBuf>) -> Result<Option<OutputFile>, String> {
 
 /// Reads the inputs in batches, labels each batch in parallel and hands every labelled page to
 /// `sink`, in input order. Bad records are reported and skipped; an output error stops the run.
-fn label_stream(
-    input: &InputArgs,
-    labeler: &Labeler,
-    report: &mut RunReport,
-    already_done: &HashSet<String>,
-    mut sink: impl FnMut(&Page, LabelledPage) -> io::Result<()>,
-) -> Result<(), io::Error> {
+/// The input's batches, read on a thread of their own when the run has several: made before the
+/// model loads, so the first batch is read meanwhile.
+fn input_batches(input: &InputArgs) -> BatchStream<'_> {
     let forced = input.input_format.map(|f| match f {
         InputFormatArg::Text => InputFormat::Text,
         InputFormatArg::Jsonl => InputFormat::Jsonl,
@@ -582,6 +578,27 @@ fn label_stream(
         max_page_bytes: input.max_page_bytes,
         lossy: input.lossy,
     };
+    BatchStream::start(
+        &input.inputs,
+        forced,
+        options,
+        BatchLimits::default(),
+        pipelined(),
+    )
+}
+
+/// Whether batches go through the pipeline of [`label_stream`] (and are read ahead).
+fn pipelined() -> bool {
+    rayon::current_num_threads() > 1
+}
+
+fn label_stream(
+    batches: BatchStream<'_>,
+    labeler: &Labeler,
+    report: &mut RunReport,
+    already_done: &HashSet<String>,
+    mut sink: impl FnMut(&Page, LabelledPage) -> io::Result<()>,
+) -> Result<(), io::Error> {
     let bar = progress_bar();
     let started = std::time::Instant::now();
     let mut text_bytes = 0usize;
@@ -607,43 +624,36 @@ fn label_stream(
     // batch k+1 is parsed on the same pool and batch k-1 is written on this thread, so the pool
     // fills the end of one stage (a few big pages left) with the other's work. Reading runs a
     // batch ahead. One thread stays one: parse, label and write each batch in turn.
-    let pipelined = rayon::current_num_threads() > 1;
+    let pipelined = pipelined();
     let mut parsed: Option<Vec<Page>> = None;
     let mut labelled: Option<LabelledBatch> = None;
-    read_batches(
-        &input.inputs,
-        forced,
-        options,
-        BatchLimits::default(),
-        pipelined,
-        |batch| -> io::Result<()> {
-            let mut records = Vec::with_capacity(batch.len());
-            for record in batch {
-                report.pages_in += 1;
-                match record {
-                    Ok(record) if already_done.contains(record.id()) => report.resumed += 1,
-                    Ok(record) => records.push(record),
-                    Err(e) => report.skip(&e),
-                }
+    for batch in batches {
+        let mut records = Vec::with_capacity(batch.len());
+        for record in batch {
+            report.pages_in += 1;
+            match record {
+                Ok(record) if already_done.contains(record.id()) => report.resumed += 1,
+                Ok(record) => records.push(record),
+                Err(e) => report.skip(&e),
             }
-            if !pipelined {
-                let pages = keep_parsed(into_pages(records), report);
-                let results = labeler.label_pages(&pages);
-                return write_batch(Some((pages, results)), report, &mut sink);
-            }
-            let (results, next) = pipeline_step(
-                labeler,
-                labelled.take(),
-                parsed.take(),
-                records,
-                report,
-                &mut sink,
-            )?;
-            labelled = results;
-            parsed = Some(keep_parsed(next, report));
-            Ok(())
-        },
-    )?;
+        }
+        if !pipelined {
+            let pages = keep_parsed(into_pages(records), report);
+            let results = labeler.label_pages(&pages);
+            write_batch(Some((pages, results)), report, &mut sink)?;
+            continue;
+        }
+        let (results, next) = pipeline_step(
+            labeler,
+            labelled.take(),
+            parsed.take(),
+            records,
+            report,
+            &mut sink,
+        )?;
+        labelled = results;
+        parsed = Some(keep_parsed(next, report));
+    }
     // The last batch is labelled while the one before it is written.
     if pipelined {
         let (last, _) = pipeline_step(
@@ -719,6 +729,7 @@ fn write_batch(
 }
 
 fn label(args: LabelArgs) -> Result<ExitCode, String> {
+    let batches = input_batches(&args.input);
     let mut labeler =
         Labeler::from_bundle(load_model(&args.input.model)?).map_err(|e| e.to_string())?;
     labeler.explain = args.explain;
@@ -759,7 +770,7 @@ fn label(args: LabelArgs) -> Result<ExitCode, String> {
     let mut report = RunReport::with_errors(&args.input.errors)?;
     let mut writer = span_writer(format, &mut out);
     let result = label_stream(
-        &args.input,
+        batches,
         &labeler,
         &mut report,
         &already_done,
@@ -802,6 +813,7 @@ fn write_page_text(out: &mut impl Write, page: &Page, text: &str) -> io::Result<
 }
 
 fn extract_cmd(args: ExtractArgs) -> Result<ExitCode, String> {
+    let batches = input_batches(&args.input);
     let mut labeler =
         Labeler::from_bundle(load_model(&args.input.model)?).map_err(|e| e.to_string())?;
     labeler.main_content_axis = true;
@@ -811,7 +823,7 @@ fn extract_cmd(args: ExtractArgs) -> Result<ExitCode, String> {
         label == Label::Education || (args.with_promotion && label == Label::Promotion)
     };
     let result = label_stream(
-        &args.input,
+        batches,
         &labeler,
         &mut report,
         &HashSet::new(),
@@ -831,6 +843,7 @@ fn extract_cmd(args: ExtractArgs) -> Result<ExitCode, String> {
 }
 
 fn report_cmd(args: ReportArgs) -> Result<ExitCode, String> {
+    let batches = input_batches(&args.input);
     let mut labeler =
         Labeler::from_bundle(load_model(&args.input.model)?).map_err(|e| e.to_string())?;
     labeler.explain = args.explain;
@@ -838,7 +851,7 @@ fn report_cmd(args: ReportArgs) -> Result<ExitCode, String> {
     let mut html = pagesift::output::ReportWriter::new(file, args.max_pages);
     let mut report = RunReport::with_errors(&args.input.errors)?;
     let result = label_stream(
-        &args.input,
+        batches,
         &labeler,
         &mut report,
         &HashSet::new(),
@@ -869,7 +882,7 @@ fn export_cmd(args: ExportArgs) -> Result<ExitCode, String> {
         let mut pages = Vec::new();
         let mut report = RunReport::default();
         label_stream(
-            &input,
+            input_batches(&input),
             &labeler,
             &mut report,
             &HashSet::new(),

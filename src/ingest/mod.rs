@@ -201,34 +201,90 @@ fn batches(
     })
 }
 
-/// Reads `inputs` batch by batch and hands each batch to `each`, in input order. With
-/// `read_ahead`, a thread of its own reads the next batch while `each` works on this one (the
-/// rendezvous channel holds no batch, so at most two are in memory); the batches are the same
-/// either way. An error from `each` stops the reading.
-pub fn read_batches<E>(
-    inputs: &[String],
-    forced: Option<InputFormat>,
-    options: ReadOptions,
-    limits: BatchLimits,
-    read_ahead: bool,
-    mut each: impl FnMut(Batch) -> Result<(), E>,
-) -> Result<(), E> {
-    let records = || read_records_with(inputs, forced, options);
-    if !read_ahead {
-        return batches(records(), limits).try_for_each(each);
-    }
-    std::thread::scope(|scope| {
-        let (sender, received) = std::sync::mpsc::sync_channel(0);
-        scope.spawn(move || {
-            for batch in batches(records(), limits) {
-                // A closed channel means `each` failed and the caller stopped: stop reading.
+/// The batches of `inputs`, in input order. With `read_ahead`, a thread of its own starts
+/// reading as soon as the stream is made and then stays one batch ahead of the caller (the
+/// rendezvous channel holds no batch, so at most two are in memory): a caller that makes the
+/// stream before loading its model reads the first batch meanwhile. The batches are the same
+/// either way; dropping the stream stops the reading.
+pub struct BatchStream<'a> {
+    source: BatchSource<'a>,
+}
+
+enum BatchSource<'a> {
+    Inline(Box<dyn Iterator<Item = Batch> + 'a>),
+    ReadAhead {
+        /// `None` once dropped or ended.
+        batches: Option<std::sync::mpsc::Receiver<Batch>>,
+        reader: Option<std::thread::JoinHandle<()>>,
+    },
+}
+
+impl<'a> BatchStream<'a> {
+    pub fn start(
+        inputs: &'a [String],
+        forced: Option<InputFormat>,
+        options: ReadOptions,
+        limits: BatchLimits,
+        read_ahead: bool,
+    ) -> BatchStream<'a> {
+        if !read_ahead {
+            let records = read_records_with(inputs, forced, options);
+            return BatchStream {
+                source: BatchSource::Inline(Box::new(batches(records, limits))),
+            };
+        }
+        let inputs = inputs.to_vec();
+        let (sender, receiver) = std::sync::mpsc::sync_channel(0);
+        let reader = std::thread::spawn(move || {
+            for batch in batches(read_records_with(&inputs, forced, options), limits) {
+                // A closed channel means the caller dropped the stream: stop reading.
                 if sender.send(batch).is_err() {
                     return;
                 }
             }
         });
-        received.into_iter().try_for_each(&mut each)
-    })
+        BatchStream {
+            source: BatchSource::ReadAhead {
+                batches: Some(receiver),
+                reader: Some(reader),
+            },
+        }
+    }
+}
+
+impl Iterator for BatchStream<'_> {
+    type Item = Batch;
+
+    fn next(&mut self) -> Option<Batch> {
+        match &mut self.source {
+            BatchSource::Inline(batches) => batches.next(),
+            BatchSource::ReadAhead { batches, reader } => {
+                let batch = batches.as_ref()?.recv().ok();
+                if batch.is_none() {
+                    // The reader is done, or panicked: a panic must not pass for the end of
+                    // the input, so it goes on here.
+                    *batches = None;
+                    if let Some(Err(panic)) = reader.take().map(|r| r.join()) {
+                        std::panic::resume_unwind(panic);
+                    }
+                }
+                batch
+            }
+        }
+    }
+}
+
+impl Drop for BatchStream<'_> {
+    fn drop(&mut self) {
+        if let BatchSource::ReadAhead { batches, reader } = &mut self.source {
+            // Closing the channel ends the reader at its next batch; wait for it so no reading
+            // outlives the stream. Its panic, if any, is already on stderr.
+            *batches = None;
+            if let Some(reader) = reader.take() {
+                let _ = reader.join();
+            }
+        }
+    }
 }
 
 /// The pages of a batch of records, in order, their HTML parsed on every core.
@@ -440,7 +496,7 @@ mod tests {
     }
 
     #[test]
-    fn reading_ahead_gives_the_same_batches_and_stops_on_an_error() {
+    fn reading_ahead_gives_the_same_batches_and_stops_when_dropped() {
         let dir = tempfile::tempdir().unwrap();
         for i in 0..25 {
             std::fs::write(dir.path().join(format!("{i:02}.txt")), format!("Page {i}.")).unwrap();
@@ -450,46 +506,21 @@ mod tests {
             pages: 4,
             bytes: usize::MAX,
         };
-        let collect = |read_ahead: bool| {
-            let mut seen = Vec::new();
-            read_batches::<()>(
-                &inputs,
-                None,
-                ReadOptions::default(),
-                limits,
-                read_ahead,
-                |b| {
-                    seen.push(ids(&b));
-                    Ok(())
-                },
-            )
-            .unwrap();
-            seen
+        let collect = |read_ahead: bool| -> Vec<Vec<String>> {
+            BatchStream::start(&inputs, None, ReadOptions::default(), limits, read_ahead)
+                .map(|b| ids(&b))
+                .collect()
         };
         let inline = collect(false);
         assert_eq!(inline.len(), 7);
         assert!(inline[..6].iter().all(|b| b.len() == 4));
         assert_eq!(collect(true), inline);
-        // An error from the consumer ends the run there, with or without the reading thread.
+        // A caller that stops early drops the stream: the reading thread ends with it.
         for read_ahead in [false, true] {
-            let mut calls = 0;
-            let result = read_batches(
-                &inputs,
-                None,
-                ReadOptions::default(),
-                limits,
-                read_ahead,
-                |_| {
-                    calls += 1;
-                    if calls == 2 {
-                        Err("output full")
-                    } else {
-                        Ok(())
-                    }
-                },
-            );
-            assert_eq!(result, Err("output full"));
-            assert_eq!(calls, 2);
+            let mut stream =
+                BatchStream::start(&inputs, None, ReadOptions::default(), limits, read_ahead);
+            assert_eq!(stream.next().map(|b| ids(&b)), Some(inline[0].clone()));
+            drop(stream);
         }
     }
 }
