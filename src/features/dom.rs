@@ -114,7 +114,9 @@ pub fn dom_keys_of(blocks: &[BlockContext]) -> Vec<Vec<u32>> {
         .iter()
         .map(|context| {
             let same_words = shared.as_ref().is_some_and(|(previous, _)| {
-                std::sync::Arc::ptr_eq(&previous.attribute_tokens, &context.attribute_tokens)
+                previous
+                    .attribute_tokens
+                    .same_list(&context.attribute_tokens)
             });
             if !same_words {
                 shared = Some((context, word_keys(context)));
@@ -167,6 +169,7 @@ fn hash_str(namespace: u8, text: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::html::AttributeWords;
 
     #[test]
     fn a_row_has_one_value_per_name_and_text_pages_are_zero() {
@@ -176,7 +179,7 @@ mod tests {
         let context = BlockContext {
             tag: "li".into(),
             landmarks: landmark::FOOTER | landmark::LIST,
-            attribute_tokens: vec!["cta".into(), "footer".into()].into(),
+            attribute_tokens: AttributeWords::from_words(["footer", "cta"]),
             link_bytes: 10,
             text_bytes: 10,
             ..BlockContext::default()
@@ -198,7 +201,7 @@ mod tests {
             ..context.clone()
         };
         let elsewhere = BlockContext {
-            attribute_tokens: vec!["cta".into(), "footer".into()].into(),
+            attribute_tokens: AttributeWords::from_words(["cta", "footer"]),
             ..sibling.clone()
         };
         let keys = dom_keys_of(&[context, sibling, elsewhere]);

@@ -54,7 +54,7 @@ pub struct BlockContext {
     pub landmarks: u32,
     /// Lower-cased word pieces of the `class`, `id` and `role` of the enclosing elements, sorted
     /// and without repeats (shared by the blocks under the same open elements).
-    pub attribute_tokens: Arc<[Arc<str>]>,
+    pub attribute_tokens: AttributeWords,
     /// Visible text bytes inside links, and in all.
     pub link_bytes: u32,
     pub text_bytes: u32,
@@ -64,6 +64,66 @@ pub struct BlockContext {
     /// Depth of the block's element in the tree.
     pub depth: u32,
 }
+
+/// A block's class/id/role words: indices into the page's distinct words, in the words' sorted
+/// order. Both parts are shared (by the page's blocks, and by the blocks under the same open
+/// elements), so copying and dropping a list costs no reference count per word.
+#[derive(Debug, Clone, Default)]
+pub struct AttributeWords {
+    vocabulary: Arc<[Box<str>]>,
+    ids: Arc<[u32]>,
+}
+
+impl AttributeWords {
+    /// The sorted, distinct `words`.
+    pub fn from_words<'w>(words: impl IntoIterator<Item = &'w str>) -> AttributeWords {
+        let mut vocabulary: Vec<Box<str>> = words.into_iter().map(Box::from).collect();
+        vocabulary.sort_unstable();
+        vocabulary.dedup();
+        AttributeWords {
+            ids: (0..vocabulary.len() as u32).collect(),
+            vocabulary: vocabulary.into(),
+        }
+    }
+
+    /// A list of `ids` into a vocabulary the parser fills in later ([`Self::set_vocabulary`]).
+    pub(crate) fn pending(ids: Arc<[u32]>) -> AttributeWords {
+        AttributeWords {
+            vocabulary: Arc::from([]),
+            ids,
+        }
+    }
+
+    pub(crate) fn set_vocabulary(&mut self, vocabulary: &Arc<[Box<str>]>) {
+        self.vocabulary = Arc::clone(vocabulary);
+    }
+
+    /// The words, sorted.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.ids.iter().map(|&id| &*self.vocabulary[id as usize])
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Whether both are the one list shared by the blocks under the same open elements.
+    pub fn same_list(&self, other: &AttributeWords) -> bool {
+        Arc::ptr_eq(&self.ids, &other.ids) && Arc::ptr_eq(&self.vocabulary, &other.vocabulary)
+    }
+}
+
+impl PartialEq for AttributeWords {
+    fn eq(&self, other: &AttributeWords) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for AttributeWords {}
 
 impl BlockContext {
     pub fn has(&self, landmark: u32) -> bool {
