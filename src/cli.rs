@@ -563,8 +563,6 @@ fn side_output(path: &Option<PathBuf>) -> Result<Option<OutputFile>, String> {
         .transpose()
 }
 
-/// Reads the inputs in batches, labels each batch in parallel and hands every labelled page to
-/// `sink`, in input order. Bad records are reported and skipped; an output error stops the run.
 /// The input's batches, read on a thread of their own when the run has several: made before the
 /// model loads, so the first batch is read meanwhile.
 fn input_batches(input: &InputArgs) -> BatchStream<'_> {
@@ -592,6 +590,8 @@ fn pipelined() -> bool {
     rayon::current_num_threads() > 1
 }
 
+/// Labels each batch in parallel and hands every labelled page to `sink`, in input order. Bad
+/// records are reported and skipped; an output error stops the run.
 fn label_stream(
     batches: BatchStream<'_>,
     labeler: &Labeler,
