@@ -205,7 +205,7 @@ fn batches(
 /// reading as soon as the stream is made and then stays one batch ahead of the caller (the
 /// rendezvous channel holds no batch, so at most two are in memory): a caller that makes the
 /// stream before loading its model reads the first batch meanwhile. The batches are the same
-/// either way; dropping the stream stops the reading.
+/// either way; dropping the stream stops the reading without waiting for it.
 pub struct BatchStream<'a> {
     source: BatchSource<'a>,
 }
@@ -277,12 +277,11 @@ impl Iterator for BatchStream<'_> {
 impl Drop for BatchStream<'_> {
     fn drop(&mut self) {
         if let BatchSource::ReadAhead { batches, reader } = &mut self.source {
-            // Closing the channel ends the reader at its next batch; wait for it so no reading
-            // outlives the stream. Its panic, if any, is already on stderr.
+            // Closing the channel ends the reader once the batch it is reading is read. It is not
+            // waited for: a reader blocked on a pipe that never ends would hold up the caller's
+            // exit (a bad --model must fail at once, whatever the input is doing).
             *batches = None;
-            if let Some(reader) = reader.take() {
-                let _ = reader.join();
-            }
+            drop(reader.take());
         }
     }
 }
@@ -496,7 +495,7 @@ mod tests {
     }
 
     #[test]
-    fn reading_ahead_gives_the_same_batches_and_stops_when_dropped() {
+    fn reading_ahead_gives_the_same_batches() {
         let dir = tempfile::tempdir().unwrap();
         for i in 0..25 {
             std::fs::write(dir.path().join(format!("{i:02}.txt")), format!("Page {i}.")).unwrap();
@@ -515,12 +514,49 @@ mod tests {
         assert_eq!(inline.len(), 7);
         assert!(inline[..6].iter().all(|b| b.len() == 4));
         assert_eq!(collect(true), inline);
-        // A caller that stops early drops the stream: the reading thread ends with it.
         for read_ahead in [false, true] {
             let mut stream =
                 BatchStream::start(&inputs, None, ReadOptions::default(), limits, read_ahead);
             assert_eq!(stream.next().map(|b| ids(&b)), Some(inline[0].clone()));
-            drop(stream);
         }
+    }
+
+    /// A caller that gives up (a bad model) drops the stream at once, even while its reader is
+    /// stuck on an input that never ends (a pipe nobody writes to).
+    #[cfg(unix)]
+    #[test]
+    fn dropping_the_stream_does_not_wait_for_a_stuck_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.txt");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("no mkfifo here: skipped");
+            return;
+        }
+        let inputs = [fifo.to_string_lossy().into_owned()];
+        let (dropped, done) = std::sync::mpsc::channel();
+        let caller = {
+            let inputs = inputs.clone();
+            std::thread::spawn(move || {
+                let stream = BatchStream::start(
+                    &inputs,
+                    None,
+                    ReadOptions::default(),
+                    BatchLimits::default(),
+                    true,
+                );
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                drop(stream);
+                dropped.send(()).unwrap();
+            })
+        };
+        let returned = done.recv_timeout(std::time::Duration::from_secs(10));
+        // Free the reader whatever happened (opening the pipe for writing ends its wait).
+        drop(std::fs::OpenOptions::new().write(true).open(&fifo));
+        caller.join().unwrap();
+        assert!(
+            returned.is_ok(),
+            "dropping the stream waited for its reader"
+        );
     }
 }
