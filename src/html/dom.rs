@@ -86,10 +86,11 @@ impl AttributeWords {
         }
     }
 
-    /// A list of `ids` into a vocabulary the parser fills in later ([`Self::set_vocabulary`]).
-    pub(crate) fn pending(ids: Arc<[u32]>) -> AttributeWords {
+    /// A list of `ids` into a vocabulary the parser fills in later ([`Self::set_vocabulary`]);
+    /// `placeholder` is one empty vocabulary shared until then (no allocation per block).
+    pub(crate) fn pending(ids: Arc<[u32]>, placeholder: &Arc<[Box<str>]>) -> AttributeWords {
         AttributeWords {
-            vocabulary: Arc::from([]),
+            vocabulary: Arc::clone(placeholder),
             ids,
         }
     }

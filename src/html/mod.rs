@@ -275,6 +275,8 @@ struct Builder {
     /// distinct word of the page is stored once (`interned` finds its index).
     words: Vec<u32>,
     vocabulary: Vec<Box<str>>,
+    /// What the blocks' word lists point to until `vocabulary` is complete.
+    placeholder_vocabulary: Arc<[Box<str>]>,
     interned: HashMap<Box<str>, u32, FxBuildHasher>,
     /// `prefix_keys[i]`: the sum of the hashes of `words[..=i]`. A sum names a stack's words,
     /// so blocks under the same words (list items, repeated widgets) find their sorted list in
@@ -307,6 +309,7 @@ impl Builder {
             stack: Vec::new(),
             words: Vec::new(),
             vocabulary: Vec::new(),
+            placeholder_vocabulary: Arc::from([]),
             interned: HashMap::default(),
             prefix_keys: Vec::new(),
             word_lists: HashMap::default(),
@@ -672,14 +675,15 @@ impl Builder {
                     .into()
             })
             .clone();
-        let attribute_tokens = AttributeWords::pending(match &self.block_words {
+        let ids = match &self.block_words {
             Some(list) => Arc::clone(list),
             None => {
                 let list = self.stack_word_list();
                 self.block_words = Some(Arc::clone(&list));
                 list
             }
-        });
+        };
+        let attribute_tokens = AttributeWords::pending(ids, &self.placeholder_vocabulary);
         self.current = Some(CurrentBlock {
             context: BlockContext {
                 tag,
