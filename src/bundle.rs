@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// Written in every `model.json`; a file with another format version is refused.
-pub const MODEL_FORMAT_VERSION: u32 = 2;
+pub const MODEL_FORMAT_VERSION: u32 = 3;
 const MODEL_FORMAT: &str = "pagesift-model";
 /// The optional content model beside `model.json`.
 pub const CONTENT_FILE: &str = "content.json";
@@ -146,12 +146,25 @@ fn verify(
 }
 
 /// One file of the model directory `dir`, or an error naming its path.
+/// A model file larger than this is refused before it is read (the built-in model's largest
+/// file is about 30 MB).
+pub const MAX_MODEL_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
 fn read_model_file(dir: &Path, name: &str) -> Result<String, ModelError> {
     let path = dir.join(name);
-    std::fs::read_to_string(&path).map_err(|e| ModelError::Io {
+    let io_err = |message: String| ModelError::Io {
         path: path.display().to_string(),
-        message: e.to_string(),
-    })
+        message,
+    };
+    let size = std::fs::metadata(&path)
+        .map_err(|e| io_err(e.to_string()))?
+        .len();
+    if size > MAX_MODEL_FILE_BYTES {
+        return Err(io_err(format!(
+            "{size} bytes, larger than the {MAX_MODEL_FILE_BYTES} bytes a model file may have"
+        )));
+    }
+    std::fs::read_to_string(&path).map_err(|e| io_err(e.to_string()))
 }
 
 fn parse_content(place: &str, json: &str) -> Result<Arc<ContentModel>, ModelError> {
@@ -296,6 +309,29 @@ impl ModelBundle {
         }
         if bundle.classifiers.is_empty() {
             return Err(format_err("model.json has no classifier".into()));
+        }
+        // Checksums only say a file is the one the manifest names, not that its numbers are
+        // usable: a weight that is not finite would make every score NaN.
+        if let Some(stage) = bundle.classifiers.iter().position(|c| !c.is_finite()) {
+            return Err(format_err(format!(
+                "classifier stage {stage} has a weight that is not a finite number"
+            )));
+        }
+        let t = &bundle.transitions;
+        let finite = |rows: &[[f32; crate::types::Label::COUNT]]| {
+            rows.iter().flatten().all(|v| v.is_finite())
+        };
+        if !(finite(&t.within_block)
+            && finite(&t.across_blocks)
+            && t.weight.is_finite()
+            && t.weight >= 0.0
+            && t.class_weights.iter().all(|w| w.is_finite() && *w > 0.0))
+        {
+            return Err(format_err(
+                "model.json: the decoder's transitions, weight or class weights are not finite \
+                 positive numbers"
+                    .into(),
+            ));
         }
         Ok(bundle)
     }

@@ -428,7 +428,9 @@ impl ContentModel {
         let want = crate::features::DENSE_FEATURES.len()
             + crate::features::DOM_FEATURES.len()
             + CONTEXTS * 2;
-        if self.classifier.width() == want {
+        if !(self.classifier.is_finite() && self.smoother.is_finite()) {
+            Err("the content model has a weight that is not a finite number".into())
+        } else if self.classifier.width() == want {
             Ok(())
         } else {
             Err(format!(

@@ -375,20 +375,45 @@ fn a_broken_model_directory_is_a_clear_error() {
     let bare = copy("bare");
     std::fs::remove_file(dir.path("bare/manifest.json")).unwrap();
     assert!(label_with(&bare).contains("manifest.json"));
-    // Consistent files from another format version.
-    let old = copy("old");
-    let model_json = dir.path("old/model.json");
-    let text = std::fs::read_to_string(&model_json).unwrap().replacen(
-        "\"version\":2",
-        "\"version\":99",
-        1,
-    );
-    std::fs::write(&model_json, &text).unwrap();
-    let manifest = std::fs::read_to_string(dir.path("old/manifest.json")).unwrap();
-    let mut manifest: Value = serde_json::from_str(&manifest).unwrap();
-    manifest["files"]["model.json"] = format!("fnv1a64:{:016x}", fnv1a64(text.as_bytes())).into();
-    std::fs::write(dir.path("old/manifest.json"), manifest.to_string()).unwrap();
+    // Consistent files (the manifest rewritten to match) that are still unusable.
+    let consistent = |name: &str, edit: &dyn Fn(&str) -> String| {
+        let model = copy(name);
+        let model_json = dir.path(&format!("{name}/model.json"));
+        let text = edit(&std::fs::read_to_string(&model_json).unwrap());
+        std::fs::write(&model_json, &text).unwrap();
+        let manifest_path = dir.path(&format!("{name}/manifest.json"));
+        let manifest = std::fs::read_to_string(&manifest_path).unwrap();
+        let mut manifest: Value = serde_json::from_str(&manifest).unwrap();
+        manifest["files"]["model.json"] =
+            format!("fnv1a64:{:016x}", fnv1a64(text.as_bytes())).into();
+        std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+        model
+    };
+    // Another format version.
+    let old = consistent("old", &|t| {
+        t.replacen(
+            &format!("\"version\":{}", pagesift::bundle::MODEL_FORMAT_VERSION),
+            "\"version\":99",
+            1,
+        )
+    });
     assert!(label_with(&old).contains("version"));
+    // A classifier weight too large for f32 (read as infinity).
+    let infinite = consistent("infinite", &|t| {
+        let at = t.find("\"weights\":{").expect("classifier weights");
+        let first = at + t[at..].find("\"data\":[").unwrap() + "\"data\":[".len();
+        let end = first + t[first..].find(',').unwrap();
+        format!("{}1e39{}", &t[..first], &t[end..])
+    });
+    let message = label_with(&infinite);
+    assert!(message.contains("not a finite number"), "{message}");
+    // A negative class weight.
+    let negative = consistent("negative", &|t| {
+        let at = t.find("\"class_weights\":[").unwrap() + "\"class_weights\":[".len();
+        format!("{}-{}", &t[..at], &t[at..])
+    });
+    let message = label_with(&negative);
+    assert!(message.contains("class weights"), "{message}");
 }
 
 fn fnv1a64(bytes: &[u8]) -> u64 {
