@@ -270,6 +270,21 @@ impl LabelledPage {
 pub struct GoldPage {
     pub page: Page,
     pub spans: Vec<(ByteRange, Label)>,
+    /// Gold bytes (non-whitespace) per label that have no place in `page.text`: gold made on
+    /// another segmenter's text, aligned onto ours, where our extraction left them out. They
+    /// count as unlabelled in scores.
+    pub unaligned: [u64; Label::COUNT],
+}
+
+impl GoldPage {
+    /// A gold page whose spans all point into `page.text`.
+    pub fn new(page: Page, spans: Vec<(ByteRange, Label)>) -> GoldPage {
+        GoldPage {
+            page,
+            spans,
+            unaligned: [0; Label::COUNT],
+        }
+    }
 }
 
 /// Counts non-whitespace bytes in `text` (the unit every score is measured in), by

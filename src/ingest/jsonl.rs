@@ -168,18 +168,26 @@ pub fn parse_gold_line(
         }
     };
     if page.markup.is_none() || gold_text == page.text {
-        return Some(Ok(GoldPage { page, spans }));
+        return Some(Ok(GoldPage::new(page, spans)));
     }
-    Some(Ok(match project_spans(gold_text, &spans, &page.text) {
-        Some(spans) => GoldPage { page, spans },
-        None => GoldPage {
-            page: Page {
+    if let Some(projected) = project_spans(gold_text, &spans, &page.text) {
+        return Some(Ok(GoldPage::new(page, projected)));
+    }
+    // Gold from another segmenter: align the texts; most of the gold must find its place.
+    Some(Ok(match align_spans(gold_text, &spans, &page.text, 0.8) {
+        Some((aligned, unaligned)) => GoldPage {
+            page,
+            spans: aligned,
+            unaligned,
+        },
+        None => GoldPage::new(
+            Page {
                 text: gold_text.to_string(),
                 markup: None,
                 ..page
             },
             spans,
-        },
+        ),
     }))
 }
 
@@ -190,12 +198,7 @@ pub fn project_spans(
     spans: &[(ByteRange, Label)],
     onto: &str,
 ) -> Option<Vec<(ByteRange, Label)>> {
-    let visible = |text: &str| -> Vec<(usize, char)> {
-        text.char_indices()
-            .filter(|(_, c)| !c.is_whitespace())
-            .collect()
-    };
-    let (source, target) = (visible(from), visible(onto));
+    let (source, target) = (visible_chars(from), visible_chars(onto));
     if source.len() != target.len() || source.iter().zip(&target).any(|(a, b)| a.1 != b.1) {
         return None;
     }
@@ -213,6 +216,94 @@ pub fn project_spans(
         ));
     }
     Some(out)
+}
+
+fn visible_chars(text: &str) -> Vec<(usize, char)> {
+    text.char_indices()
+        .filter(|(_, c)| !c.is_whitespace())
+        .collect()
+}
+
+/// Aligned spans, and the gold bytes per label that found no place.
+pub type Aligned = (Vec<(ByteRange, Label)>, [u64; Label::COUNT]);
+
+/// Spans moved onto another text by aligning the two texts' non-whitespace characters (a diff),
+/// for gold made by another segmenter whose visible text differs a little from ours (alt text,
+/// hidden elements). Each run of aligned characters of one gold span becomes a span; characters
+/// of `onto` that align with nothing stay unlabelled (never scored), and the gold bytes that
+/// align with nothing are counted per label in the second value. `None` when less than
+/// `min_share` of the gold's scored bytes align.
+pub fn align_spans(
+    from: &str,
+    spans: &[(ByteRange, Label)],
+    onto: &str,
+    min_share: f64,
+) -> Option<Aligned> {
+    let (source, target) = (visible_chars(from), visible_chars(onto));
+    let a: Vec<char> = source.iter().map(|c| c.1).collect();
+    let b: Vec<char> = target.iter().map(|c| c.1).collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let ops =
+        similar::capture_diff_slices_deadline(similar::Algorithm::Myers, &a, &b, Some(deadline));
+    // The gold span of each source character (spans are sorted).
+    let mut span_of = vec![usize::MAX; source.len()];
+    for (k, (range, _)) in spans.iter().enumerate() {
+        let first = source.partition_point(|&(at, _)| at < range.start);
+        let last = source.partition_point(|&(at, _)| at < range.end);
+        span_of[first..last].fill(k);
+    }
+    let mut aligned = vec![false; source.len()];
+    let mut out: Vec<(ByteRange, Label)> = Vec::new();
+    let mut open: Option<(usize, usize, usize)> = None; // (span, start byte, end byte) in `onto`
+    let close = |open: &mut Option<(usize, usize, usize)>, out: &mut Vec<(ByteRange, Label)>| {
+        if let Some((k, start, end)) = open.take() {
+            out.push((ByteRange::new(start, end), spans[k].1));
+        }
+    };
+    for op in ops {
+        if let similar::DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } = op
+        {
+            for i in 0..len {
+                let (si, ti) = (old_index + i, new_index + i);
+                aligned[si] = true;
+                let k = span_of[si];
+                let (at, ch) = target[ti];
+                match open {
+                    Some((ok, _, ref mut end)) if ok == k && k != usize::MAX => {
+                        *end = at + ch.len_utf8()
+                    }
+                    _ => {
+                        close(&mut open, &mut out);
+                        if k != usize::MAX {
+                            open = Some((k, at, at + ch.len_utf8()));
+                        }
+                    }
+                }
+            }
+        } else {
+            close(&mut open, &mut out);
+        }
+    }
+    close(&mut open, &mut out);
+    let mut lost = [0u64; Label::COUNT];
+    let (mut total, mut kept) = (0u64, 0u64);
+    for (i, &(_, ch)) in source.iter().enumerate() {
+        if span_of[i] == usize::MAX {
+            continue;
+        }
+        let n = ch.len_utf8() as u64;
+        total += n;
+        if aligned[i] {
+            kept += n;
+        } else {
+            lost[spans[span_of[i]].1.index()] += n;
+        }
+    }
+    (total == 0 || kept as f64 >= min_share * total as f64).then_some((out, lost))
 }
 
 fn parse_spans(text: &str, spans: Option<&Value>) -> Result<Vec<(ByteRange, Label)>, String> {

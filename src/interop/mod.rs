@@ -268,6 +268,7 @@ fn read_record(record: &Value, format: ToolFormat) -> Result<GoldPage, String> {
             ..Page::default()
         },
         spans,
+        unaligned: Default::default(),
     })
 }
 
@@ -339,6 +340,7 @@ mod tests {
                 span("咖啡因 blocks adenosine.", Label::Education),
                 span("Call us 📞 now!", Label::Promotion),
             ],
+            unaligned: Default::default(),
         }
     }
 
