@@ -1,14 +1,12 @@
 //! Command-line shell: clap structs → library calls → exit codes. No pipeline logic here.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use pagesift::eval::{cross_validate_folds, Folds};
 use pagesift::ingest::{into_pages, BatchLimits, BatchStream, InputFormat, ReadOptions};
 use pagesift::output::{span_writer, AtomicFile, OutputFormat, SpanWriter, SummaryWriter};
 use pagesift::tokenize::TokenizerKind;
 use pagesift::Label;
-use pagesift::{
-    cross_validate, evaluate, read_gold, train, Labeler, LabelledPage, ModelBundle, Page,
-    TrainParams,
-};
+use pagesift::{evaluate, read_gold, train, Labeler, LabelledPage, ModelBundle, Page, TrainParams};
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Write};
@@ -383,8 +381,21 @@ struct CvArgs {
     /// Also write each page's held-out labelling here (JSON Lines, as `label` writes it).
     #[arg(long)]
     predictions: Option<PathBuf>,
+    /// K folds instead of leaving one page out at a time.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(2..))]
+    folds: Option<u32>,
+    /// With --folds: keep each site (URL host without `www.`; a page without a URL is its own
+    /// site) in one fold, or deal pages to folds in turn.
+    #[arg(long, value_enum, default_value = "site", requires = "folds")]
+    group_by: GroupByArg,
     #[command(flatten)]
     options: TrainOptions,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GroupByArg {
+    Site,
+    Page,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -890,6 +901,7 @@ fn export_cmd(args: ExportArgs) -> Result<ExitCode, String> {
                 pages.push(pagesift::GoldPage {
                     page: page.clone(),
                     spans: labelled.spans.iter().map(|s| (s.range, s.label)).collect(),
+                    unaligned: Default::default(),
                 });
                 Ok(())
             },
@@ -1016,8 +1028,35 @@ fn cv_cmd(args: CvArgs) -> Result<ExitCode, String> {
             extra.len()
         );
     }
-    let (result, predicted) = cross_validate(&gold, &extra, &args.options.params_with_content()?)
-        .map_err(|e| e.to_string())?;
+    let folds = match (args.folds, args.group_by) {
+        (None, _) => Folds::LeaveOneOut,
+        (Some(k), GroupByArg::Site) => Folds::BySite(k as usize),
+        (Some(k), GroupByArg::Page) => Folds::ByPage(k as usize),
+    };
+    // With --content-pages and folds, each fold trains its own content model without the
+    // held-out sites; otherwise the content model is trained (or loaded) once.
+    let per_fold_content = match (&args.options.content_pages, folds) {
+        (Some(index), Folds::BySite(_) | Folds::ByPage(_)) => {
+            let (pages, errors) = pagesift::ingest::read_content_pages(index);
+            for e in &errors {
+                eprintln!("pagesift: skipped {e}");
+            }
+            Some(pagesift::eval::ContentTraining {
+                pages,
+                max_pages: args.options.content_max_pages,
+                sources: vec![index.clone()],
+            })
+        }
+        _ => None,
+    };
+    let params = if per_fold_content.is_some() {
+        args.options.params()
+    } else {
+        args.options.params_with_content()?
+    };
+    let (result, predicted) =
+        cross_validate_folds(&gold, &extra, &params, folds, per_fold_content.as_ref())
+            .map_err(|e| e.to_string())?;
     if let Some(path) = &args.predictions {
         let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut writer = span_writer(OutputFormat::Jsonl, file);
