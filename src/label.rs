@@ -74,6 +74,12 @@ impl FeaturePipeline {
             .unwrap_or_default();
         // The block rows were only for the content model.
         prepared.block_layout = Vec::new();
+        prepared.page_keys = crate::features::url_keys(page.url.as_deref());
+        if let Some(markup) = &page.markup {
+            prepared
+                .page_keys
+                .extend(crate::features::page_type_keys(&markup.page_types));
+        }
         for (row, columns) in prepared
             .layout
             .iter_mut()

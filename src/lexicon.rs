@@ -15,6 +15,10 @@ const K: usize = Label::COUNT;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Lexicon {
     weights: HashMap<u32, [f32; K], BuildHasherDefault<KeyHasher>>,
+    /// A discriminative model over the same keys (see [`Lexicon::fit_model`]): per-key logit
+    /// weights, and the intercepts.
+    model: HashMap<u32, [f32; K], BuildHasherDefault<KeyHasher>>,
+    model_bias: [f32; K],
 }
 
 /// How a lexicon is stored: keys sorted, so saved files are stable.
@@ -23,27 +27,67 @@ pub struct Lexicon {
 struct LexiconFile {
     keys: Vec<u32>,
     weights: Vec<[f32; K]>,
+    // A lexicon without a discriminative model (the content model's) has none of these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    model_keys: Vec<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    model_weights: Vec<[f32; K]>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    model_bias: [f32; K],
+}
+
+fn is_zero(bias: &[f32; K]) -> bool {
+    bias.iter().all(|&b| b == 0.0)
+}
+
+fn sorted_pairs(
+    map: &HashMap<u32, [f32; K], BuildHasherDefault<KeyHasher>>,
+) -> (Vec<u32>, Vec<[f32; K]>) {
+    let mut pairs: Vec<(u32, [f32; K])> = map.iter().map(|(k, w)| (*k, *w)).collect();
+    pairs.sort_unstable_by_key(|(k, _)| *k);
+    pairs.into_iter().unzip()
 }
 
 impl Serialize for Lexicon {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut pairs: Vec<(u32, [f32; K])> = self.weights.iter().map(|(k, w)| (*k, *w)).collect();
-        pairs.sort_unstable_by_key(|(k, _)| *k);
-        let (keys, weights) = pairs.into_iter().unzip();
-        LexiconFile { keys, weights }.serialize(serializer)
+        let (keys, weights) = sorted_pairs(&self.weights);
+        let (model_keys, model_weights) = sorted_pairs(&self.model);
+        LexiconFile {
+            keys,
+            weights,
+            model_keys,
+            model_weights,
+            model_bias: self.model_bias,
+        }
+        .serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Lexicon {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let file = LexiconFile::deserialize(deserializer)?;
-        if file.keys.len() != file.weights.len() {
+        if file.keys.len() != file.weights.len()
+            || file.model_keys.len() != file.model_weights.len()
+        {
             return Err(serde::de::Error::custom(
                 "lexicon keys and weights differ in length",
             ));
         }
+        let finite = |w: &[f32; K]| w.iter().all(|v| v.is_finite());
+        if !(file.weights.iter().all(finite)
+            && file.model_weights.iter().all(finite)
+            && finite(&file.model_bias))
+        {
+            return Err(serde::de::Error::custom("lexicon weights must be finite"));
+        }
         Ok(Lexicon {
             weights: file.keys.into_iter().zip(file.weights).collect(),
+            model: file
+                .model_keys
+                .into_iter()
+                .zip(file.model_weights)
+                .collect(),
+            model_bias: file.model_bias,
         })
     }
 }
@@ -64,6 +108,41 @@ impl Hasher for KeyHasher {
     fn write_u32(&mut self, n: u32) {
         // Spread the bits over the whole word: the table uses the top bits for control bytes.
         self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+fn softmax(logits: [f32; K]) -> [f32; K] {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let e = logits.map(|l| (l - max).exp());
+    let sum: f32 = e.iter().sum();
+    e.map(|v| v / sum)
+}
+
+/// Options of the lexicon's discriminative model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelOptions {
+    pub epochs: usize,
+    /// AdaGrad's base step.
+    pub rate: f32,
+    /// L2 pull on each weight an example touches.
+    pub l2: f32,
+}
+
+impl Default for ModelOptions {
+    fn default() -> Self {
+        ModelOptions {
+            epochs: 4,
+            rate: 0.3,
+            l2: 1e-4,
+        }
     }
 }
 
@@ -121,7 +200,94 @@ impl Lexicon {
                 (key, logp.map(|l| (l - mean) as f32))
             })
             .collect();
-        Lexicon { weights }
+        Lexicon {
+            weights,
+            ..Lexicon::default()
+        }
+    }
+
+    /// Fits the discriminative model over the keys the counts kept: multinomial logistic
+    /// regression on each example's keys (binary, scaled by 1/√count), by AdaGrad over shuffled
+    /// examples, with an L2 pull on the weights each example touches. Naive-Bayes weights count
+    /// each key alone; these are learned together, so a key that only ever comes with another
+    /// adds nothing of its own. `examples` are (keys, label, weight).
+    pub fn fit_model(&mut self, examples: &[(&[u32], Label, f32)], options: ModelOptions) {
+        let mut model: HashMap<u32, [f32; K], BuildHasherDefault<KeyHasher>> = HashMap::default();
+        let mut squares: HashMap<u32, [f32; K], BuildHasherDefault<KeyHasher>> = HashMap::default();
+        let mut bias = [0f32; K];
+        let mut bias_squares = [1e-6f32; K];
+        // Deterministic shuffles: a multiplicative permutation per epoch.
+        let n = examples.len();
+        let mut keys: Vec<u32> = Vec::new();
+        for epoch in 0..options.epochs {
+            let step = [7919usize, 104_729, 1_299_709, 15_485_863][epoch % 4];
+            let step = if n > 0 && gcd(step, n) == 1 { step } else { 1 };
+            for i in 0..n {
+                let (example_keys, label, weight) = examples[(i * step + epoch) % n];
+                keys.clear();
+                keys.extend(
+                    example_keys
+                        .iter()
+                        .copied()
+                        .filter(|k| self.weights.contains_key(k)),
+                );
+                keys.sort_unstable();
+                keys.dedup();
+                if keys.is_empty() || weight <= 0.0 {
+                    continue;
+                }
+                let x = 1.0 / (keys.len() as f32).sqrt();
+                let mut logits = bias;
+                for k in &keys {
+                    if let Some(w) = model.get(k) {
+                        for c in 0..K {
+                            logits[c] += w[c] * x;
+                        }
+                    }
+                }
+                let p = softmax(logits);
+                let g: [f32; K] = std::array::from_fn(|c| {
+                    weight * (p[c] - if c == label.index() { 1.0 } else { 0.0 })
+                });
+                for c in 0..K {
+                    bias_squares[c] += g[c] * g[c];
+                    bias[c] -= options.rate * g[c] / bias_squares[c].sqrt();
+                }
+                for k in &keys {
+                    let w = model.entry(*k).or_default();
+                    let s = squares.entry(*k).or_insert([1e-6; K]);
+                    for c in 0..K {
+                        let gc = g[c] * x + options.l2 * w[c];
+                        s[c] += gc * gc;
+                        w[c] -= options.rate * gc / s[c].sqrt();
+                    }
+                }
+            }
+        }
+        self.model = model;
+        self.model_bias = bias;
+    }
+
+    /// The discriminative model's label probabilities for a list of keys (the intercepts' alone
+    /// when no key is known).
+    pub fn model_proba(&self, keys: &[u32]) -> [f32; K] {
+        let mut logits = self.model_bias;
+        let mut known = 0usize;
+        let mut sum = [0f32; K];
+        for w in keys.iter().filter_map(|k| self.model.get(k)) {
+            known += 1;
+            for c in 0..K {
+                sum[c] += w[c];
+            }
+        }
+        if known > 0 {
+            // Keys are counted once in training; a repeated key here is rare and counted again.
+            let x = 1.0 / (known as f32).sqrt();
+            for c in 0..K {
+                logits[c] += sum[c] * x;
+            }
+        }
+        softmax(logits)
     }
 
     /// Number of keys kept.

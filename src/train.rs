@@ -6,7 +6,7 @@ use crate::error::ModelError;
 use crate::features::{with_neighbours, FeatureExtractor, FeatureOptions};
 use crate::label::{FeaturePipeline, Labeler};
 use crate::lexicon::Lexicon;
-use crate::model::ClassifierParams;
+use crate::model::{Classifier, ClassifierParams};
 use crate::segment::{SegmentOptions, TextSegmenter};
 use crate::tokenize::{PageTokenizer, TokenizerKind};
 use crate::types::{GoldPage, Label, Segmentation};
@@ -145,6 +145,15 @@ pub fn train(
         sequences.push(seq);
         pages.push((prepared, labels));
     }
+    // Long units count more in training (1 + log2 of their length in 64-byte steps), so the fit
+    // leans towards the byte-level score it is judged by.
+    let row_weight = |bytes: usize| {
+        if params.length_weighting {
+            1.0 + (1 + bytes / 64).ilog2() as f32
+        } else {
+            1.0
+        }
+    };
     let fit_lexicon = |keep: &dyn Fn(usize) -> bool| {
         let examples =
             pages
@@ -159,15 +168,44 @@ pub fn train(
                         .iter()
                         .zip(labels)
                         .filter_map(|(&b, l)| p.block_dom_keys.get(b).map(|k| (k, l)));
+                    // And the page's own keys (its URL) once per unit, as page-level evidence.
+                    let page_keys = labels.iter().map(|l| (&p.page_keys, l));
                     words
                         .chain(dom)
+                        .chain(page_keys.filter(|(k, _)| !k.is_empty()))
                         .filter_map(|(k, l)| l.map(|l| (k.as_slice(), l)))
                 });
-        Lexicon::fit(examples, params.features.lexicon)
+        let mut lexicon = Lexicon::fit(examples, params.features.lexicon);
+        // The discriminative model learns from the units' words alone, weighted as the rows.
+        let words: Vec<(&[u32], Label, f32)> = pages
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .flat_map(|(_, (p, labels))| {
+                p.unit_keys
+                    .iter()
+                    .zip(labels)
+                    .zip(&p.unit_bytes)
+                    .filter_map(|((k, l), &b)| l.map(|l| (k.as_slice(), l, row_weight(b))))
+            })
+            .collect();
+        lexicon.fit_model(&words, crate::lexicon::ModelOptions::default());
+        lexicon
     };
     // Pass 2: rows scored by a lexicon that never saw their page (cross-fitting).
+    // Folds keep each site's pages together, so the lexicon's evidence on a training row is as
+    // unseen as it will be on a new site's page (a site's footer is in all its pages).
     let folds = params.lexicon_folds.min(gold.len());
-    let fold_of = |i: usize| i % folds.max(1);
+    // With fewer sites than folds, pages are dealt to folds in turn.
+    let sites: std::collections::HashSet<String> =
+        gold.iter().map(|g| crate::eval::site_of(&g.page)).collect();
+    let grouping = if sites.len() >= folds.max(1) {
+        crate::eval::Folds::BySite(folds.max(1))
+    } else {
+        crate::eval::Folds::ByPage(folds.max(1))
+    };
+    let site_fold = crate::eval::assign_folds(gold, grouping);
+    let fold_of = |i: usize| site_fold[i];
     let fold_lexicons: Vec<Lexicon> = if folds < 2 {
         vec![fit_lexicon(&|_| true)]
     } else {
@@ -185,63 +223,53 @@ pub fn train(
         })
         .collect();
     let labels: Vec<&[Option<Label>]> = pages.iter().map(|(_, l)| l.as_slice()).collect();
-    let copies: Vec<Vec<usize>> = pages
+    let weights: Vec<Vec<f32>> = pages
         .iter()
-        .map(|(p, _)| {
-            p.unit_bytes
-                .iter()
-                .map(|&b| {
-                    if params.length_weighting {
-                        1 + (1 + b / 64).ilog2() as usize
-                    } else {
-                        1
-                    }
-                })
-                .collect()
-        })
+        .map(|(p, _)| p.unit_bytes.iter().map(|&b| row_weight(b)).collect())
         .collect();
     let labelled_rows = |rows: &[Array2<f32>], keep: &dyn Fn(usize) -> bool| {
-        labelled_rows(rows, &labels, &copies, keep)
+        labelled_rows(rows, &labels, &weights, keep)
     };
     let keep_all = |_: usize| true;
-    let (x, y) = labelled_rows(&rows, &keep_all)?;
-    let mut classifiers = vec![params.classifier.fit(&x, &y)?];
+    let first = labelled_rows(&rows, &keep_all)?;
+    let mut classifiers = vec![first.fit(&params.classifier)?];
     // Later stages: the same rows plus the neighbours' probabilities from the stage before,
     // taken out of fold so they are as noisy as they will be on new pages.
     // Each page's probabilities from a classifier fitted on the other folds' rows.
-    let out_of_fold = |stage_rows: &[Array2<f32>]| -> Result<Vec<Array2<f32>>, ModelError> {
-        let mut oof: Vec<Option<Array2<f32>>> = vec![None; pages.len()];
-        for f in 0..folds {
-            let (xf, yf) = labelled_rows(stage_rows, &|i| fold_of(i) != f)?;
-            let stage = params.classifier.fit(&xf, &yf)?;
-            for (i, slot) in oof.iter_mut().enumerate().filter(|(i, _)| fold_of(*i) == f) {
-                *slot = Some(stage.predict_proba(&stage_rows[i]));
+    // Each fold's fit starts from the fit on all the rows (`start`), a few steps from its own.
+    let out_of_fold =
+        |stage_rows: &[Array2<f32>], start: &Classifier| -> Result<Vec<Array2<f32>>, ModelError> {
+            let mut oof: Vec<Option<Array2<f32>>> = vec![None; pages.len()];
+            for f in 0..folds {
+                let stage = labelled_rows(stage_rows, &|i| fold_of(i) != f)?
+                    .fit_from(&params.classifier, start)?;
+                for (i, slot) in oof.iter_mut().enumerate().filter(|(i, _)| fold_of(*i) == f) {
+                    *slot = Some(stage.predict_proba(&stage_rows[i]));
+                }
             }
-        }
-        Ok(oof
-            .into_iter()
-            .map(|p| p.expect("every page is in one fold"))
-            .collect())
-    };
+            Ok(oof
+                .into_iter()
+                .map(|p| p.expect("every page is in one fold"))
+                .collect())
+        };
     let mut stage_rows = rows.clone();
     for _ in 0..if folds >= 2 {
         params.stacking_rounds
     } else {
         0
     } {
-        let oof = out_of_fold(&stage_rows)?;
+        let oof = out_of_fold(&stage_rows, classifiers.last().expect("stage 0 is fitted"))?;
         stage_rows = rows
             .iter()
             .zip(&oof)
             .zip(&pages)
             .map(|((x, p), (prepared, _))| with_neighbours(x, p, &prepared.unit_block))
             .collect();
-        let (xs, ys) = labelled_rows(&stage_rows, &keep_all)?;
-        classifiers.push(params.classifier.fit(&xs, &ys)?);
+        classifiers.push(labelled_rows(&stage_rows, &keep_all)?.fit(&params.classifier)?);
     }
     // Class weights that maximise byte-level macro-F1 on held-out folds of the training pages.
     let class_weights = if params.tune_class_weights && folds >= 2 {
-        let oof = out_of_fold(&stage_rows)?;
+        let oof = out_of_fold(&stage_rows, classifiers.last().expect("stage 0 is fitted"))?;
         tune_class_weights(
             &oof,
             &labels,
@@ -267,35 +295,67 @@ pub fn train(
         trained_on: TrainingInfo {
             sources: sources.to_vec(),
             pages: gold.len(),
-            units: y.len(),
+            units: first.y.len(),
             pagesift_version: env!("CARGO_PKG_VERSION").to_string(),
         },
     })
 }
 
-/// The rows of the pages `keep` accepts whose units have a gold label, stacked, with targets.
+/// The rows of the pages `keep` accepts whose units have a gold label, stacked, with targets and
+/// row weights.
 fn labelled_rows(
     rows: &[Array2<f32>],
     labels: &[&[Option<Label>]],
-    copies: &[Vec<usize>],
+    weights: &[Vec<f32>],
     keep: &dyn Fn(usize) -> bool,
-) -> Result<(Array2<f32>, Array1<usize>), ModelError> {
+) -> Result<LabelledRows, ModelError> {
     let width = rows.first().map_or(0, |r| r.ncols());
     let mut data = Vec::new();
     let mut targets = Vec::new();
+    let mut row_weights = Vec::new();
     for (i, x) in rows.iter().enumerate().filter(|(i, _)| keep(*i)) {
-        for ((row, label), &n) in x.rows().into_iter().zip(labels[i].iter()).zip(&copies[i]) {
+        for ((row, label), &w) in x.rows().into_iter().zip(labels[i].iter()).zip(&weights[i]) {
             if let Some(label) = label {
-                for _ in 0..n {
-                    data.extend(row.iter());
-                    targets.push(label.index());
-                }
+                data.extend(row.iter());
+                targets.push(label.index());
+                row_weights.push(w);
             }
         }
     }
     let x = Array2::from_shape_vec((targets.len(), width), data)
         .map_err(|e| ModelError::Training(e.to_string()))?;
-    Ok((x, Array1::from(targets)))
+    Ok(LabelledRows {
+        x,
+        y: Array1::from(targets),
+        weights: row_weights,
+    })
+}
+
+/// Stacked training rows: features, gold label indices and row weights.
+struct LabelledRows {
+    x: Array2<f32>,
+    y: Array1<usize>,
+    weights: Vec<f32>,
+}
+
+impl LabelledRows {
+    fn fit(&self, params: &ClassifierParams) -> Result<Classifier, ModelError> {
+        params.fit_weighted(&self.x, &self.y, Some(&self.weights), &Label::ALL)
+    }
+
+    fn fit_from(
+        &self,
+        params: &ClassifierParams,
+        start: &Classifier,
+    ) -> Result<Classifier, ModelError> {
+        params.fit_from(
+            &self.x,
+            &self.y,
+            Some(&self.weights),
+            &Label::ALL,
+            Some(start),
+        )
+    }
 }
 
 /// Grid-searches multipliers of the promotion and boilerplate probabilities (education stays 1)
@@ -380,6 +440,7 @@ mod tests {
                 (ByteRange::new(32, 46), Label::Promotion),
                 (ByteRange::new(47, 51), Label::Boilerplate),
             ],
+            unaligned: Default::default(),
         };
         let seg = TextSegmenter::default().segment_text(text);
         assert_eq!(
@@ -413,6 +474,92 @@ mod tests {
         let w = tune_class_weights(&probs, &labels, std::iter::once(&bytes[..]));
         assert_eq!(w[0], 1.0);
         assert!(w[1] >= 1.5, "{w:?}");
+    }
+
+    /// A few hundred generated pages of very different sizes (one line to several hundred, some
+    /// with a URL): the classifier's columns then span orders of magnitude, where linfa's f32
+    /// solver stopped at its starting point. Training must succeed and learn the obvious.
+    #[test]
+    fn trains_on_hundreds_of_pages_of_mixed_scales() {
+        let education = [
+            "Vitamin D helps the body absorb calcium from food",
+            "Regular exercise lowers blood pressure in most adults",
+            "Symptoms of the flu include fever, cough and aching muscles",
+            "The liver breaks down most medicines before they leave the body",
+            "Sleep apnea causes pauses in breathing during the night",
+        ];
+        let promotion = [
+            "Book your free consultation with our award-winning team today",
+            "Call us now at 555-0100 and save 20% on your first visit",
+            "Our clinic offers the best laser treatment in town, schedule now",
+            "Sign up for our newsletter and get an exclusive discount",
+            "We accept most insurance plans, contact our friendly staff",
+        ];
+        let boilerplate = [
+            "Home | About | Services | Contact",
+            "Copyright 2024 Example Health. All rights reserved.",
+            "Privacy Policy",
+            "Skip to content",
+            "Share on Facebook",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut gold = Vec::new();
+        for p in 0..300 {
+            // 1, 2, 4 … up to 512 lines: page sizes over three orders of magnitude.
+            let lines = 1 << (p % 10);
+            let mut text = String::new();
+            let mut spans = Vec::new();
+            for l in 0..lines {
+                let (label, pool) = match next(3) {
+                    0 => (Label::Education, &education),
+                    1 => (Label::Promotion, &promotion),
+                    _ => (Label::Boilerplate, &boilerplate),
+                };
+                let mut line = pool[next(pool.len())].to_string();
+                // Some very long lines: a unit of a few kilobytes beside one of two words.
+                if label == Label::Education && l % 50 == 7 {
+                    line = [line.as_str(); 40].join(", and ");
+                }
+                line.push('.');
+                let start = text.len();
+                text.push_str(&line);
+                spans.push((ByteRange::new(start, text.len()), label));
+                text.push('\n');
+            }
+            gold.push(GoldPage {
+                page: Page {
+                    id: format!("gen-{p}"),
+                    url: (p % 3 == 0).then(|| format!("https://site{}.example/page/{p}", p % 40)),
+                    text,
+                    ..Page::default()
+                },
+                spans,
+                unaligned: Default::default(),
+            });
+        }
+        let params = TrainParams {
+            vocab_size: 500,
+            ..TrainParams::default()
+        };
+        let labeler = train_labeler(&gold, &params).expect("training on mixed scales succeeds");
+        let page = Page::from_text(
+            "check",
+            "Regular exercise lowers blood pressure in most adults.\n\
+             Book your free consultation with our award-winning team today.\n\
+             Copyright 2024 Example Health. All rights reserved.",
+        );
+        let labelled = labeler.label_pages(&[page]).remove(0).unwrap();
+        let labels: Vec<Label> = labelled.spans.iter().map(|s| s.label).collect();
+        assert_eq!(
+            labels,
+            [Label::Education, Label::Promotion, Label::Boilerplate]
+        );
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! and of the whole page.
 
 mod dom;
+mod url;
+pub use url::{page_type_keys, url_keys};
 
 pub use dom::DOM_FEATURES;
 
@@ -82,6 +84,12 @@ pub const LEXICAL_CONTEXTS: &[&str] = &[
     "block_total",
     "previous_block_total",
     "next_block_total",
+    "url",
+    "model_unit",
+    "model_block",
+    "model_previous_block",
+    "model_next_block",
+    "model_page",
 ];
 
 /// A page's units reduced to what the features need: hashed n-gram keys and layout rows.
@@ -92,6 +100,8 @@ pub struct PreparedPage {
     /// Lexicon keys of each block's DOM context (empty on text pages).
     pub block_dom_keys: Vec<Vec<u32>>,
     pub unit_block: Vec<usize>,
+    /// Lexicon keys of the page itself (its URL, see [`url_keys`]); empty without a URL.
+    pub page_keys: Vec<u32>,
     /// Non-whitespace bytes of each unit: what the byte-level score weighs it by.
     pub unit_bytes: Vec<usize>,
     pub layout: Vec<Vec<f32>>,
@@ -379,6 +389,7 @@ impl FeatureExtractor {
                 .collect(),
             block_dom_keys: Vec::new(),
             unit_block: Vec::with_capacity(n_units),
+            page_keys: Vec::new(),
             unit_bytes: Vec::with_capacity(n_units),
             layout: Vec::with_capacity(n_units),
             block_layout: Vec::new(),
@@ -534,6 +545,33 @@ impl FeatureExtractor {
         let page_score = page_evidence.mean();
         let dom_scores = lexicon.scores(&page.block_dom_keys);
         let zero = [0f32; 3];
+        // The discriminative model's probabilities: the unit, its block, the blocks around it and
+        // the page (the mean over blocks).
+        let block_model: Vec<[f32; 3]> = page
+            .block_keys
+            .iter()
+            .map(|k| lexicon.model_proba(k))
+            .collect();
+        let unit_model: Vec<[f32; 3]> = page
+            .unit_keys
+            .iter()
+            .zip(&page.unit_block)
+            .map(|(keys, &b)| match page.block_keys.get(b) {
+                Some(block_keys) if block_keys == keys => block_model[b],
+                _ => lexicon.model_proba(keys),
+            })
+            .collect();
+        let mut page_model = [0f32; 3];
+        for p in &block_model {
+            for c in 0..3 {
+                page_model[c] += p[c] / block_model.len() as f32;
+            }
+        }
+        let url_score = if page.page_keys.is_empty() {
+            zero
+        } else {
+            lexicon.score(&page.page_keys)
+        };
         let block_at = |b: usize, delta: isize| {
             b.checked_add_signed(delta)
                 .and_then(|i| block_scores.get(i))
@@ -563,6 +601,12 @@ impl FeatureExtractor {
                     .and_then(|p| block_evidence.get(p))
                     .map_or(zero, Evidence::total),
                 block_evidence.get(b + 1).map_or(zero, Evidence::total),
+                url_score,
+                unit_model[u],
+                block_model[b],
+                b.checked_sub(1).map_or(zero, |p| block_model[p]),
+                block_model.get(b + 1).copied().unwrap_or(zero),
+                page_model,
             ];
             let base = LAYOUT_WIDTH;
             for (c, scores) in contexts.iter().enumerate() {
@@ -713,6 +757,10 @@ pub const NEIGHBOUR_CONTEXTS: &[&str] = &[
     "previous_block",
     "next_block",
     "page",
+    "blocks_before",
+    "blocks_after",
+    "section",
+    "page_times_unit",
 ];
 
 /// The name of a column of a stacked stage's input: the features, then the neighbours'
@@ -729,7 +777,7 @@ pub fn stacked_feature_name(features: &FeatureExtractor, column: usize) -> Strin
 }
 
 /// Columns `with_neighbours` appends.
-pub const NEIGHBOUR_COLUMNS: usize = 6 * Label::COUNT;
+pub const NEIGHBOUR_COLUMNS: usize = 10 * Label::COUNT;
 
 /// `x` with the neighbours' label probabilities appended (the second, stacked stage's input).
 pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize]) -> Array2<f32> {
@@ -758,6 +806,24 @@ pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize
         b.filter(|&b| b < n_blocks)
             .map_or([0.0; 3], |b| mean(block_sum[b], block_count[b]))
     };
+    // Mean of the block means over blocks `from..to`: the wider context a block sits in (the few
+    // blocks before and after it, and the section around it).
+    const WINDOW: usize = 3;
+    const SECTION: usize = 8;
+    let window = |from: usize, to: usize| {
+        let mut sum = [0f32; 3];
+        let mut count = 0f32;
+        for b in from..to {
+            if block_count[b] > 0.0 {
+                let m = mean(block_sum[b], block_count[b]);
+                for c in 0..3 {
+                    sum[c] += m[c];
+                }
+                count += 1.0;
+            }
+        }
+        mean(sum, count)
+    };
     let mut out = Array2::<f32>::zeros((n, x.ncols() + NEIGHBOUR_CONTEXTS.len() * k));
     for (u, &b) in unit_block.iter().enumerate().take(n) {
         let unit = |i: Option<usize>| {
@@ -771,6 +837,14 @@ pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize
             block_mean(b.checked_sub(1)),
             block_mean(Some(b + 1)),
             page,
+            window(b.saturating_sub(WINDOW), b),
+            window(b + 1, (b + 1 + WINDOW).min(n_blocks)),
+            window(b.saturating_sub(SECTION), (b + SECTION + 1).min(n_blocks)),
+            // How the page leans times how the unit leans: a linear stage cannot multiply.
+            {
+                let own = unit(Some(u));
+                [page[0] * own[0], page[1] * own[1], page[2] * own[2]]
+            },
         ];
         let mut row = out.row_mut(u);
         for (i, v) in x.row(u).iter().enumerate() {

@@ -35,6 +35,10 @@ pub struct Markup {
     pub map: SourceMap,
     /// One context per line of the extracted text.
     pub blocks: Vec<BlockContext>,
+    /// What the page says it is in its metadata: `og:<type>` from `<meta property="og:type">`
+    /// and `ld:<type>` for each schema.org `@type` of its JSON-LD (`ld:product`,
+    /// `ld:localbusiness`, `ld:newsarticle`…), lower-case, at most 16.
+    pub page_types: Vec<String>,
 }
 
 impl Markup {
@@ -152,6 +156,9 @@ fn parse(mut body: Vec<u8>, encoding: &'static Encoding) -> Result<ExtractedHtml
     let on_element = Rc::clone(&builder);
     let on_text = Rc::clone(&builder);
     let element_source = Rc::clone(&input);
+    let metadata = Rc::new(RefCell::new(Metadata::default()));
+    let on_meta = Rc::clone(&metadata);
+    let on_json_ld = Rc::clone(&metadata);
     let settings = Settings::new()
         .with_encoding(ascii_compatible)
         .with_strict(false)
@@ -175,6 +182,27 @@ fn parse(mut body: Vec<u8>, encoding: &'static Encoding) -> Result<ExtractedHtml
             }
             Ok(())
         }))
+        .append_element_content_handler(element!("meta[property]", move |el| {
+            if el
+                .get_attribute("property")
+                .is_some_and(|p| p.trim().eq_ignore_ascii_case("og:type"))
+            {
+                if let Some(content) = el.get_attribute("content") {
+                    on_meta.borrow_mut().og_types.push(content);
+                }
+            }
+            Ok(())
+        }))
+        .append_element_content_handler(lol_html::text!(
+            "script[type='application/ld+json']",
+            move |chunk| {
+                let mut meta = on_json_ld.borrow_mut();
+                if meta.json_ld.len() < MAX_JSON_LD {
+                    meta.json_ld.push_str(chunk.as_str());
+                }
+                Ok(())
+            }
+        ))
         .append_document_content_handler(doc_text!(move |chunk| {
             on_text.borrow_mut().text(chunk);
             Ok(())
@@ -188,6 +216,7 @@ fn parse(mut body: Vec<u8>, encoding: &'static Encoding) -> Result<ExtractedHtml
         .map_err(|_| HtmlError::Parser("handlers outlived the parser".into()))?
         .into_inner();
     builder.finish_block();
+    let page_types = metadata.borrow().page_types();
     // The blocks' word lists index the page's words, known only now.
     let vocabulary: Arc<[Box<str>]> = std::mem::take(&mut builder.vocabulary).into();
     for block in &mut builder.blocks {
@@ -200,8 +229,58 @@ fn parse(mut body: Vec<u8>, encoding: &'static Encoding) -> Result<ExtractedHtml
             source_len: input.len(),
             map: builder.map,
             blocks: builder.blocks,
+            page_types,
         },
     })
+}
+
+/// JSON-LD read per page at most (the types come first in practice).
+const MAX_JSON_LD: usize = 256 * 1024;
+
+/// The page's own metadata, gathered while parsing.
+#[derive(Default)]
+struct Metadata {
+    og_types: Vec<String>,
+    json_ld: String,
+}
+
+impl Metadata {
+    fn page_types(&self) -> Vec<String> {
+        let mut types: Vec<String> = Vec::new();
+        let mut add = |t: String| {
+            if types.len() < 16 && !t.is_empty() && !types.contains(&t) {
+                types.push(t);
+            }
+        };
+        for og in &self.og_types {
+            add(format!("og:{}", og.trim().to_ascii_lowercase()));
+        }
+        // Every string value of an "@type" key (a string or an array of strings); no full JSON
+        // parse, so a broken or truncated block still gives what it has.
+        let json = self.json_ld.as_str();
+        let mut at = 0;
+        while let Some(found) = json[at..].find("\"@type\"") {
+            at += found + "\"@type\"".len();
+            let rest = json[at..].trim_start();
+            let Some(rest) = rest.strip_prefix(':') else {
+                continue;
+            };
+            let rest = rest.trim_start();
+            let values = if let Some(list) = rest.strip_prefix('[') {
+                list.split(']').next().unwrap_or("")
+            } else {
+                rest.split([',', '}']).next().unwrap_or("")
+            };
+            for value in values.split(',') {
+                let name = value.trim().trim_matches('"').trim();
+                let name = name.rsplit(['/', ':']).next().unwrap_or(name);
+                if name.len() <= 40 && name.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    add(format!("ld:{}", name.to_ascii_lowercase()));
+                }
+            }
+        }
+        types
+    }
 }
 
 /// lol_html reads `<noscript>` as raw text (as a browser with scripts on), but crawlers and
