@@ -366,3 +366,62 @@ fn the_output_is_the_same_in_input_order_whatever_the_thread_count() {
         .collect();
     assert_eq!(ids, expected, "every good page once, in input order");
 }
+
+/// Issue #15, 1: an output path that is a FIFO is written through (it stays a FIFO and its reader
+/// gets the lines); a symlink stays a symlink and its target is replaced; `-o -` is stdout.
+#[cfg(unix)]
+#[test]
+fn outputs_that_are_not_regular_files_are_written_through() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = Dir::new();
+    let input = dir.create("page.txt", GOOD);
+    let fifo = dir.path("out.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("no mkfifo here: skipped");
+        return;
+    }
+    let (sent, got) = std::sync::mpsc::channel();
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let text = std::fs::read_to_string(&fifo).unwrap_or_default();
+            let _ = sent.send(text);
+        })
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+        .args(["-q", "label", "-o", fifo.to_str().unwrap(), &input])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // (The old code renamed a file over the FIFO and never opened it: its reader waited on.)
+    let Ok(text) = got.recv_timeout(Duration::from_secs(60)) else {
+        let _ = child.kill();
+        panic!("the FIFO's reader got nothing");
+    };
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    assert!(status.success());
+    assert!(text.contains("\"id\""), "{text}");
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+
+    let real = dir.create("real.jsonl", "old\n");
+    let link = dir.path("link.jsonl");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let out = pagesift(&["label", "-o", link.to_str().unwrap(), &input], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(&real).unwrap().contains("\"id\""));
+
+    let out = pagesift(&["label", "-o", "-", &input], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(pages(&out).len(), 1);
+    assert!(!std::path::Path::new("-").exists());
+}
