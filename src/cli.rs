@@ -197,8 +197,8 @@ struct LabelArgs {
     /// Write here instead of stdout.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Continue a killed run: keep the pages already in `--output` (or its `.partial` file) and
-    /// label only the others (JSON Lines output only).
+    /// Continue a killed run: keep the pages already in `--output` (or its newest
+    /// `.NAME.*.partial` file) and label only the others (JSON Lines output only).
     #[arg(long, requires = "output")]
     resume: bool,
     /// Also write each page's text here as JSON Lines `{"id", "url", "text"}` (for HTML, the

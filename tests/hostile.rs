@@ -233,7 +233,16 @@ fn a_killed_run_leaves_the_old_output_and_resume_finishes_it_without_duplicates(
     let input = dir.create("many.jsonl", input);
     let output = dir.path("out.jsonl");
     std::fs::write(&output, "old output\n").unwrap();
-    let partial = dir.path(".out.jsonl.partial");
+    // The killed run's partial file: `.out.jsonl.XXXXXX.partial`, an unpredictable name.
+    let partial_of = |dir: &Dir| -> Option<std::path::PathBuf> {
+        std::fs::read_dir(dir.tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                let name = p.file_name().unwrap().to_string_lossy();
+                name.starts_with(".out.jsonl.") && name.ends_with(".partial")
+            })
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_pagesift"))
         .args(["label", "--output", output.to_str().unwrap(), &input])
         .stdout(Stdio::null())
@@ -242,7 +251,7 @@ fn a_killed_run_leaves_the_old_output_and_resume_finishes_it_without_duplicates(
         .unwrap();
     // Kill it once the first batches are written, well before the end.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while std::fs::metadata(&partial).map_or(0, |m| m.len()) == 0 {
+    while partial_of(&dir).map_or(0, |p| std::fs::metadata(p).map_or(0, |m| m.len())) == 0 {
         assert!(Instant::now() < deadline, "no output appeared");
         assert!(
             child.try_wait().unwrap().is_none(),
@@ -257,6 +266,7 @@ fn a_killed_run_leaves_the_old_output_and_resume_finishes_it_without_duplicates(
         "old output\n",
         "the old file is whole"
     );
+    let partial = partial_of(&dir).expect("the killed run's partial file");
     let written = std::fs::read_to_string(&partial).unwrap().lines().count();
     assert!(
         written < pages_in,
@@ -280,6 +290,7 @@ fn a_killed_run_leaves_the_old_output_and_resume_finishes_it_without_duplicates(
         stderr(&out)
     );
     assert!(!partial.exists());
+    assert_eq!(partial_of(&dir), None, "no temporary file is left");
     let ids: Vec<String> = std::fs::read_to_string(&output)
         .unwrap()
         .lines()
@@ -424,4 +435,69 @@ fn outputs_that_are_not_regular_files_are_written_through() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(pages(&out).len(), 1);
     assert!(!std::path::Path::new("-").exists());
+}
+
+/// Issue #15, 6: the temporary output file has an unpredictable name, so a planted
+/// `.out.jsonl.partial` symlink redirects nothing; a run whose reader goes away leaves no
+/// temporary file behind.
+#[cfg(unix)]
+#[test]
+fn temporary_outputs_ignore_planted_symlinks_and_are_removed_when_the_run_stops() {
+    let dir = Dir::new();
+    let input = dir.create("page.txt", GOOD);
+    let victim = dir.create("victim.txt", "precious\n");
+    std::os::unix::fs::symlink(&victim, dir.path(".out.jsonl.partial")).unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path(".s.csv.partial")).unwrap();
+    let output = dir.path("out.jsonl");
+    let out = pagesift(
+        &[
+            "label",
+            "-o",
+            output.to_str().unwrap(),
+            "--summary",
+            dir.path("s.csv").to_str().unwrap(),
+            &input,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert!(std::fs::read_to_string(&output).unwrap().contains("\"id\""));
+
+    // stdout closed after the first line: the summary's temporary file goes too.
+    let mut input = String::new();
+    for i in 0..3000 {
+        input.push_str(&format!(
+            "{}\n",
+            serde_json::json!({"id": format!("p{i}"), "text": GOOD})
+        ));
+    }
+    let many = dir.create("many.jsonl", input);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+        .args([
+            "-q",
+            "label",
+            "--summary",
+            dir.path("closed.csv").to_str().unwrap(),
+            &many,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::BufRead;
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let left: Vec<String> = std::fs::read_dir(dir.tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".closed.csv"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
 }

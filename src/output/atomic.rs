@@ -1,6 +1,8 @@
-//! Output files that appear whole or not at all: a regular file is written to a `.NAME.partial`
-//! file beside it, which is renamed over it only when the run finishes. A run that is killed
-//! leaves the old file untouched and the partial file behind, from which `--resume` continues.
+//! Output files that appear whole or not at all: a regular file is written to a temporary file
+//! beside it, `.NAME.XXXXXX.partial` (an unpredictable name, created with `O_EXCL`, so a planted
+//! symlink cannot redirect it), which is renamed over it only when the run finishes. A run that
+//! fails, or whose reader goes away, removes its temporary files; a run that is killed leaves the
+//! old file untouched and its partial file behind, from which `--resume` continues.
 //!
 //! Not every output path is a file to replace. A symlink is followed, and its resolved target is
 //! replaced (the link stays a link). A FIFO, a terminal or another device (`/dev/stdout`,
@@ -8,8 +10,9 @@
 //! them into regular files.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use tempfile::NamedTempFile;
 
 /// A file being written under a temporary name, or a stream written through.
 pub struct AtomicFile {
@@ -20,8 +23,7 @@ enum Inner {
     /// A regular file (or none yet): written beside the target, renamed over it at commit.
     Replace {
         target: PathBuf,
-        partial: PathBuf,
-        out: BufWriter<File>,
+        out: BufWriter<NamedTempFile>,
     },
     /// A FIFO, a device or stdout: written through.
     Stream(BufWriter<Box<dyn Write + Send>>),
@@ -74,18 +76,64 @@ pub fn destination(target: &Path) -> io::Result<Destination> {
     }
 }
 
-/// The temporary name of `target`: `.NAME.partial` in the same directory (same file system, so
-/// the final rename is atomic).
-pub fn partial_path(target: &Path) -> PathBuf {
+/// The name every temporary file of `target` starts with: `.NAME.` (it ends with `.partial`).
+pub fn partial_prefix(target: &Path) -> String {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".into());
-    target.with_file_name(format!(".{name}.partial"))
+    format!(".{name}.")
+}
+
+/// The temporary files of `target` left by killed runs (`.NAME.XXXXXX.partial`, or the
+/// `.NAME.partial` of older versions): regular files only, never symlinks, newest first.
+pub fn partial_files(target: &Path) -> io::Result<Vec<PathBuf>> {
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let prefix = partial_prefix(target);
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with(&prefix) && name.ends_with(".partial")) {
+            continue;
+        }
+        let meta = std::fs::symlink_metadata(entry.path())?;
+        if meta.file_type().is_file() {
+            found.push((meta.modified().ok(), entry.path()));
+        }
+    }
+    found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    Ok(found.into_iter().map(|(_, p)| p).collect())
+}
+
+/// A new temporary file beside `target`, with the permissions `target` has (or would get from
+/// `File::create`: 0666 less the umask).
+fn temp_beside(target: &Path) -> io::Result<NamedTempFile> {
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let prefix = partial_prefix(target);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".partial");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let file = builder.tempfile_in(dir)?;
+    if let Ok(meta) = std::fs::metadata(target) {
+        // Best effort: the replaced file keeps its mode.
+        let _ = file.as_file().set_permissions(meta.permissions());
+    }
+    Ok(file)
 }
 
 impl AtomicFile {
-    /// Starts a new file (any earlier partial file is replaced), or opens a stream.
+    /// Starts a new temporary file beside `target`, or opens a stream.
     pub fn create(target: &Path) -> io::Result<AtomicFile> {
         let inner = match destination(target)? {
             Destination::Stdout => Inner::Stream(BufWriter::new(Box::new(io::stdout()))),
@@ -93,21 +141,17 @@ impl AtomicFile {
                 let file = OpenOptions::new().write(true).open(path)?;
                 Inner::Stream(BufWriter::new(Box::new(file)))
             }
-            Destination::Replace(target) => {
-                let partial = partial_path(&target);
-                let file = File::create(&partial)?;
-                Inner::Replace {
-                    target,
-                    partial,
-                    out: BufWriter::new(file),
-                }
-            }
+            Destination::Replace(target) => Inner::Replace {
+                out: BufWriter::new(temp_beside(&target)?),
+                target,
+            },
         };
         Ok(AtomicFile { inner })
     }
 
-    /// Continues a JSON Lines output: the partial file of a killed run (or else a finished target),
-    /// cut after its last complete line. Returns the file and the lines already there.
+    /// Continues a JSON Lines output: the newest partial file of a killed run (or else a finished
+    /// target), cut after its last complete line. Its complete lines are copied into a new
+    /// temporary file, and the old partial file is removed. Returns the file and the lines.
     pub fn resume(target: &Path) -> io::Result<(AtomicFile, Vec<String>)> {
         let Destination::Replace(target) = destination(target)? else {
             return Err(io::Error::new(
@@ -115,14 +159,14 @@ impl AtomicFile {
                 "--resume needs a regular file to continue",
             ));
         };
-        let partial = partial_path(&target);
-        if !partial.exists() && target.exists() {
-            std::fs::copy(&target, &partial)?;
-        }
+        let partial = partial_files(&target)?.into_iter().next();
+        let source = partial
+            .clone()
+            .or_else(|| target.is_file().then(|| target.clone()));
+        let mut out = BufWriter::new(temp_beside(&target)?);
         let mut lines = Vec::new();
-        let mut complete = 0u64;
-        if partial.exists() {
-            let mut reader = BufReader::new(File::open(&partial)?);
+        if let Some(source) = source {
+            let mut reader = BufReader::new(File::open(&source)?);
             let mut line = Vec::new();
             loop {
                 line.clear();
@@ -131,24 +175,18 @@ impl AtomicFile {
                 if n == 0 || line.last() != Some(&b'\n') {
                     break;
                 }
-                complete += n as u64;
+                out.write_all(&line)?;
                 lines.push(String::from_utf8_lossy(&line[..n - 1]).into_owned());
             }
+            out.flush()?;
         }
-        let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&partial)?;
-        file.set_len(complete)?;
-        file.seek(SeekFrom::End(0))?;
+        if let Some(partial) = partial {
+            // Its lines are in the new temporary file now.
+            std::fs::remove_file(partial)?;
+        }
         Ok((
             AtomicFile {
-                inner: Inner::Replace {
-                    target,
-                    partial,
-                    out: BufWriter::new(file),
-                },
+                inner: Inner::Replace { target, out },
             },
             lines,
         ))
@@ -157,14 +195,11 @@ impl AtomicFile {
     /// Flushes; a file is synced and renamed over its target.
     pub fn commit(self) -> io::Result<()> {
         match self.inner {
-            Inner::Replace {
-                target,
-                partial,
-                mut out,
-            } => {
-                out.flush()?;
-                out.get_ref().sync_all()?;
-                std::fs::rename(&partial, &target)
+            Inner::Replace { target, out } => {
+                let file = out.into_inner().map_err(|e| e.into_error())?;
+                file.as_file().sync_all()?;
+                file.persist(&target).map_err(|e| e.error)?;
+                Ok(())
             }
             Inner::Stream(mut out) => out.flush(),
         }
@@ -201,7 +236,7 @@ mod tests {
             .unwrap();
         file.flush().unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "old\n");
-        drop(file); // killed: no commit
+        std::mem::forget(file); // killed: no commit, no clean-up
         let (mut file, lines) = AtomicFile::resume(&target).unwrap();
         assert_eq!(lines, ["{\"id\":\"a\"}", "{\"id\":\"b\"}"]);
         file.write_all(b"{\"id\":\"c\"}\n").unwrap();
@@ -210,7 +245,39 @@ mod tests {
             std::fs::read_to_string(&target).unwrap(),
             "{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"c\"}\n"
         );
-        assert!(!partial_path(&target).exists());
+        assert!(partial_files(&target).unwrap().is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_partial_symlink_is_not_followed_and_a_failed_run_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.jsonl");
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "precious\n").unwrap();
+        std::os::unix::fs::symlink("victim.txt", dir.path().join(".out.jsonl.partial")).unwrap();
+        let mut file = AtomicFile::create(&target).unwrap();
+        file.write_all(b"new\n").unwrap();
+        file.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new\n");
+        // A symlink is not a partial file to resume from.
+        assert!(partial_files(&target).unwrap().is_empty());
+        let (file, lines) = AtomicFile::resume(&target).unwrap();
+        assert_eq!(lines, ["new"]);
+        drop(file);
+        // Dropped without commit (an error, a closed pipe): no temporary file is left.
+        let mut file = AtomicFile::create(&target).unwrap();
+        file.write_all(b"half").unwrap();
+        file.flush().unwrap();
+        drop(file);
+        let left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".partial") && n != ".out.jsonl.partial")
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new\n");
     }
 
     #[cfg(unix)]

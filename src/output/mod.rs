@@ -6,7 +6,7 @@ mod jsonl;
 mod report;
 mod summary;
 
-pub use self::atomic::{destination, partial_path, AtomicFile, Destination};
+pub use self::atomic::{destination, partial_files, AtomicFile, Destination};
 pub use self::csv::CsvWriter;
 pub use self::jsonl::JsonlWriter;
 pub use self::report::ReportWriter;
