@@ -556,6 +556,15 @@ fn load_model(dir: &Option<PathBuf>) -> Result<ModelBundle, String> {
     .map_err(|e| e.to_string())
 }
 
+/// Refuses, before anything is read, an output that is an input or two outputs that are one file.
+fn check_outputs(inputs: &[String], outputs: &[(&str, &Option<PathBuf>)]) -> Result<(), String> {
+    let given: Vec<(&str, &std::path::Path)> = outputs
+        .iter()
+        .filter_map(|&(option, path)| path.as_deref().map(|p| (option, p)))
+        .collect();
+    pagesift::output::check_outputs(inputs, &given, pagesift::ingest::walked)
+}
+
 /// An optional extra output file (`--summary`, `--emit-text`, `--errors`), written atomically.
 fn side_output(path: &Option<PathBuf>) -> Result<Option<OutputFile>, String> {
     path.as_ref()
@@ -729,6 +738,15 @@ fn write_batch(
 }
 
 fn label(args: LabelArgs) -> Result<ExitCode, String> {
+    check_outputs(
+        &args.input.inputs,
+        &[
+            ("--output", &args.output),
+            ("--summary", &args.summary),
+            ("--emit-text", &args.emit_text),
+            ("--errors", &args.input.errors),
+        ],
+    )?;
     let batches = input_batches(&args.input);
     let mut labeler =
         Labeler::from_bundle(load_model(&args.input.model)?).map_err(|e| e.to_string())?;
@@ -813,6 +831,10 @@ fn write_page_text(out: &mut impl Write, page: &Page, text: &str) -> io::Result<
 }
 
 fn extract_cmd(args: ExtractArgs) -> Result<ExitCode, String> {
+    check_outputs(
+        &args.input.inputs,
+        &[("--output", &args.output), ("--errors", &args.input.errors)],
+    )?;
     let batches = input_batches(&args.input);
     let mut labeler =
         Labeler::from_bundle(load_model(&args.input.model)?).map_err(|e| e.to_string())?;
@@ -843,6 +865,13 @@ fn extract_cmd(args: ExtractArgs) -> Result<ExitCode, String> {
 }
 
 fn report_cmd(args: ReportArgs) -> Result<ExitCode, String> {
+    check_outputs(
+        &args.input.inputs,
+        &[
+            ("--out", &Some(args.out.clone())),
+            ("--errors", &args.input.errors),
+        ],
+    )?;
     let batches = input_batches(&args.input);
     let mut labeler =
         Labeler::from_bundle(load_model(&args.input.model)?).map_err(|e| e.to_string())?;
@@ -869,6 +898,7 @@ fn report_cmd(args: ReportArgs) -> Result<ExitCode, String> {
 }
 
 fn export_cmd(args: ExportArgs) -> Result<ExitCode, String> {
+    check_outputs(&args.inputs, &[("--output", &args.output)])?;
     let (pages, mut report) = if args.predict {
         let labeler = Labeler::from_bundle(load_model(&args.model)?).map_err(|e| e.to_string())?;
         let input = InputArgs {
@@ -908,6 +938,7 @@ fn export_cmd(args: ExportArgs) -> Result<ExitCode, String> {
 }
 
 fn import_cmd(args: ImportArgs) -> Result<ExitCode, String> {
+    check_outputs(&args.inputs, &[("--output", &args.output)])?;
     let mut report = RunReport::default();
     let mut pages = Vec::new();
     for path in &args.inputs {

@@ -501,3 +501,64 @@ fn temporary_outputs_ignore_planted_symlinks_and_are_removed_when_the_run_stops(
         .collect();
     assert!(left.is_empty(), "temporary files left: {left:?}");
 }
+
+/// Issue #15, 2: an output that is an input, or one file given to two outputs, is refused
+/// before anything is read, and the input is left as it was.
+#[test]
+fn an_output_that_is_an_input_or_shared_by_two_outputs_is_refused() {
+    let dir = Dir::new();
+    let line = serde_json::json!({"id": "p", "text": GOOD}).to_string() + "\n";
+    let input = dir.create("p.jsonl", &line);
+    let out = pagesift(&["label", "-o", &input, &input], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is also an input"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), line);
+    // Inside an input directory, under another spelling.
+    let inside = format!("{}/./p.jsonl", dir.tmp.path().display());
+    let out = pagesift(
+        &[
+            "label",
+            "--summary",
+            &inside,
+            dir.tmp.path().to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), line);
+    let shared = dir.path("s");
+    let shared = shared.to_str().unwrap();
+    let out = pagesift(
+        &[
+            "label",
+            "-o",
+            shared,
+            "--summary",
+            shared,
+            "--errors",
+            shared,
+            &input,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("are the same file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path("s").exists());
+    for cmd in [
+        vec!["extract", "-o", &input, &input],
+        vec!["report", "--out", &input, &input],
+        vec!["export", "--to", "doccano", "-o", &input, &input],
+    ] {
+        let out = pagesift(&cmd, None);
+        assert_eq!(out.status.code(), Some(1), "{cmd:?}: {}", stderr(&out));
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), line);
+    }
+}

@@ -322,16 +322,20 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<IngestError>) {
         let path = entry.path();
         if path.is_dir() {
             walk(&path, files, errors);
-        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-            DIRECTORY_EXTENSIONS
-                .iter()
-                .any(|k| e.eq_ignore_ascii_case(k))
-        }) && (InputFormat::from_path(&path) == InputFormat::Warc
-            || !path.to_string_lossy().to_ascii_lowercase().ends_with(".gz"))
-        {
+        } else if walked(&path) {
             files.push(path);
         }
     }
+}
+
+/// Whether walking a directory reads this file: it has a known ending (`.gz` only as `.warc.gz`).
+pub fn walked(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        DIRECTORY_EXTENSIONS
+            .iter()
+            .any(|k| e.eq_ignore_ascii_case(k))
+    }) && (InputFormat::from_path(path) == InputFormat::Warc
+        || !path.to_string_lossy().to_ascii_lowercase().ends_with(".gz"))
 }
 
 fn read_one(

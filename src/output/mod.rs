@@ -3,12 +3,14 @@
 mod atomic;
 mod csv;
 mod jsonl;
+mod paths;
 mod report;
 mod summary;
 
 pub use self::atomic::{destination, partial_files, AtomicFile, Destination};
 pub use self::csv::CsvWriter;
 pub use self::jsonl::JsonlWriter;
+pub use self::paths::check_outputs;
 pub use self::report::ReportWriter;
 pub use self::summary::{host_of, SummaryWriter};
 
