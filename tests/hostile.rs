@@ -562,3 +562,73 @@ fn an_output_that_is_an_input_or_shared_by_two_outputs_is_refused() {
         assert_eq!(std::fs::read_to_string(&input).unwrap(), line);
     }
 }
+
+/// Issue #15, 3: a record over the limit (a big video, a gzip bomb) is reported and skipped by
+/// reading past it; the records after it are labelled, in plain and gzip WARC.
+#[test]
+fn an_oversized_warc_record_is_skipped_and_the_records_after_it_are_read() {
+    let dir = Dir::new();
+    let video = |id: &str, bytes: usize| {
+        let payload: Vec<u8> = (0..bytes).map(|i| (i * 7 + i / 251) as u8).collect();
+        let record = warc_record(id, &payload, None);
+        let at = record.windows(9).position(|w| w == b"text/html").unwrap();
+        let mut record = record;
+        record[at..at + 9].copy_from_slice(b"video/mp4");
+        record
+    };
+    let mut plain = warc_record("one", &good_html(1), None);
+    plain.extend(video("video", 5 << 20));
+    plain.extend(warc_record("two", &good_html(2), None));
+    let plain_path = dir.create("in/crawl.warc", &plain);
+    let mut gz = gzip(&warc_record("gz-one", &good_html(1), None));
+    gz.extend(gzip(&video("gz-video", 5 << 20)));
+    gz.extend(gzip(&warc_record("gz-two", &good_html(2), None)));
+    gz.extend(gzip(&warc_record("bomb", &vec![b'a'; 20 << 20], None)));
+    gz.extend(gzip(&warc_record("gz-three", &good_html(3), None)));
+    let gz_path = dir.create("in/crawl.warc.gz", &gz);
+    let errors = dir.path("errors.jsonl");
+    let out = pagesift(
+        &[
+            "label",
+            "--max-page-bytes",
+            "1000000",
+            "--errors",
+            errors.to_str().unwrap(),
+            &plain_path,
+            &gz_path,
+        ],
+        None,
+    );
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    let ids: Vec<String> = pages(&out)
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "<urn:uuid:one>",
+            "<urn:uuid:two>",
+            "<urn:uuid:gz-one>",
+            "<urn:uuid:gz-two>",
+            "<urn:uuid:gz-three>"
+        ],
+        "{err}"
+    );
+    let reported = errors_file(&errors);
+    assert_eq!(reported.len(), 3, "{reported:?}");
+    for (e, (file, record)) in reported.iter().zip([
+        ("crawl.warc", 2),
+        ("crawl.warc.gz", 2),
+        ("crawl.warc.gz", 4),
+    ]) {
+        assert!(e["file"].as_str().unwrap().ends_with(file), "{e}");
+        let reason = e["reason"].as_str().unwrap();
+        assert!(
+            reason.starts_with(&format!("WARC record {record}: record larger than")),
+            "{reason}"
+        );
+    }
+    assert!(err.contains("8 pages read, 5 labelled, 3 skipped"), "{err}");
+}
