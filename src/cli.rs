@@ -2,7 +2,9 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pagesift::ingest::{into_pages, BatchLimits, BatchStream, InputFormat, ReadOptions};
-use pagesift::output::{span_writer, AtomicFile, OutputFormat, SpanWriter, SummaryWriter};
+use pagesift::output::{
+    span_writer, span_writer_with, AtomicFile, OutputFormat, SpanWriter, SummaryWriter,
+};
 use pagesift::tokenize::TokenizerKind;
 use pagesift::Label;
 use pagesift::{
@@ -215,6 +217,10 @@ struct LabelArgs {
     /// Also write a per-page summary CSV here (label shares, promotion spans, max promotion score).
     #[arg(long)]
     summary: Option<PathBuf>,
+    /// CSV (`--format csv`, `--summary`): write cells starting with `=`, `+`, `-`, `@`, tab or CR
+    /// as they are, without the leading `'` that stops spreadsheets reading them as formulas.
+    #[arg(long)]
+    csv_raw: bool,
     /// Add to each span (JSONL) the N features that pushed it to its label, with their weights.
     #[arg(long, default_value_t = 0)]
     explain: usize,
@@ -783,10 +789,10 @@ fn label(args: LabelArgs) -> Result<ExitCode, String> {
         }
         _ => OutputFile::open(&args.output)?,
     };
-    let mut summary = side_output(&args.summary)?.map(SummaryWriter::new);
+    let mut summary = side_output(&args.summary)?.map(|s| SummaryWriter::with_raw(s, args.csv_raw));
     let mut texts = side_output(&args.emit_text)?;
     let mut report = RunReport::with_errors(&args.input.errors)?;
-    let mut writer = span_writer(format, &mut out);
+    let mut writer = span_writer_with(format, &mut out, args.csv_raw);
     let result = label_stream(
         batches,
         &labeler,

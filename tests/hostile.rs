@@ -632,3 +632,52 @@ fn an_oversized_warc_record_is_skipped_and_the_records_after_it_are_read() {
     }
     assert!(err.contains("8 pages read, 5 labelled, 3 skipped"), "{err}");
 }
+
+/// Issue #15, 7: CSV cells that a spreadsheet would run as formulas get a leading `'`, in the
+/// span CSV and the summary; `--csv-raw` writes them as they are.
+#[test]
+fn csv_cells_that_look_like_formulas_are_quoted_unless_raw() {
+    let dir = Dir::new();
+    let line = serde_json::json!({
+        "id": "@evil",
+        "url": "=HYPERLINK(\"http://x.example\")",
+        "text": format!("=1+2 {GOOD}"),
+    });
+    let input = dir.create("p.jsonl", format!("{line}\n"));
+    let run = |raw: bool| {
+        let summary = dir.path(if raw { "raw.csv" } else { "quoted.csv" });
+        let mut args = vec![
+            "label",
+            "--format",
+            "csv",
+            "--summary",
+            summary.to_str().unwrap(),
+        ];
+        if raw {
+            args.push("--csv-raw");
+        }
+        args.push(&input);
+        let out = pagesift(&args, None);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut spans = csv::Reader::from_reader(&out.stdout[..]);
+        let first = spans.records().next().unwrap().unwrap();
+        let mut rows = csv::Reader::from_path(&summary).unwrap();
+        let row = rows.records().next().unwrap().unwrap();
+        (
+            first[0].to_string(),
+            first[7].to_string(),
+            row[0].to_string(),
+            row[1].to_string(),
+        )
+    };
+    let (id, text, summary_id, url) = run(false);
+    assert_eq!(id, "'@evil");
+    assert!(text.starts_with("'=1+2"), "{text}");
+    assert_eq!(summary_id, "'@evil");
+    assert_eq!(url, "'=HYPERLINK(\"http://x.example\")");
+    let (id, text, summary_id, url) = run(true);
+    assert_eq!(id, "@evil");
+    assert!(text.starts_with("=1+2"), "{text}");
+    assert_eq!(summary_id, "@evil");
+    assert_eq!(url, "=HYPERLINK(\"http://x.example\")");
+}
