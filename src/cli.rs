@@ -36,6 +36,9 @@ fn progress_bar() -> indicatif::ProgressBar {
     bar
 }
 
+/// `--jobs` is capped at this many threads per core: more only costs memory and switching.
+const MAX_JOBS_PER_CORE: usize = 4;
+
 /// Exit code when some input was skipped (the rest was still processed).
 const EXIT_SKIPPED: u8 = 2;
 
@@ -48,7 +51,7 @@ const EXIT_SKIPPED: u8 = 2;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 4 per core).
     #[arg(long, global = true)]
     jobs: Option<usize>,
     /// No progress bar (it is shown only when stderr is a terminal anyway).
@@ -523,8 +526,16 @@ impl Write for OutputFile {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     if let Some(jobs) = cli.jobs {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let max = cores * MAX_JOBS_PER_CORE;
+        if jobs > max {
+            eprintln!(
+                "pagesift: warning: --jobs {jobs} is more than {MAX_JOBS_PER_CORE} per core \
+                 ({cores} cores): using {max}"
+            );
+        }
         if let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.max(1))
+            .num_threads(jobs.clamp(1, max))
             .build_global()
         {
             eprintln!("pagesift: error: --jobs {jobs}: {e}");

@@ -681,3 +681,24 @@ fn csv_cells_that_look_like_formulas_are_quoted_unless_raw() {
     assert_eq!(summary_id, "@evil");
     assert_eq!(url, "=HYPERLINK(\"http://x.example\")");
 }
+
+/// Issue #15, 11: `--jobs` is capped at 4 threads per core, with a warning.
+#[test]
+fn an_absurd_jobs_count_is_capped_with_a_warning() {
+    let dir = Dir::new();
+    let input = dir.create("page.txt", GOOD);
+    let out = pagesift(&["--jobs", "5000", "label", &input], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(
+        stderr(&out).contains(&format!(
+            "--jobs 5000 is more than 4 per core ({cores} cores): using {}",
+            cores * 4
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(pages(&out).len(), 1);
+    let out = pagesift(&["--jobs", "2", "label", &input], None);
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+}
