@@ -910,6 +910,8 @@ fn report_cmd(args: ReportArgs) -> Result<ExitCode, String> {
     .and_then(|file| file.commit());
     match result {
         Ok(()) => Ok(report.exit_code()),
+        // `--out -` or a FIFO whose reader went away.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         Err(e) => Err(format!("{}: {e}", args.out.display())),
     }
 }

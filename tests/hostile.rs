@@ -702,3 +702,71 @@ fn an_absurd_jobs_count_is_capped_with_a_warning() {
     let out = pagesift(&["--jobs", "2", "label", &input], None);
     assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
 }
+
+/// Issue #15, 12: every output format ends quietly with 0 when stdout's reader goes away
+/// (`pagesift … | head -2`).
+#[test]
+fn every_output_format_ends_quietly_when_the_reader_goes_away() {
+    let dir = Dir::new();
+    let mut input = String::new();
+    let mut gold = String::new();
+    for i in 0..3000 {
+        let text = format!("Page {i}. {GOOD}");
+        input.push_str(&format!(
+            "{}\n",
+            serde_json::json!({"id": format!("p{i}"), "text": text})
+        ));
+        gold.push_str(&format!(
+            "{}\n",
+            serde_json::json!({"id": format!("g{i}"), "text": text,
+                "spans": [[0, text.len(), "education"]]})
+        ));
+    }
+    let many = dir.create("many.jsonl", input);
+    let gold = dir.create("gold.jsonl", gold);
+    let doccano = dir.path("doccano.jsonl");
+    let made = pagesift(
+        &[
+            "export",
+            "--to",
+            "doccano",
+            "-o",
+            doccano.to_str().unwrap(),
+            &gold,
+        ],
+        None,
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let doccano = doccano.to_str().unwrap();
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["label", &many],
+        vec!["label", "--format", "csv", &many],
+        vec!["label", "--format", "csv", "--summary", "/dev/null", &many],
+        vec!["explain", &many],
+        vec!["extract", &many],
+        vec!["extract", "--format", "text", &many],
+        vec!["export", "--to", "doccano", &gold],
+        vec!["export", "--to", "label-studio", &gold],
+        vec!["import", "--from", "doccano", doccano],
+        vec!["report", "--max-pages", "3000", "--out", "-", &many],
+    ];
+    for args in runs {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+            .arg("-q")
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::BufRead;
+            let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+            lines.next().unwrap().unwrap();
+            lines.next().unwrap().unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("error"), "{args:?}: {err}");
+    }
+}
