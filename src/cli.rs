@@ -39,8 +39,9 @@ fn progress_bar() -> indicatif::ProgressBar {
 /// `--jobs` is capped at this many threads per core: more only costs memory and switching.
 const MAX_JOBS_PER_CORE: usize = 4;
 
-/// Exit code when some input was skipped (the rest was still processed).
-const EXIT_SKIPPED: u8 = 2;
+/// Exit code when some input was skipped (the rest was still processed). Not 2: clap exits 2 on
+/// bad arguments, and a script must tell "you called me wrong" from "some pages were bad".
+const EXIT_SKIPPED: u8 = 3;
 
 #[derive(Parser)]
 #[command(
@@ -994,7 +995,7 @@ fn output_failed(e: io::Error) -> Result<ExitCode, String> {
     }
 }
 
-/// Reads gold files; a bad record is reported and left out, and makes the exit code 2.
+/// Reads gold files; a bad record is reported and left out, and makes the exit code 3.
 fn gold_pages(paths: &[String]) -> (Vec<pagesift::GoldPage>, RunReport) {
     let (pages, errors) = read_gold(paths);
     let mut report = RunReport {

@@ -118,7 +118,7 @@ fn a_hostile_batch_is_labelled_where_possible_and_reported_where_not() {
     );
     let err = stderr(&out);
     assert!(!err.contains("panicked"), "{err}");
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(
         started.elapsed() < Duration::from_secs(120),
         "took {:?}",
@@ -196,7 +196,7 @@ fn lossy_decoding_is_opt_in_and_said_in_the_output() {
     let dir = Dir::new();
     let latin1 = dir.create("latin1.txt", b"Caf\xe9 au lait is coffee with milk.\n");
     let out = pagesift(&["label", &latin1], None);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(3));
     let out = pagesift(&["label", "--lossy", &latin1], None);
     assert!(out.status.success(), "{}", stderr(&out));
     let page = &pages(&out)[0];
@@ -334,7 +334,7 @@ fn the_output_is_the_same_in_input_order_whatever_the_thread_count() {
             ],
             None,
         );
-        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
         (out, errors_file(&errors))
     };
     let (one, one_errors) = run("1");
@@ -769,4 +769,33 @@ fn every_output_format_ends_quietly_when_the_reader_goes_away() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
         assert!(!err.contains("error"), "{args:?}: {err}");
     }
+}
+
+/// Issue #15, 15: bad arguments (2, from clap) and skipped pages (3) have distinct exit codes.
+#[test]
+fn usage_errors_and_skipped_pages_have_distinct_exit_codes() {
+    let dir = Dir::new();
+    let good = dir.create("good.txt", GOOD);
+    let bad = dir.create("bad.txt", b"Caf\xe9");
+    assert_eq!(pagesift(&["label", &good], None).status.code(), Some(0));
+    assert_eq!(
+        pagesift(&["label", &good, &bad], None).status.code(),
+        Some(3)
+    );
+    assert_eq!(
+        pagesift(&["label", "--no-such-option", &good], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    let missing_model = dir.path("no-model");
+    assert_eq!(
+        pagesift(
+            &["label", "--model", missing_model.to_str().unwrap(), &good],
+            None
+        )
+        .status
+        .code(),
+        Some(1)
+    );
 }
