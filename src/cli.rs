@@ -105,6 +105,10 @@ struct InputArgs {
     /// Also write every skipped input as a JSON line here: file, line, id, reason.
     #[arg(long)]
     errors: Option<PathBuf>,
+    /// Follow symbolic links inside input directories (loops are reported; a file reached twice
+    /// is read once). Without it, links there are reported and not followed.
+    #[arg(long)]
+    follow: bool,
 }
 
 #[derive(Args)]
@@ -602,6 +606,7 @@ fn input_batches(input: &InputArgs) -> BatchStream<'_> {
     let options = ReadOptions {
         max_page_bytes: input.max_page_bytes,
         lossy: input.lossy,
+        follow_links: input.follow,
     };
     BatchStream::start(
         &input.inputs,
@@ -928,6 +933,7 @@ fn export_cmd(args: ExportArgs) -> Result<ExitCode, String> {
             max_page_bytes: ReadOptions::default().max_page_bytes,
             lossy: false,
             errors: None,
+            follow: false,
         };
         let mut pages = Vec::new();
         let mut report = RunReport::default();

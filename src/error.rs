@@ -38,6 +38,8 @@ pub enum IngestErrorKind {
     Html(String),
     #[error("bad gold spans: {0}")]
     BadSpans(String),
+    #[error("symbolic link not followed (--follow follows links)")]
+    LinkNotFollowed,
 }
 
 /// A model that cannot be trained, saved or loaded.

@@ -799,3 +799,91 @@ fn usage_errors_and_skipped_pages_have_distinct_exit_codes() {
         Some(1)
     );
 }
+
+/// Runs pagesift, failing (not hanging) if it takes more than a minute.
+fn pagesift_within_a_minute(args: &[&str]) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // Drain the pipes meanwhile, so a big output cannot block the child.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr_pipe = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut bytes).map(|_| bytes)
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut stderr_pipe, &mut bytes).map(|_| bytes)
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("pagesift {args:?} still running after a minute");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::process::Output {
+        status,
+        stdout: out_reader.join().unwrap().unwrap(),
+        stderr: err_reader.join().unwrap().unwrap(),
+    }
+}
+
+/// Issue #15, 9: a directory walk does not follow symlinks unless `--follow` (they are
+/// reported), detects loops when it does, and reads each file once, in sorted order.
+#[cfg(unix)]
+#[test]
+fn directory_walks_report_symlinks_detect_loops_and_read_each_file_once() {
+    use std::os::unix::fs::symlink;
+    let dir = Dir::new();
+    dir.create("in/a.txt", GOOD);
+    dir.create("in/sub/b.txt", GOOD);
+    dir.create("outside.txt", GOOD);
+    symlink("..", dir.path("in/sub/up")).unwrap();
+    std::fs::create_dir_all(dir.path("in/sub/deeper")).unwrap();
+    symlink("../..", dir.path("in/sub/deeper/up2")).unwrap();
+    symlink("a.txt", dir.path("in/again.txt")).unwrap();
+    symlink("../outside.txt", dir.path("in/z-outside.txt")).unwrap();
+    let input = dir.path("in");
+    let input = input.to_str().unwrap();
+    let ids = |out: &std::process::Output| -> Vec<String> {
+        pages(out)
+            .iter()
+            .map(|p| {
+                let id = p["id"].as_str().unwrap();
+                id.strip_prefix(input).unwrap().to_string()
+            })
+            .collect()
+    };
+
+    let out = pagesift_within_a_minute(&["label", input]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert_eq!(ids(&out), ["/a.txt", "/sub/b.txt"], "{err}");
+    assert_eq!(
+        err.matches("symbolic link not followed").count(),
+        4,
+        "{err}"
+    );
+    assert!(err.contains("6 pages read, 2 labelled, 4 skipped"), "{err}");
+
+    let out = pagesift_within_a_minute(&["label", "--follow", input]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    // again.txt is a.txt: read once, under its first path. z-outside.txt is a file of its own.
+    assert_eq!(
+        ids(&out),
+        ["/a.txt", "/sub/b.txt", "/z-outside.txt"],
+        "{err}"
+    );
+    assert_eq!(err.matches("symbolic link loop").count(), 2, "{err}");
+}
