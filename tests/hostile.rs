@@ -887,3 +887,49 @@ fn directory_walks_report_symlinks_detect_loops_and_read_each_file_once() {
     );
     assert_eq!(err.matches("symbolic link loop").count(), 2, "{err}");
 }
+
+/// Issue #15, 13: `start`/`end` point into the file as given, past a byte-order mark and across
+/// bytes `--lossy` replaced; `text_start`/`text_end` point into the decoded text.
+#[test]
+fn offsets_of_bom_and_lossy_text_files_point_into_the_file() {
+    let dir = Dir::new();
+    let bom = [&b"\xEF\xBB\xBF"[..], GOOD.as_bytes()].concat();
+    let lossy = [
+        &b"Caf\xE9 au lait \xF0\x9F\x98 is coffee.\n"[..],
+        GOOD.as_bytes(),
+    ]
+    .concat();
+    for (name, bytes) in [("bom.txt", &bom), ("lossy.txt", &lossy)] {
+        let path = dir.create(name, bytes);
+        let emitted = dir.path(&format!("{name}.text.jsonl"));
+        let out = pagesift(
+            &[
+                "label",
+                "--lossy",
+                "--emit-text",
+                emitted.to_str().unwrap(),
+                &path,
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let page = &pages(&out)[0];
+        let text: Value =
+            serde_json::from_str(std::fs::read_to_string(&emitted).unwrap().trim()).unwrap();
+        let text = text["text"].as_str().unwrap();
+        util::assert_spans_cover(text, page);
+        let spans = page["spans"].as_array().unwrap();
+        assert!(!spans.is_empty(), "{page}");
+        for span in spans {
+            let (start, end) = (
+                span["start"].as_u64().unwrap() as usize,
+                span["end"].as_u64().unwrap() as usize,
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&bytes[start..end]),
+                span["text"].as_str().unwrap(),
+                "{name}: {span}"
+            );
+        }
+    }
+}

@@ -35,9 +35,29 @@ pub struct Markup {
     pub map: SourceMap,
     /// One context per line of the extracted text.
     pub blocks: Vec<BlockContext>,
+    /// Not HTML: a text page whose text is not its input bytes (a byte-order mark dropped,
+    /// invalid UTF-8 replaced by `--lossy`). Only `map` and `source_len` mean anything; the page
+    /// is labelled as text (no DOM or content-model features).
+    pub text_only: bool,
 }
 
 impl Markup {
+    /// The map of a text page whose text is not its input bytes (see [`Markup::text_only`]).
+    pub fn text_only(map: SourceMap, source_len: usize) -> Markup {
+        Markup {
+            encoding: "UTF-8",
+            source_len,
+            map,
+            blocks: Vec::new(),
+            text_only: true,
+        }
+    }
+
+    /// `markup` if it describes an HTML page (not a text page's offset map).
+    pub fn html(markup: Option<&Markup>) -> Option<&Markup> {
+        markup.filter(|m| !m.text_only)
+    }
+
     /// The source byte range of a range of the extracted text.
     pub fn source_range(&self, text: ByteRange) -> Option<ByteRange> {
         self.map.source_range(text)
@@ -200,6 +220,7 @@ fn parse(mut body: Vec<u8>, encoding: &'static Encoding) -> Result<ExtractedHtml
             source_len: input.len(),
             map: builder.map,
             blocks: builder.blocks,
+            text_only: false,
         },
     })
 }
