@@ -122,7 +122,7 @@ struct ExtractArgs {
     #[arg(long, value_enum, default_value_t = ExtractFormatArg::Jsonl)]
     format: ExtractFormatArg,
     /// Write here instead of stdout.
-    #[arg(long, short)]
+    #[arg(long, short, visible_alias = "out")]
     output: Option<PathBuf>,
 }
 
@@ -130,8 +130,8 @@ struct ExtractArgs {
 struct ReportArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// The HTML file to write.
-    #[arg(long)]
+    /// The HTML file to write (`-` for stdout).
+    #[arg(long, short = 'o', visible_alias = "output")]
     out: PathBuf,
     /// Pages shown in full (all pages count in the summary).
     #[arg(long, default_value_t = 200)]
@@ -174,7 +174,7 @@ struct ExportArgs {
     #[arg(long)]
     model: Option<PathBuf>,
     /// Write here instead of stdout.
-    #[arg(long, short)]
+    #[arg(long, short, visible_alias = "out")]
     output: Option<PathBuf>,
 }
 
@@ -187,7 +187,7 @@ struct ImportArgs {
     #[arg(long, value_enum)]
     from: ToolArg,
     /// Write here instead of stdout.
-    #[arg(long, short)]
+    #[arg(long, short, visible_alias = "out")]
     output: Option<PathBuf>,
 }
 
@@ -205,7 +205,7 @@ struct LabelArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
     format: FormatArg,
     /// Write here instead of stdout.
-    #[arg(long, short)]
+    #[arg(long, short, visible_alias = "out")]
     output: Option<PathBuf>,
     /// Continue a killed run: keep the pages already in `--output` (or its newest
     /// `.NAME.*.partial` file) and label only the others (JSON Lines output only).
@@ -365,7 +365,7 @@ struct TrainArgs {
     #[arg(required = true)]
     gold: Vec<String>,
     /// Directory to write tokenizer.json and model.json into.
-    #[arg(long)]
+    #[arg(long, short = 'o', visible_alias = "output")]
     out: PathBuf,
     #[command(flatten)]
     options: TrainOptions,
@@ -455,7 +455,12 @@ impl RunReport {
     }
 
     fn skip(&mut self, e: &pagesift::IngestError) {
-        self.skip_record(&e.origin.path, e.origin.line, None, &e.kind.to_string());
+        self.skip_record(
+            &e.origin.path,
+            e.origin.line,
+            e.id.as_deref(),
+            &e.kind.to_string(),
+        );
     }
 
     fn skip_page(&mut self, page: &Page, reason: &str) {

@@ -933,3 +933,62 @@ fn offsets_of_bom_and_lossy_text_files_point_into_the_file() {
         }
     }
 }
+
+/// Issue #15, 16: `--errors` names the id of a page that failed after its id was known, and
+/// every command that writes a file takes both `-o/--output` and `--out`.
+#[test]
+fn errors_name_known_ids_and_output_options_are_spelt_alike() {
+    let dir = Dir::new();
+    let blank = dir.create(
+        "blank.html",
+        "<html><body><script>x()</script></body></html>",
+    );
+    let mut warc = warc_record(
+        "blank",
+        b"<html><body><script>x()</script></body></html>",
+        None,
+    );
+    warc.extend(warc_record("good", &good_html(1), None));
+    let warc = dir.create("crawl.warc", &warc);
+    let errors = dir.path("errors.jsonl");
+    let out = pagesift(
+        &["label", "--errors", errors.to_str().unwrap(), &blank, &warc],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let ids: Vec<Value> = errors_file(&errors)
+        .iter()
+        .map(|e| e["id"].clone())
+        .collect();
+    assert_eq!(
+        ids,
+        [Value::from(blank.as_str()), Value::from("<urn:uuid:blank>")]
+    );
+
+    let good = dir.create("good.txt", GOOD);
+    for (cmd, option, name) in [
+        ("label", "--out", "a.jsonl"),
+        ("extract", "--out", "b.jsonl"),
+        ("report", "-o", "c.html"),
+        ("report", "--output", "d.html"),
+    ] {
+        let path = dir.path(name);
+        let out = pagesift(&[cmd, option, path.to_str().unwrap(), &good], None);
+        assert!(out.status.success(), "{cmd} {option}: {}", stderr(&out));
+        assert!(path.exists(), "{cmd} {option}");
+    }
+    // train parses -o and --output (it then fails on the missing gold file, not on the option).
+    for option in ["-o", "--output"] {
+        let out = pagesift(
+            &[
+                "train",
+                option,
+                dir.path("model").to_str().unwrap(),
+                dir.path("missing.jsonl").to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("unexpected argument"));
+    }
+}

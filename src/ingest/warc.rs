@@ -217,8 +217,10 @@ impl WarcPages {
             path: format!("{} record {} ({id})", self.path, self.record),
             line: None,
         };
-        let response = parse_http_response(body)
-            .map_err(|m| self.error(format!("{id}: bad HTTP response: {m}")))?;
+        let response = parse_http_response(body).map_err(|m| {
+            self.error(format!("{id}: bad HTTP response: {m}"))
+                .with_id(id.clone())
+        })?;
         let is_html = response.content_type.as_deref().is_none_or(|t| {
             let t = t.to_ascii_lowercase();
             t.starts_with("text/html") || t.starts_with("application/xhtml")
@@ -232,7 +234,8 @@ impl WarcPages {
                 IngestErrorKind::TooLarge {
                     limit: self.page_limit,
                 },
-            ));
+            )
+            .with_id(id));
         }
         let charset = response
             .content_type
