@@ -435,6 +435,19 @@ fn outputs_that_are_not_regular_files_are_written_through() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(pages(&out).len(), 1);
     assert!(!std::path::Path::new("-").exists());
+
+    // `-o /dev/stdout` with stdout appending to a file (`>> log`): appended to, not replaced.
+    let log = dir.create("log.txt", "old line\n");
+    let appending = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+        .args(["-q", "label", "-o", "/dev/stdout", &input])
+        .stdout(Stdio::from(appending))
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.starts_with("old line\n{"), "{logged}");
 }
 
 /// Issue #15, 6: the temporary output file has an unpredictable name, so a planted

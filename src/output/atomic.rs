@@ -45,8 +45,24 @@ const MAX_LINKS: usize = 40;
 
 /// Where writing to `target` goes: see [`Destination`].
 pub fn destination(target: &Path) -> io::Result<Destination> {
-    if target.as_os_str() == "-" {
+    // This process's stdout under its other names: written to the open descriptor itself, so a
+    // stdout redirected to a file (`>> log`) is appended to, neither replaced nor reopened.
+    if [
+        "-",
+        "/dev/stdout",
+        "/dev/fd/1",
+        "/proc/self/fd/1",
+        "/proc/thread-self/fd/1",
+    ]
+    .iter()
+    .any(|name| target.as_os_str() == *name)
+    {
         return Ok(Destination::Stdout);
+    }
+    // Anything else under /dev or /proc (`/dev/stderr`, `/dev/fd/3`) is written through, even
+    // when it resolves to a regular file.
+    if (target.starts_with("/dev") || target.starts_with("/proc")) && target.exists() {
+        return Ok(Destination::Stream(target.to_path_buf()));
     }
     match std::fs::metadata(target) {
         Ok(meta) if meta.is_dir() => Err(io::Error::new(
@@ -311,6 +327,10 @@ mod tests {
             Destination::Stream("/dev/null".into())
         );
         assert_eq!(destination(Path::new("-")).unwrap(), Destination::Stdout);
+        assert_eq!(
+            destination(Path::new("/dev/stdout")).unwrap(),
+            Destination::Stdout
+        );
         let mut null = AtomicFile::create(Path::new("/dev/null")).unwrap();
         null.write_all(b"gone").unwrap();
         null.commit().unwrap();
