@@ -165,9 +165,10 @@ impl AtomicFile {
         Ok(AtomicFile { inner })
     }
 
-    /// Continues a JSON Lines output: the newest partial file of a killed run (or else a finished
-    /// target), cut after its last complete line. Its complete lines are copied into a new
-    /// temporary file, and the old partial file is removed. Returns the file and the lines.
+    /// Continues a JSON Lines output: the newest partial file of a killed run (or else, or if the
+    /// target is newer, the finished target), cut after its last complete line. Its complete
+    /// lines are copied into a new temporary file, and the partial file it came from is removed.
+    /// Returns the file and the lines.
     pub fn resume(target: &Path) -> io::Result<(AtomicFile, Vec<String>)> {
         let Destination::Replace(target) = destination(target)? else {
             return Err(io::Error::new(
@@ -175,7 +176,12 @@ impl AtomicFile {
                 "--resume needs a regular file to continue",
             ));
         };
-        let partial = partial_files(&target)?.into_iter().next();
+        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        // A partial file older than the finished target is from a run the target replaced.
+        let partial = partial_files(&target)?
+            .into_iter()
+            .next()
+            .filter(|p| !target.is_file() || modified(p) >= modified(&target));
         let source = partial
             .clone()
             .or_else(|| target.is_file().then(|| target.clone()));
@@ -294,6 +300,24 @@ mod tests {
             .collect();
         assert!(left.is_empty(), "{left:?}");
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new\n");
+    }
+
+    #[test]
+    fn resume_prefers_a_finished_target_newer_than_the_partial_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.jsonl");
+        let mut killed = AtomicFile::create(&target).unwrap();
+        killed.write_all(b"stale\n").unwrap();
+        killed.flush().unwrap();
+        std::mem::forget(killed);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        // A later run finished without --resume.
+        let mut done = AtomicFile::create(&target).unwrap();
+        done.write_all(b"fresh\nlines\n").unwrap();
+        done.commit().unwrap();
+        let (file, lines) = AtomicFile::resume(&target).unwrap();
+        assert_eq!(lines, ["fresh", "lines"]);
+        drop(file);
     }
 
     #[cfg(unix)]
