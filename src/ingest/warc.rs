@@ -139,6 +139,7 @@ impl Iterator for WarcPages {
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
             self.budget.set(self.record_limit);
+            self.over_budget.set(false);
             let next = WarcReader::new(&mut self.stream).iter_raw_records().next();
             // An end of stream at a record boundary is the start of the next record.
             let reached_boundary = self.at_boundary.replace(false);
