@@ -49,7 +49,7 @@ def finish(process, started):
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode not in (0, 2):
+    if process.returncode not in (0, 3):
         sys.exit(f"{' '.join(process.args)} failed with status {process.returncode}")
     return wall, usage.ru_utime + usage.ru_stime
 

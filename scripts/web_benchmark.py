@@ -117,7 +117,7 @@ def run(args):
         start = time.perf_counter()
         done = subprocess.run(argv, stdout=stdout, stderr=subprocess.PIPE, text=True)
         seconds = time.perf_counter() - start
-        if done.returncode not in (0, 2):
+        if done.returncode not in (0, 3):
             sys.exit(f"{' '.join(argv)} failed: {done.stderr}")
         return seconds, done
 

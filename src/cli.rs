@@ -3,7 +3,9 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pagesift::eval::{cross_validate_folds, Folds};
 use pagesift::ingest::{into_pages, BatchLimits, BatchStream, InputFormat, ReadOptions};
-use pagesift::output::{span_writer, AtomicFile, OutputFormat, SpanWriter, SummaryWriter};
+use pagesift::output::{
+    span_writer, span_writer_with, AtomicFile, OutputFormat, SpanWriter, SummaryWriter,
+};
 use pagesift::tokenize::TokenizerKind;
 use pagesift::Label;
 use pagesift::{evaluate, read_gold, train, Labeler, LabelledPage, ModelBundle, Page, TrainParams};
@@ -32,8 +34,12 @@ fn progress_bar() -> indicatif::ProgressBar {
     bar
 }
 
-/// Exit code when some input was skipped (the rest was still processed).
-const EXIT_SKIPPED: u8 = 2;
+/// `--jobs` is capped at this many threads per core: more only costs memory and switching.
+const MAX_JOBS_PER_CORE: usize = 4;
+
+/// Exit code when some input was skipped (the rest was still processed). Not 2: clap exits 2 on
+/// bad arguments, and a script must tell "you called me wrong" from "some pages were bad".
+const EXIT_SKIPPED: u8 = 3;
 
 #[derive(Parser)]
 #[command(
@@ -44,7 +50,7 @@ const EXIT_SKIPPED: u8 = 2;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 4 per core).
     #[arg(long, global = true)]
     jobs: Option<usize>,
     /// No progress bar (it is shown only when stderr is a terminal anyway).
@@ -97,6 +103,10 @@ struct InputArgs {
     /// Also write every skipped input as a JSON line here: file, line, id, reason.
     #[arg(long)]
     errors: Option<PathBuf>,
+    /// Follow symbolic links inside input directories (loops are reported; a file reached twice
+    /// is read once). Without it, links there are reported and not followed.
+    #[arg(long)]
+    follow: bool,
 }
 
 #[derive(Args)]
@@ -110,7 +120,7 @@ struct ExtractArgs {
     #[arg(long, value_enum, default_value_t = ExtractFormatArg::Jsonl)]
     format: ExtractFormatArg,
     /// Write here instead of stdout.
-    #[arg(long, short)]
+    #[arg(long, short, visible_alias = "out")]
     output: Option<PathBuf>,
 }
 
@@ -118,8 +128,8 @@ struct ExtractArgs {
 struct ReportArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// The HTML file to write.
-    #[arg(long)]
+    /// The HTML file to write (`-` for stdout).
+    #[arg(long, short = 'o', visible_alias = "output")]
     out: PathBuf,
     /// Pages shown in full (all pages count in the summary).
     #[arg(long, default_value_t = 200)]
@@ -162,7 +172,7 @@ struct ExportArgs {
     #[arg(long)]
     model: Option<PathBuf>,
     /// Write here instead of stdout.
-    #[arg(long, short)]
+    #[arg(long, short, visible_alias = "out")]
     output: Option<PathBuf>,
 }
 
@@ -175,7 +185,7 @@ struct ImportArgs {
     #[arg(long, value_enum)]
     from: ToolArg,
     /// Write here instead of stdout.
-    #[arg(long, short)]
+    #[arg(long, short, visible_alias = "out")]
     output: Option<PathBuf>,
 }
 
@@ -193,10 +203,10 @@ struct LabelArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
     format: FormatArg,
     /// Write here instead of stdout.
-    #[arg(long, short)]
+    #[arg(long, short, visible_alias = "out")]
     output: Option<PathBuf>,
-    /// Continue a killed run: keep the pages already in `--output` (or its `.partial` file) and
-    /// label only the others (JSON Lines output only).
+    /// Continue a killed run: keep the pages already in `--output` (or its newest
+    /// `.NAME.*.partial` file) and label only the others (JSON Lines output only).
     #[arg(long, requires = "output")]
     resume: bool,
     /// Also write each page's text here as JSON Lines `{"id", "url", "text"}` (for HTML, the
@@ -213,6 +223,10 @@ struct LabelArgs {
     /// Also write a per-page summary CSV here (label shares, promotion spans, max promotion score).
     #[arg(long)]
     summary: Option<PathBuf>,
+    /// CSV (`--format csv`, `--summary`): write cells starting with `=`, `+`, `-`, `@`, tab or CR
+    /// as they are, without the leading `'` that stops spreadsheets reading them as formulas.
+    #[arg(long)]
+    csv_raw: bool,
     /// Add to each span (JSONL) the N features that pushed it to its label, with their weights.
     #[arg(long, default_value_t = 0)]
     explain: usize,
@@ -349,7 +363,7 @@ struct TrainArgs {
     #[arg(required = true)]
     gold: Vec<String>,
     /// Directory to write tokenizer.json and model.json into.
-    #[arg(long)]
+    #[arg(long, short = 'o', visible_alias = "output")]
     out: PathBuf,
     #[command(flatten)]
     options: TrainOptions,
@@ -452,7 +466,12 @@ impl RunReport {
     }
 
     fn skip(&mut self, e: &pagesift::IngestError) {
-        self.skip_record(&e.origin.path, e.origin.line, None, &e.kind.to_string());
+        self.skip_record(
+            &e.origin.path,
+            e.origin.line,
+            e.id.as_deref(),
+            &e.kind.to_string(),
+        );
     }
 
     fn skip_page(&mut self, page: &Page, reason: &str) {
@@ -528,8 +547,16 @@ impl Write for OutputFile {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     if let Some(jobs) = cli.jobs {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let max = cores * MAX_JOBS_PER_CORE;
+        if jobs > max {
+            eprintln!(
+                "pagesift: warning: --jobs {jobs} is more than {MAX_JOBS_PER_CORE} per core \
+                 ({cores} cores): using {max}"
+            );
+        }
         if let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.max(1))
+            .num_threads(jobs.clamp(1, max))
             .build_global()
         {
             eprintln!("pagesift: error: --jobs {jobs}: {e}");
@@ -567,6 +594,15 @@ fn load_model(dir: &Option<PathBuf>) -> Result<ModelBundle, String> {
     .map_err(|e| e.to_string())
 }
 
+/// Refuses, before anything is read, an output that is an input or two outputs that are one file.
+fn check_outputs(inputs: &[String], outputs: &[(&str, &Option<PathBuf>)]) -> Result<(), String> {
+    let given: Vec<(&str, &std::path::Path)> = outputs
+        .iter()
+        .filter_map(|&(option, path)| path.as_deref().map(|p| (option, p)))
+        .collect();
+    pagesift::output::check_outputs(inputs, &given, pagesift::ingest::walked)
+}
+
 /// An optional extra output file (`--summary`, `--emit-text`, `--errors`), written atomically.
 fn side_output(path: &Option<PathBuf>) -> Result<Option<OutputFile>, String> {
     path.as_ref()
@@ -586,6 +622,7 @@ fn input_batches(input: &InputArgs) -> BatchStream<'_> {
     let options = ReadOptions {
         max_page_bytes: input.max_page_bytes,
         lossy: input.lossy,
+        follow_links: input.follow,
     };
     BatchStream::start(
         &input.inputs,
@@ -740,6 +777,15 @@ fn write_batch(
 }
 
 fn label(args: LabelArgs) -> Result<ExitCode, String> {
+    check_outputs(
+        &args.input.inputs,
+        &[
+            ("--output", &args.output),
+            ("--summary", &args.summary),
+            ("--emit-text", &args.emit_text),
+            ("--errors", &args.input.errors),
+        ],
+    )?;
     let batches = input_batches(&args.input);
     let mut labeler =
         Labeler::from_bundle(load_model(&args.input.model)?).map_err(|e| e.to_string())?;
@@ -776,10 +822,10 @@ fn label(args: LabelArgs) -> Result<ExitCode, String> {
         }
         _ => OutputFile::open(&args.output)?,
     };
-    let mut summary = side_output(&args.summary)?.map(SummaryWriter::new);
+    let mut summary = side_output(&args.summary)?.map(|s| SummaryWriter::with_raw(s, args.csv_raw));
     let mut texts = side_output(&args.emit_text)?;
     let mut report = RunReport::with_errors(&args.input.errors)?;
-    let mut writer = span_writer(format, &mut out);
+    let mut writer = span_writer_with(format, &mut out, args.csv_raw);
     let result = label_stream(
         batches,
         &labeler,
@@ -824,6 +870,10 @@ fn write_page_text(out: &mut impl Write, page: &Page, text: &str) -> io::Result<
 }
 
 fn extract_cmd(args: ExtractArgs) -> Result<ExitCode, String> {
+    check_outputs(
+        &args.input.inputs,
+        &[("--output", &args.output), ("--errors", &args.input.errors)],
+    )?;
     let batches = input_batches(&args.input);
     let mut labeler =
         Labeler::from_bundle(load_model(&args.input.model)?).map_err(|e| e.to_string())?;
@@ -854,6 +904,13 @@ fn extract_cmd(args: ExtractArgs) -> Result<ExitCode, String> {
 }
 
 fn report_cmd(args: ReportArgs) -> Result<ExitCode, String> {
+    check_outputs(
+        &args.input.inputs,
+        &[
+            ("--out", &Some(args.out.clone())),
+            ("--errors", &args.input.errors),
+        ],
+    )?;
     let batches = input_batches(&args.input);
     let mut labeler =
         Labeler::from_bundle(load_model(&args.input.model)?).map_err(|e| e.to_string())?;
@@ -875,11 +932,14 @@ fn report_cmd(args: ReportArgs) -> Result<ExitCode, String> {
     .and_then(|file| file.commit());
     match result {
         Ok(()) => Ok(report.exit_code()),
+        // `--out -` or a FIFO whose reader went away.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         Err(e) => Err(format!("{}: {e}", args.out.display())),
     }
 }
 
 fn export_cmd(args: ExportArgs) -> Result<ExitCode, String> {
+    check_outputs(&args.inputs, &[("--output", &args.output)])?;
     let (pages, mut report) = if args.predict {
         let labeler = Labeler::from_bundle(load_model(&args.model)?).map_err(|e| e.to_string())?;
         let input = InputArgs {
@@ -889,6 +949,7 @@ fn export_cmd(args: ExportArgs) -> Result<ExitCode, String> {
             max_page_bytes: ReadOptions::default().max_page_bytes,
             lossy: false,
             errors: None,
+            follow: false,
         };
         let mut pages = Vec::new();
         let mut report = RunReport::default();
@@ -920,6 +981,7 @@ fn export_cmd(args: ExportArgs) -> Result<ExitCode, String> {
 }
 
 fn import_cmd(args: ImportArgs) -> Result<ExitCode, String> {
+    check_outputs(&args.inputs, &[("--output", &args.output)])?;
     let mut report = RunReport::default();
     let mut pages = Vec::new();
     for path in &args.inputs {
@@ -956,7 +1018,7 @@ fn output_failed(e: io::Error) -> Result<ExitCode, String> {
     }
 }
 
-/// Reads gold files; a bad record is reported and left out, and makes the exit code 2.
+/// Reads gold files; a bad record is reported and left out, and makes the exit code 3.
 fn gold_pages(paths: &[String]) -> (Vec<pagesift::GoldPage>, RunReport) {
     let (pages, errors) = read_gold(paths);
     let mut report = RunReport {

@@ -9,11 +9,24 @@ use thiserror::Error;
 pub struct IngestError {
     pub origin: Origin,
     pub kind: IngestErrorKind,
+    /// The page's id, when it was known before the error (an HTML page that does not parse, a
+    /// WARC record whose payload is bad): `--errors` writes it.
+    pub id: Option<String>,
 }
 
 impl IngestError {
     pub fn new(origin: Origin, kind: IngestErrorKind) -> Self {
-        IngestError { origin, kind }
+        IngestError {
+            origin,
+            kind,
+            id: None,
+        }
+    }
+
+    /// The same error, naming the page's id.
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
     }
 }
 
@@ -38,6 +51,8 @@ pub enum IngestErrorKind {
     Html(String),
     #[error("bad gold spans: {0}")]
     BadSpans(String),
+    #[error("symbolic link not followed (--follow follows links)")]
+    LinkNotFollowed,
 }
 
 /// A model that cannot be trained, saved or loaded.

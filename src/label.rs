@@ -59,17 +59,20 @@ impl FeaturePipeline {
             .map(|b| self.tokenizer.encode_block(b.range.slice(text)))
             .collect::<Result<Vec<_>, _>>()?;
         let batch_repeats = repeats.counts(text, seg);
+        // A text page's offset map (a BOM, --lossy) is not HTML: the page is labelled as text.
+        let html = crate::html::Markup::html(page.markup.as_deref());
         let mut prepared = self.features.prepare(&PageContext {
             text,
             segmentation: seg,
             tokens: &tokens,
             batch_repeats: &batch_repeats,
-            markup: page.markup.as_deref(),
-            block_rows: self.content.is_some() && page.markup.is_some(),
+            markup: html,
+            block_rows: self.content.is_some() && html.is_some(),
         });
         let furniture = self
             .content
             .as_ref()
+            .filter(|_| html.is_some())
             .map(|c| c.furniture_of_prepared(page, seg, &prepared))
             .unwrap_or_default();
         // The block rows were only for the content model.

@@ -291,8 +291,8 @@ fn bad_input_is_reported_by_file_and_line_and_the_rest_is_labelled() {
     let out = pagesift(&["label", &good, &binary, &empty, &jsonl, &missing], None);
     assert_eq!(
         out.status.code(),
-        Some(2),
-        "skipped input makes the exit code 2"
+        Some(3),
+        "skipped input makes the exit code 3"
     );
     let ids: Vec<String> = pages(&out)
         .iter()

@@ -148,7 +148,7 @@ fn export_predict_writes_the_models_spans_and_import_reports_bad_records() {
         "{\"text\":\"ok\",\"label\":[[0,2,\"education\"]]}\n{\"text\":\"ab\",\"label\":[[0,9,\"education\"]]}\n",
     );
     let out = pagesift(&["import", "--from", "doccano", &bad], None);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(3));
     assert!(
         stderr(&out).contains("bad.jsonl: line 2: bad gold spans: offset 9"),
         "{}",

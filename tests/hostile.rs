@@ -118,7 +118,7 @@ fn a_hostile_batch_is_labelled_where_possible_and_reported_where_not() {
     );
     let err = stderr(&out);
     assert!(!err.contains("panicked"), "{err}");
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(
         started.elapsed() < Duration::from_secs(120),
         "took {:?}",
@@ -196,7 +196,7 @@ fn lossy_decoding_is_opt_in_and_said_in_the_output() {
     let dir = Dir::new();
     let latin1 = dir.create("latin1.txt", b"Caf\xe9 au lait is coffee with milk.\n");
     let out = pagesift(&["label", &latin1], None);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(3));
     let out = pagesift(&["label", "--lossy", &latin1], None);
     assert!(out.status.success(), "{}", stderr(&out));
     let page = &pages(&out)[0];
@@ -233,7 +233,16 @@ fn a_killed_run_leaves_the_old_output_and_resume_finishes_it_without_duplicates(
     let input = dir.create("many.jsonl", input);
     let output = dir.path("out.jsonl");
     std::fs::write(&output, "old output\n").unwrap();
-    let partial = dir.path(".out.jsonl.partial");
+    // The killed run's partial file: `.out.jsonl.XXXXXX.partial`, an unpredictable name.
+    let partial_of = |dir: &Dir| -> Option<std::path::PathBuf> {
+        std::fs::read_dir(dir.tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                let name = p.file_name().unwrap().to_string_lossy();
+                name.starts_with(".out.jsonl.") && name.ends_with(".partial")
+            })
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_pagesift"))
         .args(["label", "--output", output.to_str().unwrap(), &input])
         .stdout(Stdio::null())
@@ -242,7 +251,7 @@ fn a_killed_run_leaves_the_old_output_and_resume_finishes_it_without_duplicates(
         .unwrap();
     // Kill it once the first batches are written, well before the end.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while std::fs::metadata(&partial).map_or(0, |m| m.len()) == 0 {
+    while partial_of(&dir).map_or(0, |p| std::fs::metadata(p).map_or(0, |m| m.len())) == 0 {
         assert!(Instant::now() < deadline, "no output appeared");
         assert!(
             child.try_wait().unwrap().is_none(),
@@ -257,6 +266,7 @@ fn a_killed_run_leaves_the_old_output_and_resume_finishes_it_without_duplicates(
         "old output\n",
         "the old file is whole"
     );
+    let partial = partial_of(&dir).expect("the killed run's partial file");
     let written = std::fs::read_to_string(&partial).unwrap().lines().count();
     assert!(
         written < pages_in,
@@ -280,6 +290,7 @@ fn a_killed_run_leaves_the_old_output_and_resume_finishes_it_without_duplicates(
         stderr(&out)
     );
     assert!(!partial.exists());
+    assert_eq!(partial_of(&dir), None, "no temporary file is left");
     let ids: Vec<String> = std::fs::read_to_string(&output)
         .unwrap()
         .lines()
@@ -323,7 +334,7 @@ fn the_output_is_the_same_in_input_order_whatever_the_thread_count() {
             ],
             None,
         );
-        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
         (out, errors_file(&errors))
     };
     let (one, one_errors) = run("1");
@@ -365,4 +376,632 @@ fn the_output_is_the_same_in_input_order_whatever_the_thread_count() {
         .map(|i| format!("{i:05}.html"))
         .collect();
     assert_eq!(ids, expected, "every good page once, in input order");
+}
+
+/// Issue #15, 1: an output path that is a FIFO is written through (it stays a FIFO and its reader
+/// gets the lines); a symlink stays a symlink and its target is replaced; `-o -` is stdout.
+#[cfg(unix)]
+#[test]
+fn outputs_that_are_not_regular_files_are_written_through() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = Dir::new();
+    let input = dir.create("page.txt", GOOD);
+    let fifo = dir.path("out.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("no mkfifo here: skipped");
+        return;
+    }
+    let (sent, got) = std::sync::mpsc::channel();
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let text = std::fs::read_to_string(&fifo).unwrap_or_default();
+            let _ = sent.send(text);
+        })
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+        .args(["-q", "label", "-o", fifo.to_str().unwrap(), &input])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // (The old code renamed a file over the FIFO and never opened it: its reader waited on.)
+    let Ok(text) = got.recv_timeout(Duration::from_secs(60)) else {
+        let _ = child.kill();
+        panic!("the FIFO's reader got nothing");
+    };
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    assert!(status.success());
+    assert!(text.contains("\"id\""), "{text}");
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+
+    let real = dir.create("real.jsonl", "old\n");
+    let link = dir.path("link.jsonl");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let out = pagesift(&["label", "-o", link.to_str().unwrap(), &input], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(&real).unwrap().contains("\"id\""));
+
+    let out = pagesift(&["label", "-o", "-", &input], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(pages(&out).len(), 1);
+    assert!(!std::path::Path::new("-").exists());
+
+    // `-o /dev/stdout` with stdout appending to a file (`>> log`): appended to, not replaced.
+    let log = dir.create("log.txt", "old line\n");
+    let appending = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+        .args(["-q", "label", "-o", "/dev/stdout", &input])
+        .stdout(Stdio::from(appending))
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.starts_with("old line\n{"), "{logged}");
+}
+
+/// Issue #15, 6: the temporary output file has an unpredictable name, so a planted
+/// `.out.jsonl.partial` symlink redirects nothing; a run whose reader goes away leaves no
+/// temporary file behind.
+#[cfg(unix)]
+#[test]
+fn temporary_outputs_ignore_planted_symlinks_and_are_removed_when_the_run_stops() {
+    let dir = Dir::new();
+    let input = dir.create("page.txt", GOOD);
+    let victim = dir.create("victim.txt", "precious\n");
+    std::os::unix::fs::symlink(&victim, dir.path(".out.jsonl.partial")).unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path(".s.csv.partial")).unwrap();
+    let output = dir.path("out.jsonl");
+    let out = pagesift(
+        &[
+            "label",
+            "-o",
+            output.to_str().unwrap(),
+            "--summary",
+            dir.path("s.csv").to_str().unwrap(),
+            &input,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert!(std::fs::read_to_string(&output).unwrap().contains("\"id\""));
+
+    // stdout closed after the first line: the summary's temporary file goes too.
+    let mut input = String::new();
+    for i in 0..3000 {
+        input.push_str(&format!(
+            "{}\n",
+            serde_json::json!({"id": format!("p{i}"), "text": GOOD})
+        ));
+    }
+    let many = dir.create("many.jsonl", input);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+        .args([
+            "-q",
+            "label",
+            "--summary",
+            dir.path("closed.csv").to_str().unwrap(),
+            &many,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::BufRead;
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let left: Vec<String> = std::fs::read_dir(dir.tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".closed.csv"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
+/// Issue #15, 2: an output that is an input, or one file given to two outputs, is refused
+/// before anything is read, and the input is left as it was.
+#[test]
+fn an_output_that_is_an_input_or_shared_by_two_outputs_is_refused() {
+    let dir = Dir::new();
+    let line = serde_json::json!({"id": "p", "text": GOOD}).to_string() + "\n";
+    let input = dir.create("p.jsonl", &line);
+    let out = pagesift(&["label", "-o", &input, &input], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is also an input"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), line);
+    // Inside an input directory, under another spelling.
+    let inside = format!("{}/./p.jsonl", dir.tmp.path().display());
+    let out = pagesift(
+        &[
+            "label",
+            "--summary",
+            &inside,
+            dir.tmp.path().to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), line);
+    let shared = dir.path("s");
+    let shared = shared.to_str().unwrap();
+    let out = pagesift(
+        &[
+            "label",
+            "-o",
+            shared,
+            "--summary",
+            shared,
+            "--errors",
+            shared,
+            &input,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("are the same file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path("s").exists());
+    for cmd in [
+        vec!["extract", "-o", &input, &input],
+        vec!["report", "--out", &input, &input],
+        vec!["export", "--to", "doccano", "-o", &input, &input],
+    ] {
+        let out = pagesift(&cmd, None);
+        assert_eq!(out.status.code(), Some(1), "{cmd:?}: {}", stderr(&out));
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), line);
+    }
+}
+
+/// Issue #15, 3: a record over the limit (a big video, a gzip bomb) is reported and skipped by
+/// reading past it; the records after it are labelled, in plain and gzip WARC.
+#[test]
+fn an_oversized_warc_record_is_skipped_and_the_records_after_it_are_read() {
+    let dir = Dir::new();
+    let video = |id: &str, bytes: usize| {
+        let payload: Vec<u8> = (0..bytes).map(|i| (i * 7 + i / 251) as u8).collect();
+        let record = warc_record(id, &payload, None);
+        let at = record.windows(9).position(|w| w == b"text/html").unwrap();
+        let mut record = record;
+        record[at..at + 9].copy_from_slice(b"video/mp4");
+        record
+    };
+    let mut plain = warc_record("one", &good_html(1), None);
+    plain.extend(video("video", 5 << 20));
+    plain.extend(warc_record("two", &good_html(2), None));
+    let plain_path = dir.create("in/crawl.warc", &plain);
+    let mut gz = gzip(&warc_record("gz-one", &good_html(1), None));
+    gz.extend(gzip(&video("gz-video", 5 << 20)));
+    gz.extend(gzip(&warc_record("gz-two", &good_html(2), None)));
+    gz.extend(gzip(&warc_record("bomb", &vec![b'a'; 20 << 20], None)));
+    gz.extend(gzip(&warc_record("gz-three", &good_html(3), None)));
+    let gz_path = dir.create("in/crawl.warc.gz", &gz);
+    let errors = dir.path("errors.jsonl");
+    let out = pagesift(
+        &[
+            "label",
+            "--max-page-bytes",
+            "1000000",
+            "--errors",
+            errors.to_str().unwrap(),
+            &plain_path,
+            &gz_path,
+        ],
+        None,
+    );
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    let ids: Vec<String> = pages(&out)
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "<urn:uuid:one>",
+            "<urn:uuid:two>",
+            "<urn:uuid:gz-one>",
+            "<urn:uuid:gz-two>",
+            "<urn:uuid:gz-three>"
+        ],
+        "{err}"
+    );
+    let reported = errors_file(&errors);
+    assert_eq!(reported.len(), 3, "{reported:?}");
+    for (e, (file, record)) in reported.iter().zip([
+        ("crawl.warc", 2),
+        ("crawl.warc.gz", 2),
+        ("crawl.warc.gz", 4),
+    ]) {
+        assert!(e["file"].as_str().unwrap().ends_with(file), "{e}");
+        let reason = e["reason"].as_str().unwrap();
+        assert!(
+            reason.starts_with(&format!("WARC record {record}: record larger than")),
+            "{reason}"
+        );
+    }
+    assert!(err.contains("8 pages read, 5 labelled, 3 skipped"), "{err}");
+}
+
+/// Issue #15, 7: CSV cells that a spreadsheet would run as formulas get a leading `'`, in the
+/// span CSV and the summary; `--csv-raw` writes them as they are.
+#[test]
+fn csv_cells_that_look_like_formulas_are_quoted_unless_raw() {
+    let dir = Dir::new();
+    let line = serde_json::json!({
+        "id": "@evil",
+        "url": "=HYPERLINK(\"http://x.example\")",
+        "text": format!("=1+2 {GOOD}"),
+    });
+    let input = dir.create("p.jsonl", format!("{line}\n"));
+    let run = |raw: bool| {
+        let summary = dir.path(if raw { "raw.csv" } else { "quoted.csv" });
+        let mut args = vec![
+            "label",
+            "--format",
+            "csv",
+            "--summary",
+            summary.to_str().unwrap(),
+        ];
+        if raw {
+            args.push("--csv-raw");
+        }
+        args.push(&input);
+        let out = pagesift(&args, None);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut spans = csv::Reader::from_reader(&out.stdout[..]);
+        let first = spans.records().next().unwrap().unwrap();
+        let mut rows = csv::Reader::from_path(&summary).unwrap();
+        let row = rows.records().next().unwrap().unwrap();
+        (
+            first[0].to_string(),
+            first[7].to_string(),
+            row[0].to_string(),
+            row[1].to_string(),
+        )
+    };
+    let (id, text, summary_id, url) = run(false);
+    assert_eq!(id, "'@evil");
+    assert!(text.starts_with("'=1+2"), "{text}");
+    assert_eq!(summary_id, "'@evil");
+    assert_eq!(url, "'=HYPERLINK(\"http://x.example\")");
+    let (id, text, summary_id, url) = run(true);
+    assert_eq!(id, "@evil");
+    assert!(text.starts_with("=1+2"), "{text}");
+    assert_eq!(summary_id, "@evil");
+    assert_eq!(url, "=HYPERLINK(\"http://x.example\")");
+}
+
+/// Issue #15, 11: `--jobs` is capped at 4 threads per core, with a warning.
+#[test]
+fn an_absurd_jobs_count_is_capped_with_a_warning() {
+    let dir = Dir::new();
+    let input = dir.create("page.txt", GOOD);
+    let out = pagesift(&["--jobs", "5000", "label", &input], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(
+        stderr(&out).contains(&format!(
+            "--jobs 5000 is more than 4 per core ({cores} cores): using {}",
+            cores * 4
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(pages(&out).len(), 1);
+    let out = pagesift(&["--jobs", "2", "label", &input], None);
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+}
+
+/// Issue #15, 12: every output format ends quietly with 0 when stdout's reader goes away
+/// (`pagesift … | head -2`).
+#[test]
+fn every_output_format_ends_quietly_when_the_reader_goes_away() {
+    let dir = Dir::new();
+    let mut input = String::new();
+    let mut gold = String::new();
+    for i in 0..3000 {
+        let text = format!("Page {i}. {GOOD}");
+        input.push_str(&format!(
+            "{}\n",
+            serde_json::json!({"id": format!("p{i}"), "text": text})
+        ));
+        gold.push_str(&format!(
+            "{}\n",
+            serde_json::json!({"id": format!("g{i}"), "text": text,
+                "spans": [[0, text.len(), "education"]]})
+        ));
+    }
+    let many = dir.create("many.jsonl", input);
+    let gold = dir.create("gold.jsonl", gold);
+    let doccano = dir.path("doccano.jsonl");
+    let made = pagesift(
+        &[
+            "export",
+            "--to",
+            "doccano",
+            "-o",
+            doccano.to_str().unwrap(),
+            &gold,
+        ],
+        None,
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let doccano = doccano.to_str().unwrap();
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["label", &many],
+        vec!["label", "--format", "csv", &many],
+        vec!["label", "--format", "csv", "--summary", "/dev/null", &many],
+        vec!["explain", &many],
+        vec!["extract", &many],
+        vec!["extract", "--format", "text", &many],
+        vec!["export", "--to", "doccano", &gold],
+        vec!["export", "--to", "label-studio", &gold],
+        vec!["import", "--from", "doccano", doccano],
+        vec!["report", "--max-pages", "3000", "--out", "-", &many],
+    ];
+    for args in runs {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+            .arg("-q")
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::BufRead;
+            let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+            lines.next().unwrap().unwrap();
+            lines.next().unwrap().unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("error"), "{args:?}: {err}");
+    }
+}
+
+/// Issue #15, 15: bad arguments (2, from clap) and skipped pages (3) have distinct exit codes.
+#[test]
+fn usage_errors_and_skipped_pages_have_distinct_exit_codes() {
+    let dir = Dir::new();
+    let good = dir.create("good.txt", GOOD);
+    let bad = dir.create("bad.txt", b"Caf\xe9");
+    assert_eq!(pagesift(&["label", &good], None).status.code(), Some(0));
+    assert_eq!(
+        pagesift(&["label", &good, &bad], None).status.code(),
+        Some(3)
+    );
+    assert_eq!(
+        pagesift(&["label", "--no-such-option", &good], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    let missing_model = dir.path("no-model");
+    assert_eq!(
+        pagesift(
+            &["label", "--model", missing_model.to_str().unwrap(), &good],
+            None
+        )
+        .status
+        .code(),
+        Some(1)
+    );
+}
+
+/// Runs pagesift, failing (not hanging) if it takes more than a minute.
+fn pagesift_within_a_minute(args: &[&str]) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // Drain the pipes meanwhile, so a big output cannot block the child.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr_pipe = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut bytes).map(|_| bytes)
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut stderr_pipe, &mut bytes).map(|_| bytes)
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("pagesift {args:?} still running after a minute");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::process::Output {
+        status,
+        stdout: out_reader.join().unwrap().unwrap(),
+        stderr: err_reader.join().unwrap().unwrap(),
+    }
+}
+
+/// Issue #15, 9: a directory walk does not follow symlinks unless `--follow` (they are
+/// reported), detects loops when it does, and reads each file once, in sorted order.
+#[cfg(unix)]
+#[test]
+fn directory_walks_report_symlinks_detect_loops_and_read_each_file_once() {
+    use std::os::unix::fs::symlink;
+    let dir = Dir::new();
+    dir.create("in/a.txt", GOOD);
+    dir.create("in/sub/b.txt", GOOD);
+    dir.create("outside.txt", GOOD);
+    symlink("..", dir.path("in/sub/up")).unwrap();
+    std::fs::create_dir_all(dir.path("in/sub/deeper")).unwrap();
+    symlink("../..", dir.path("in/sub/deeper/up2")).unwrap();
+    symlink("a.txt", dir.path("in/again.txt")).unwrap();
+    symlink("../outside.txt", dir.path("in/z-outside.txt")).unwrap();
+    let input = dir.path("in");
+    let input = input.to_str().unwrap();
+    let ids = |out: &std::process::Output| -> Vec<String> {
+        pages(out)
+            .iter()
+            .map(|p| {
+                let id = p["id"].as_str().unwrap();
+                id.strip_prefix(input).unwrap().to_string()
+            })
+            .collect()
+    };
+
+    let out = pagesift_within_a_minute(&["label", input]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert_eq!(ids(&out), ["/a.txt", "/sub/b.txt"], "{err}");
+    assert_eq!(
+        err.matches("symbolic link not followed").count(),
+        4,
+        "{err}"
+    );
+    assert!(err.contains("6 pages read, 2 labelled, 4 skipped"), "{err}");
+
+    let out = pagesift_within_a_minute(&["label", "--follow", input]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    // again.txt is a.txt: read once, under its first path. z-outside.txt is a file of its own.
+    assert_eq!(
+        ids(&out),
+        ["/a.txt", "/sub/b.txt", "/z-outside.txt"],
+        "{err}"
+    );
+    assert_eq!(err.matches("symbolic link loop").count(), 2, "{err}");
+}
+
+/// Issue #15, 13: `start`/`end` point into the file as given, past a byte-order mark and across
+/// bytes `--lossy` replaced; `text_start`/`text_end` point into the decoded text.
+#[test]
+fn offsets_of_bom_and_lossy_text_files_point_into_the_file() {
+    let dir = Dir::new();
+    let bom = [&b"\xEF\xBB\xBF"[..], GOOD.as_bytes()].concat();
+    let lossy = [
+        &b"Caf\xE9 au lait \xF0\x9F\x98 is coffee.\n"[..],
+        GOOD.as_bytes(),
+    ]
+    .concat();
+    for (name, bytes) in [("bom.txt", &bom), ("lossy.txt", &lossy)] {
+        let path = dir.create(name, bytes);
+        let emitted = dir.path(&format!("{name}.text.jsonl"));
+        let out = pagesift(
+            &[
+                "label",
+                "--lossy",
+                "--emit-text",
+                emitted.to_str().unwrap(),
+                &path,
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let page = &pages(&out)[0];
+        let text: Value =
+            serde_json::from_str(std::fs::read_to_string(&emitted).unwrap().trim()).unwrap();
+        let text = text["text"].as_str().unwrap();
+        util::assert_spans_cover(text, page);
+        let spans = page["spans"].as_array().unwrap();
+        assert!(!spans.is_empty(), "{page}");
+        for span in spans {
+            let (start, end) = (
+                span["start"].as_u64().unwrap() as usize,
+                span["end"].as_u64().unwrap() as usize,
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&bytes[start..end]),
+                span["text"].as_str().unwrap(),
+                "{name}: {span}"
+            );
+        }
+    }
+}
+
+/// Issue #15, 16: `--errors` names the id of a page that failed after its id was known, and
+/// every command that writes a file takes both `-o/--output` and `--out`.
+#[test]
+fn errors_name_known_ids_and_output_options_are_spelt_alike() {
+    let dir = Dir::new();
+    let blank = dir.create(
+        "blank.html",
+        "<html><body><script>x()</script></body></html>",
+    );
+    let mut warc = warc_record(
+        "blank",
+        b"<html><body><script>x()</script></body></html>",
+        None,
+    );
+    warc.extend(warc_record("good", &good_html(1), None));
+    let warc = dir.create("crawl.warc", &warc);
+    let errors = dir.path("errors.jsonl");
+    let out = pagesift(
+        &["label", "--errors", errors.to_str().unwrap(), &blank, &warc],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let ids: Vec<Value> = errors_file(&errors)
+        .iter()
+        .map(|e| e["id"].clone())
+        .collect();
+    assert_eq!(
+        ids,
+        [Value::from(blank.as_str()), Value::from("<urn:uuid:blank>")]
+    );
+
+    let good = dir.create("good.txt", GOOD);
+    for (cmd, option, name) in [
+        ("label", "--out", "a.jsonl"),
+        ("extract", "--out", "b.jsonl"),
+        ("report", "-o", "c.html"),
+        ("report", "--output", "d.html"),
+    ] {
+        let path = dir.path(name);
+        let out = pagesift(&[cmd, option, path.to_str().unwrap(), &good], None);
+        assert!(out.status.success(), "{cmd} {option}: {}", stderr(&out));
+        assert!(path.exists(), "{cmd} {option}");
+    }
+    // train parses -o and --output (it then fails on the missing gold file, not on the option).
+    for option in ["-o", "--output"] {
+        let out = pagesift(
+            &[
+                "train",
+                option,
+                dir.path("model").to_str().unwrap(),
+                dir.path("missing.jsonl").to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("unexpected argument"));
+    }
 }

@@ -273,7 +273,7 @@ fn a_gzipped_warc_is_labelled_record_by_record_and_a_malformed_record_is_reporte
         None,
     );
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(
         err.contains("crawl.warc.gz: WARC record 4: malformed record"),
         "{err}"
@@ -304,6 +304,6 @@ fn a_gzipped_warc_is_labelled_record_by_record_and_a_malformed_record_is_reporte
     // The same file uncompressed reads the same.
     let plain = dir.create("crawl.warc", records.concat());
     let out = pagesift(&["label", plain.as_str()], None);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(3));
     assert_eq!(pages(&out).len(), 2);
 }

@@ -9,6 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let options = ReadOptions {
         max_page_bytes: 4096,
         lossy: data.first().is_some_and(|b| b % 2 == 0),
+        follow_links: false,
     };
     let reader = Box::new(std::io::Cursor::new(data.to_vec()));
     let results: Vec<_> = read_stream("fuzz.jsonl".into(), InputFormat::Jsonl, reader, options).collect();

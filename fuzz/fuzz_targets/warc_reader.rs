@@ -7,6 +7,7 @@ fuzz_target!(|data: &[u8]| {
     let options = ReadOptions {
         max_page_bytes: 1 << 20,
         lossy: false,
+        follow_links: false,
     };
     let reader = Box::new(std::io::Cursor::new(data.to_vec()));
     for page in read_stream("fuzz.warc".into(), InputFormat::Warc, reader, options).take(10_000) {

@@ -39,9 +39,30 @@ pub struct Markup {
     /// and `ld:<type>` for each schema.org `@type` of its JSON-LD (`ld:product`,
     /// `ld:localbusiness`, `ld:newsarticle`…), lower-case, at most 16.
     pub page_types: Vec<String>,
+    /// Not HTML: a text page whose text is not its input bytes (a byte-order mark dropped,
+    /// invalid UTF-8 replaced by `--lossy`). Only `map` and `source_len` mean anything; the page
+    /// is labelled as text (no DOM or content-model features).
+    pub text_only: bool,
 }
 
 impl Markup {
+    /// The map of a text page whose text is not its input bytes (see [`Markup::text_only`]).
+    pub fn text_only(map: SourceMap, source_len: usize) -> Markup {
+        Markup {
+            encoding: "UTF-8",
+            source_len,
+            map,
+            blocks: Vec::new(),
+            page_types: Vec::new(),
+            text_only: true,
+        }
+    }
+
+    /// `markup` if it describes an HTML page (not a text page's offset map).
+    pub fn html(markup: Option<&Markup>) -> Option<&Markup> {
+        markup.filter(|m| !m.text_only)
+    }
+
     /// The source byte range of a range of the extracted text.
     pub fn source_range(&self, text: ByteRange) -> Option<ByteRange> {
         self.map.source_range(text)
@@ -230,6 +251,7 @@ fn parse(mut body: Vec<u8>, encoding: &'static Encoding) -> Result<ExtractedHtml
             map: builder.map,
             blocks: builder.blocks,
             page_types,
+            text_only: false,
         },
     })
 }

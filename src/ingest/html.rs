@@ -86,10 +86,7 @@ pub(crate) fn html_page(
             markup: Some(Arc::new(extracted.markup)),
             lossy: false,
         }),
-        Err(e) => Err(IngestError::new(
-            origin,
-            IngestErrorKind::Html(e.to_string()),
-        )),
+        Err(e) => Err(IngestError::new(origin, IngestErrorKind::Html(e.to_string())).with_id(id)),
     }
 }
 

@@ -16,7 +16,7 @@ use crate::error::{IngestError, IngestErrorKind};
 use crate::types::{Origin, Page};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// How an input is to be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +60,9 @@ pub struct ReadOptions {
     pub max_page_bytes: usize,
     /// Decode invalid UTF-8 with U+FFFD instead of skipping the page (the output says `lossy`).
     pub lossy: bool,
+    /// Follow symbolic links below an input directory (`--follow`); without it they are reported
+    /// and passed over.
+    pub follow_links: bool,
 }
 
 impl Default for ReadOptions {
@@ -67,6 +70,7 @@ impl Default for ReadOptions {
         ReadOptions {
             max_page_bytes: 32 << 20,
             lossy: false,
+            follow_links: false,
         }
     }
 }
@@ -146,7 +150,7 @@ pub fn read_records_with(
 ) -> impl Iterator<Item = Result<Record, IngestError>> + '_ {
     inputs
         .iter()
-        .flat_map(move |input| expand_input(input).into_iter())
+        .flat_map(move |input| expand_input(input, options.follow_links).into_iter())
         .flat_map(
             move |entry| -> Box<dyn Iterator<Item = Result<Record, IngestError>>> {
                 match entry {
@@ -291,47 +295,87 @@ pub fn into_pages(records: Vec<Record>) -> Vec<Result<Page, IngestError>> {
     crate::parallel::map_biggest_first(records, Record::bytes, Record::into_page)
 }
 
-/// The files an input names: itself, or for a directory every file below it with a known ending.
-fn expand_input(input: &str) -> Vec<Result<String, IngestError>> {
+/// The files an input names: itself, or for a directory every file below it with a known
+/// ending, in sorted order. Symbolic links below it are reported and passed over unless `follow`;
+/// followed, a link back to a directory being walked is reported as a loop. A file reached twice
+/// (two links, a hard link) is read once, under its first path.
+fn expand_input(input: &str, follow: bool) -> Vec<Result<String, IngestError>> {
     let path = Path::new(input);
     if input == "-" || !path.is_dir() {
         return vec![Ok(input.to_string())];
     }
     let mut files = Vec::new();
     let mut errors = Vec::new();
-    walk(path, &mut files, &mut errors);
+    let at = |p: &Path| Origin {
+        path: p.to_string_lossy().into_owned(),
+        line: None,
+    };
+    for entry in walkdir::WalkDir::new(path)
+        .follow_links(follow)
+        .sort_by_file_name()
+    {
+        match entry {
+            Err(e) => {
+                let place = at(e.path().unwrap_or(path));
+                let message = match (e.loop_ancestor(), e.io_error()) {
+                    (Some(ancestor), _) => format!(
+                        "symbolic link loop (back to {}): not followed",
+                        ancestor.display()
+                    ),
+                    (None, Some(io)) => io.to_string(),
+                    (None, None) => e.to_string(),
+                };
+                errors.push(IngestError::new(place, IngestErrorKind::Io(message)));
+            }
+            Ok(entry) => {
+                let file_type = entry.file_type();
+                if file_type.is_symlink() {
+                    // Only links the walk would have read (a directory, a known ending).
+                    if entry.path().is_dir() || walked(entry.path()) {
+                        errors.push(IngestError::new(
+                            at(entry.path()),
+                            IngestErrorKind::LinkNotFollowed,
+                        ));
+                    }
+                } else if file_type.is_file() && walked(entry.path()) {
+                    let key = file_key(&entry);
+                    files.push((entry.into_path(), key));
+                }
+            }
+        }
+    }
     files.sort();
+    let mut seen = std::collections::HashSet::new();
     let mut out: Vec<Result<String, IngestError>> = errors.into_iter().map(Err).collect();
     out.extend(
         files
             .into_iter()
-            .map(|p| Ok(p.to_string_lossy().into_owned())),
+            .filter(|(_, key)| key.is_none_or(|k| seen.insert(k)))
+            .map(|(p, _)| Ok(p.to_string_lossy().into_owned())),
     );
     out
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<IngestError>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            errors.push(io_error(&dir.to_string_lossy(), &e));
-            return;
-        }
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            walk(&path, files, errors);
-        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-            DIRECTORY_EXTENSIONS
-                .iter()
-                .any(|k| e.eq_ignore_ascii_case(k))
-        }) && (InputFormat::from_path(&path) == InputFormat::Warc
-            || !path.to_string_lossy().to_ascii_lowercase().ends_with(".gz"))
-        {
-            files.push(path);
-        }
-    }
+/// A file's identity (device and inode), to read a file reached by two paths once.
+#[cfg(unix)]
+fn file_key(entry: &walkdir::DirEntry) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    entry.metadata().ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_key(_: &walkdir::DirEntry) -> Option<(u64, u64)> {
+    None
+}
+
+/// Whether walking a directory reads this file: it has a known ending (`.gz` only as `.warc.gz`).
+pub fn walked(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        DIRECTORY_EXTENSIONS
+            .iter()
+            .any(|k| e.eq_ignore_ascii_case(k))
+    }) && (InputFormat::from_path(path) == InputFormat::Warc
+        || !path.to_string_lossy().to_ascii_lowercase().ends_with(".gz"))
 }
 
 fn read_one(

@@ -35,6 +35,10 @@ pub struct WarcPages {
     /// gzip bomb stops here instead of filling memory.
     budget: Rc<Cell<u64>>,
     record_limit: u64,
+    /// Set when the budget ran out: the record is too large, not the stream broken.
+    over_budget: Rc<Cell<bool>>,
+    /// `--max-page-bytes`: an HTML payload larger than this is reported, not labelled.
+    page_limit: usize,
 }
 
 /// Slack over twice the page limit for WARC and HTTP headers and read-ahead.
@@ -45,12 +49,14 @@ struct BudgetReader<R> {
     inner: R,
     budget: Rc<Cell<u64>>,
     limit: u64,
+    over_budget: Rc<Cell<bool>>,
 }
 
 impl<R: Read> Read for BudgetReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let left = self.budget.get();
         if left == 0 {
+            self.over_budget.set(true);
             return Err(std::io::Error::other(format!(
                 "record larger than {} bytes (a lying Content-Length, a gzip bomb or a page over --max-page-bytes)",
                 self.limit
@@ -77,10 +83,12 @@ impl WarcPages {
         };
         let record_limit = (options.max_page_bytes as u64).saturating_mul(2) + RECORD_SLACK;
         let budget = Rc::new(Cell::new(record_limit));
+        let over_budget = Rc::new(Cell::new(false));
         let limited = BudgetReader {
             inner: decoded,
             budget: Rc::clone(&budget),
             limit: record_limit,
+            over_budget: Rc::clone(&over_budget),
         };
         let at_boundary = Rc::new(Cell::new(false));
         let stream = BufReader::with_capacity(
@@ -96,7 +104,19 @@ impl WarcPages {
             done: false,
             budget,
             record_limit,
+            over_budget,
+            page_limit: options.max_page_bytes,
         }
+    }
+
+    /// Reads the rest of the current record without keeping it, up to the next record's start
+    /// (or the end of the stream), in bounded memory and with no budget.
+    fn skip_record(&mut self) -> std::io::Result<()> {
+        self.budget.set(u64::MAX);
+        let mut scratch = [0u8; 1 << 16];
+        while self.stream.read(&mut scratch)? > 0 {}
+        self.at_boundary.set(false);
+        Ok(())
     }
 
     fn error(&self, message: String) -> IngestError {
@@ -119,6 +139,7 @@ impl Iterator for WarcPages {
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
             self.budget.set(self.record_limit);
+            self.over_budget.set(false);
             let next = WarcReader::new(&mut self.stream).iter_raw_records().next();
             // An end of stream at a record boundary is the start of the next record.
             let reached_boundary = self.at_boundary.replace(false);
@@ -142,6 +163,21 @@ impl Iterator for WarcPages {
                         Ok(None) => continue,
                         Err(e) => return Some(Err(e)),
                     }
+                }
+                Err(warc::Error::ReadData(_)) if self.over_budget.replace(false) => {
+                    // One record too large (a big video, a gzip bomb): it is skipped by reading
+                    // past it, and the records after it are read.
+                    self.record += 1;
+                    self.resyncing = false;
+                    if let Err(e) = self.skip_record() {
+                        self.done = true;
+                        return Some(Err(self.error(format!("cannot read: {e}"))));
+                    }
+                    return Some(Err(self.error(format!(
+                        "record larger than {} bytes (twice --max-page-bytes, plus 1 MiB for \
+                         headers): skipped to the next record",
+                        self.record_limit
+                    ))));
                 }
                 Err(warc::Error::ReadData(e)) => {
                     // A broken gzip stream or a failing disk: nothing after it can be trusted.
@@ -182,14 +218,25 @@ impl WarcPages {
             path: format!("{} record {} ({id})", self.path, self.record),
             line: None,
         };
-        let response = parse_http_response(body)
-            .map_err(|m| self.error(format!("{id}: bad HTTP response: {m}")))?;
+        let response = parse_http_response(body).map_err(|m| {
+            self.error(format!("{id}: bad HTTP response: {m}"))
+                .with_id(id.clone())
+        })?;
         let is_html = response.content_type.as_deref().is_none_or(|t| {
             let t = t.to_ascii_lowercase();
             t.starts_with("text/html") || t.starts_with("application/xhtml")
         });
         if !is_html {
             return Ok(None);
+        }
+        if response.body.len() > self.page_limit {
+            return Err(IngestError::new(
+                origin,
+                IngestErrorKind::TooLarge {
+                    limit: self.page_limit,
+                },
+            )
+            .with_id(id));
         }
         let charset = response
             .content_type
@@ -461,6 +508,39 @@ mod tests {
                 "WARC/1.0\r\nC\r\n",
             ]
         );
+    }
+
+    #[test]
+    fn an_html_payload_over_the_page_limit_is_reported_and_the_next_record_read() {
+        let record = |id: &str, html: &[u8]| {
+            let mut block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n".to_vec();
+            block.extend_from_slice(html);
+            let mut r = format!(
+                "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <{id}>\r\n\
+                 Content-Length: {}\r\n\r\n",
+                block.len()
+            )
+            .into_bytes();
+            r.extend_from_slice(&block);
+            r.extend_from_slice(b"\r\n\r\n");
+            r
+        };
+        let mut warc = record("big", &[b'a'; 1500]);
+        warc.extend(record("small", b"<p>Coffee facts</p>"));
+        let options = ReadOptions {
+            max_page_bytes: 1000,
+            ..ReadOptions::default()
+        };
+        let results: Vec<_> = WarcPages::new(
+            "w.warc".into(),
+            Box::new(std::io::Cursor::new(warc)),
+            options,
+        )
+        .collect();
+        assert_eq!(results.len(), 2);
+        let err = results[0].as_ref().unwrap_err();
+        assert_eq!(err.kind, IngestErrorKind::TooLarge { limit: 1000 });
+        assert_eq!(results[1].as_ref().unwrap().id(), "<small>");
     }
 
     #[test]

@@ -1,16 +1,48 @@
 //! CSV output with the `csv` crate: one row per span,
 //! `id,start,end,text_start,text_end,label,score,text` (offsets as in the JSON Lines output).
+//!
+//! A spreadsheet reads a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return as a
+//! formula (CSV injection), and web pages are written by strangers: by default such a text cell
+//! gets a leading `'`, which spreadsheets take as "text" and do not show. `--csv-raw` turns
+//! this off.
 
 use super::SpanWriter;
 use crate::types::LabelledPage;
+use std::borrow::Cow;
 use std::io::{self, Write};
+
+/// A text cell as written: with a leading `'` if a spreadsheet would read it as a formula,
+/// unless `raw`.
+pub fn csv_cell(text: &str, raw: bool) -> Cow<'_, str> {
+    if !raw && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// A `csv` crate error as an I/O error, keeping the kind of an I/O failure (a closed pipe must
+/// stay a `BrokenPipe`).
+pub(crate) fn csv_io_error(e: csv::Error) -> io::Error {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => io::Error::new(io.kind(), e.to_string()),
+        _ => io::Error::other(e),
+    }
+}
 
 pub struct CsvWriter<W: Write> {
     out: csv::Writer<W>,
+    raw: bool,
 }
 
 impl<W: Write> CsvWriter<W> {
+    /// Text cells that look like formulas get a leading `'`.
     pub fn new(out: W) -> Self {
+        Self::with_raw(out, false)
+    }
+
+    /// `raw`: write text cells exactly as they are (`--csv-raw`).
+    pub fn with_raw(out: W, raw: bool) -> Self {
         let mut out = csv::Writer::from_writer(out);
         // The header goes first even if no page follows; an error surfaces at finish.
         let _ = out.write_record([
@@ -23,7 +55,7 @@ impl<W: Write> CsvWriter<W> {
             "score",
             "text",
         ]);
-        CsvWriter { out }
+        CsvWriter { out, raw }
     }
 }
 
@@ -33,16 +65,16 @@ impl<W: Write> SpanWriter for CsvWriter<W> {
             let input = span.input_range();
             self.out
                 .write_record([
-                    page.id.as_str(),
+                    csv_cell(&page.id, self.raw).as_ref(),
                     &input.start.to_string(),
                     &input.end.to_string(),
                     &span.range.start.to_string(),
                     &span.range.end.to_string(),
                     span.label.as_str(),
                     &format!("{:.4}", span.score),
-                    &span.text,
+                    csv_cell(&span.text, self.raw).as_ref(),
                 ])
-                .map_err(io::Error::other)?;
+                .map_err(csv_io_error)?;
         }
         Ok(())
     }
@@ -110,6 +142,42 @@ mod tests {
                 "Call \"us\"\nnow"
             ]
         );
+    }
+
+    #[test]
+    fn cells_that_look_like_formulas_get_a_quote_unless_raw() {
+        for (text, quoted) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("plain = text", "plain = text"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell(text, false), quoted);
+            assert_eq!(csv_cell(text, true), text);
+        }
+        let mut evil = page();
+        evil.id = "=cmd|' /C calc'!A0".into();
+        evil.spans[0].text = "@SUM(1+1)".into();
+        let row = |raw: bool| {
+            let mut buf = Vec::new();
+            {
+                let mut w = CsvWriter::with_raw(&mut buf, raw);
+                w.write_page(&evil).unwrap();
+                w.finish().unwrap();
+            }
+            let mut reader = csv::Reader::from_reader(&buf[..]);
+            let row = reader.records().next().unwrap().unwrap();
+            (row[0].to_string(), row[7].to_string())
+        };
+        assert_eq!(
+            row(false),
+            ("'=cmd|' /C calc'!A0".into(), "'@SUM(1+1)".into())
+        );
+        assert_eq!(row(true), ("=cmd|' /C calc'!A0".into(), "@SUM(1+1)".into()));
     }
 
     #[test]

@@ -3,12 +3,14 @@
 mod atomic;
 mod csv;
 mod jsonl;
+mod paths;
 mod report;
 mod summary;
 
-pub use self::atomic::{partial_path, AtomicFile};
-pub use self::csv::CsvWriter;
+pub use self::atomic::{destination, partial_files, AtomicFile, Destination};
+pub use self::csv::{csv_cell, CsvWriter};
 pub use self::jsonl::JsonlWriter;
+pub use self::paths::check_outputs;
 pub use self::report::ReportWriter;
 pub use self::summary::{host_of, SummaryWriter};
 
@@ -31,10 +33,19 @@ pub enum OutputFormat {
     Csv,
 }
 
-/// A writer for `format` over `out`.
+/// A writer for `format` over `out` (CSV cells that look like formulas get a leading `'`).
 pub fn span_writer<'a, W: Write + 'a>(format: OutputFormat, out: W) -> Box<dyn SpanWriter + 'a> {
+    span_writer_with(format, out, false)
+}
+
+/// [`span_writer`]; `csv_raw` writes CSV text cells exactly as they are (`--csv-raw`).
+pub fn span_writer_with<'a, W: Write + 'a>(
+    format: OutputFormat,
+    out: W,
+    csv_raw: bool,
+) -> Box<dyn SpanWriter + 'a> {
     match format {
         OutputFormat::Jsonl => Box::new(JsonlWriter::new(out)),
-        OutputFormat::Csv => Box::new(CsvWriter::new(out)),
+        OutputFormat::Csv => Box::new(CsvWriter::with_raw(out, csv_raw)),
     }
 }

@@ -1,16 +1,25 @@
 //! Per-page summary CSV: the ranking signal a search tool needs, one row per page.
 //! `id,url,host,bytes,education_share,promotion_share,boilerplate_share,promotion_spans,max_promotion_score`
 
+use super::csv::{csv_cell, csv_io_error};
 use super::SpanWriter;
 use crate::types::{non_whitespace_bytes, Label, LabelledPage};
 use std::io::{self, Write};
 
 pub struct SummaryWriter<W: Write> {
     out: csv::Writer<W>,
+    raw: bool,
 }
 
 impl<W: Write> SummaryWriter<W> {
+    /// Text cells (id, url, host) that look like formulas get a leading `'` (see
+    /// [`csv_cell`](super::csv::csv_cell)).
     pub fn new(out: W) -> Self {
+        Self::with_raw(out, false)
+    }
+
+    /// `raw`: write text cells exactly as they are (`--csv-raw`).
+    pub fn with_raw(out: W, raw: bool) -> Self {
         let mut out = csv::Writer::from_writer(out);
         // The header goes first even if no page follows; an error surfaces at finish.
         let _ = out.write_record([
@@ -24,14 +33,15 @@ impl<W: Write> SummaryWriter<W> {
             "promotion_spans",
             "max_promotion_score",
         ]);
-        SummaryWriter { out }
+        SummaryWriter { out, raw }
     }
 
     /// Flushes and hands back the underlying writer.
     pub fn into_inner(self) -> io::Result<W> {
-        self.out
-            .into_inner()
-            .map_err(|e| io::Error::other(e.to_string()))
+        self.out.into_inner().map_err(|e| {
+            let kind = e.error().kind();
+            io::Error::new(kind, e.to_string())
+        })
     }
 }
 
@@ -61,9 +71,9 @@ impl<W: Write> SpanWriter for SummaryWriter<W> {
         let url = page.url.as_deref().unwrap_or("");
         self.out
             .write_record([
-                page.id.as_str(),
-                url,
-                host_of(url).unwrap_or(""),
+                csv_cell(&page.id, self.raw).as_ref(),
+                csv_cell(url, self.raw).as_ref(),
+                csv_cell(host_of(url).unwrap_or(""), self.raw).as_ref(),
                 &page.text_bytes.to_string(),
                 &share(0),
                 &share(1),
@@ -71,7 +81,7 @@ impl<W: Write> SpanWriter for SummaryWriter<W> {
                 &promotion_spans.to_string(),
                 &format!("{max_promotion:.4}"),
             ])
-            .map_err(io::Error::other)
+            .map_err(csv_io_error)
     }
 
     fn finish(&mut self) -> io::Result<()> {
