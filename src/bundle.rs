@@ -401,7 +401,8 @@ mod tests {
         ];
         verify("<built-in model>", DEFAULT_MANIFEST, &files, true).unwrap();
         // And the check can fail: one byte changed.
-        let edited = DEFAULT_MODEL.replacen("\"version\":2", "\"version\":3", 1);
+        let version = format!("\"version\":{MODEL_FORMAT_VERSION}");
+        let edited = DEFAULT_MODEL.replacen(&version, "\"version\":999", 1);
         assert_ne!(edited, DEFAULT_MODEL);
         let files = [("model.json", edited.as_str())];
         assert!(verify("<built-in model>", DEFAULT_MANIFEST, &files, false).is_err());

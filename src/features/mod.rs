@@ -89,7 +89,6 @@ pub const LEXICAL_CONTEXTS: &[&str] = &[
     "model_block",
     "model_previous_block",
     "model_next_block",
-    "model_page",
 ];
 
 /// A page's units reduced to what the features need: hashed n-gram keys and layout rows.
@@ -545,8 +544,9 @@ impl FeatureExtractor {
         let page_score = page_evidence.mean();
         let dom_scores = lexicon.scores(&page.block_dom_keys);
         let zero = [0f32; 3];
-        // The discriminative model's probabilities: the unit, its block, the blocks around it and
-        // the page (the mean over blocks).
+        // The discriminative model's probabilities: the unit, its block and the blocks around it.
+        // (Its page mean was a column too: it outweighed every unit cue, so a pitch sentence on
+        // an informing page went with the page, and it is left out.)
         let block_model: Vec<[f32; 3]> = page
             .block_keys
             .iter()
@@ -561,12 +561,6 @@ impl FeatureExtractor {
                 _ => lexicon.model_proba(keys),
             })
             .collect();
-        let mut page_model = [0f32; 3];
-        for p in &block_model {
-            for c in 0..3 {
-                page_model[c] += p[c] / block_model.len() as f32;
-            }
-        }
         let url_score = if page.page_keys.is_empty() {
             zero
         } else {
@@ -606,7 +600,6 @@ impl FeatureExtractor {
                 block_model[b],
                 b.checked_sub(1).map_or(zero, |p| block_model[p]),
                 block_model.get(b + 1).copied().unwrap_or(zero),
-                page_model,
             ];
             let base = LAYOUT_WIDTH;
             for (c, scores) in contexts.iter().enumerate() {
