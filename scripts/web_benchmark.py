@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""Main-content extraction on real pages: pagesift against trafilatura, by bag-of-words F1.
+"""Main-content extraction on real pages: pagesift against trafilatura, dom_smoothie and
+rs-trafilatura, by bag-of-words F1.
 
 Reads the web-page pack (../shared/data/web by default; never copied into the repository),
 splits it by site (a site is the URL's host without "www."; pages without a URL are their own
 site), and on the held-out sites compares the non-boilerplate text of `pagesift extract
---with-promotion` and trafilatura's default `extract` with the pack's ground-truth main text.
+--with-promotion`, trafilatura's default `extract` and two Rust extractors (dom_smoothie 0.19, a
+port of Readability.js, and rs-trafilatura 0.2.2; see benches/extractors) with the pack's
+ground-truth main text.
 
     python3 scripts/web_benchmark.py split  [--pack DIR] [--out DIR]   # train/test index files
     python3 scripts/web_benchmark.py run    [--pack DIR] [--out DIR] [--model DIR] [--limit N]
+                                            [--baselines-bin PATH | --no-baselines]
     python3 scripts/web_benchmark.py health --predictions CV.jsonl [--gold data/pages_b.gold.jsonl]
 
 `health` scores the health pages we have HTML and full gold for (pages_b: the pack flags no page
@@ -18,9 +22,19 @@ extract of the page's HTML.
 `split` writes OUT/train.jsonl and OUT/test.jsonl (index lines with absolute HTML paths); train a
 model on the first with `pagesift train --content-pages OUT/train.jsonl …`. `run` times `pagesift
 label` (all spans, three labels) and `pagesift extract` against trafilatura's `extract` on the
-same pages in the same run (interleaved rounds, `--repeat`, median of each), then scores both extractors on OUT/test.jsonl and prints
+same pages in the same run (interleaved rounds, `--repeat`, median of each), then scores the extractors on OUT/test.jsonl and prints
 precision/recall/F1 (mean over pages, and pooled over all tokens), overall, per dataset and for
 the pages flagged `health`.
+
+The Rust baselines come from a benchmark-only binary that is no dependency of pagesift:
+
+    cargo build --release --manifest-path benches/extractors/Cargo.toml
+
+`run` runs it (benches/extractors/target/release/extract-baselines, or `--baselines-bin PATH`) in
+the same rounds, once per extractor, on an index of the same decompressed pages
+(OUT/test_baselines.jsonl); its time is the binary's own: decoding and extraction on one thread,
+pages already in memory, as trafilatura is timed. Without the binary they are skipped with a
+message (and `--no-baselines` skips them on purpose).
 """
 import argparse
 import collections
@@ -37,6 +51,8 @@ from urllib.parse import urlparse
 
 TOKEN = re.compile(r"\w+", re.UNICODE)
 HELD_OUT_BUCKETS = 5  # one site in five is held out
+# (name shown, --extractor of extract-baselines)
+BASELINES = (("dom_smoothie", "dom_smoothie"), ("rs-trafilatura", "rs_trafilatura"))
 
 
 def site_of(page):
@@ -97,11 +113,15 @@ def run(args):
     html_dir = os.path.join(args.out, "test_html")
     os.makedirs(html_dir, exist_ok=True)
     raw = {}
-    for page in pages:
-        data = gzip.open(page["html"]).read()
-        raw[page["id"]] = data
-        with open(os.path.join(html_dir, page["id"] + ".html"), "wb") as f:
-            f.write(data)
+    baselines_index = os.path.join(args.out, "test_baselines.jsonl")
+    with open(baselines_index, "w") as index:
+        for page in pages:
+            data = gzip.open(page["html"]).read()
+            raw[page["id"]] = data
+            path = os.path.abspath(os.path.join(html_dir, page["id"] + ".html"))
+            with open(path, "wb") as f:
+                f.write(data)
+            index.write(json.dumps({"id": page["id"], "html": path}) + "\n")
     total_mb = sum(len(b) for b in raw.values()) / 1e6
 
     # pagesift: one run over the directory (its own encoding detection on the raw bytes), first
@@ -118,7 +138,7 @@ def run(args):
         done = subprocess.run(argv, stdout=stdout, stderr=subprocess.PIPE, text=True)
         seconds = time.perf_counter() - start
         if done.returncode not in (0, 3):
-            sys.exit(f"{' '.join(argv)} failed: {done.stderr}")
+            sys.exit(f"{' '.join(argv)} failed (exit {done.returncode}): {done.stderr}")
         return seconds, done
 
     import trafilatura  # pip install trafilatura
@@ -128,9 +148,36 @@ def run(args):
         extracted = {page["id"]: trafilatura.extract(raw[page["id"]]) or "" for page in pages}
         return time.perf_counter() - start, extracted
 
-    # Rounds of label, extract and trafilatura, the median of each: a VM's timings move by
-    # 10-40% from minute to minute, and interleaving puts every tool through the same stretches.
+    # The Rust baselines (benches/extractors): skipped, with a message, if the binary is not built.
+    baselines = []
+    if args.no_baselines:
+        print("dom_smoothie, rs-trafilatura: skipped (--no-baselines)")
+    elif not os.access(args.baselines_bin, os.X_OK):
+        print(f"dom_smoothie, rs-trafilatura: skipped, no binary at {args.baselines_bin} (build it with "
+              f"`cargo build --release --manifest-path benches/extractors/Cargo.toml` or pass --baselines-bin PATH)")
+    else:
+        baselines = list(BASELINES)
+
+    def run_baseline(extractor):
+        argv = [args.baselines_bin, "--extractor", extractor, baselines_index]
+        done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        errors = [line for line in done.stderr.split("\n") if line.strip()]
+        if done.returncode != 0 or not errors:
+            sys.exit(f"{' '.join(argv)} failed: {done.stderr}")
+        summary = json.loads(errors[-1])  # last line: {"pages", "errors", "seconds", ...}
+        extracted = {}
+        for line in done.stdout.split("\n"):  # not splitlines(): texts hold U+2028, U+0085...
+            if line:
+                record = json.loads(line)
+                extracted[record["id"]] = record["text"]
+        return summary["seconds"], extracted, errors[:-1]
+
+    # Rounds of label, extract, trafilatura and the baselines, the median of each: a VM's timings
+    # move by 10-40% from minute to minute, and interleaving puts every tool through the same
+    # stretches.
     label_times, extract_times, trafilatura_times = [], [], []
+    baseline_times = {name: [] for name, _ in baselines}
+    baseline_texts, baseline_errors = {}, {}
     for _ in range(args.repeat):
         with open(os.path.join(args.out, "test_labels.jsonl"), "w") as labels:
             label_times.append(timed(label_command, labels)[0])
@@ -138,6 +185,9 @@ def run(args):
         extract_times.append(seconds)
         seconds, theirs = run_trafilatura()
         trafilatura_times.append(seconds)
+        for name, extractor in baselines:
+            seconds, baseline_texts[name], baseline_errors[name] = run_baseline(extractor)
+            baseline_times[name].append(seconds)
     label_seconds = statistics.median(label_times)
     pagesift_seconds = statistics.median(extract_times)
     trafilatura_seconds = statistics.median(trafilatura_times)
@@ -158,20 +208,33 @@ def run(args):
               f"median of {args.repeat})")
     print(f"{'trafilatura':17}: {trafilatura_seconds:6.2f} s  {total_mb / trafilatura_seconds:5.2f} MB/s  "
           f"{len(pages) / trafilatura_seconds:6.1f} pages/s (one process, one thread, median of {args.repeat})")
-    print("rounds (label s, extract s, trafilatura s, label ratio): "
+    for name, _ in baselines:
+        seconds = statistics.median(baseline_times[name])
+        failed = len(baseline_errors[name])
+        print(f"{name:17}: {seconds:6.2f} s  {total_mb / seconds:5.2f} MB/s  "
+              f"{len(pages) / seconds:6.1f} pages/s  {trafilatura_seconds / seconds:5.2f}x trafilatura "
+              f"(extract-baselines, one thread, decoding and extraction of pages in memory, "
+              f"median of {args.repeat}; {failed} pages failed, scored as empty)")
+        for message in baseline_errors[name][:5]:
+            print(f"  {name} error: {message}")
+    print(f"rounds (label s, extract s, trafilatura s, label ratio"
+          + "".join(f", {name} s" for name, _ in baselines) + "): "
           + "; ".join(f"{l:.2f}, {e:.2f}, {t:.2f}, {t / l:.2f}x"
-                      for l, e, t in zip(label_times, extract_times, trafilatura_times)))
-    print(f"{'group':28} {'pages':>5}  {'extractor':11} {'P':>6} {'R':>6} {'F1':>6}   pooled P/R/F1")
+                      + "".join(f", {baseline_times[name][i]:.2f}" for name, _ in baselines)
+                      for i, (l, e, t) in enumerate(zip(label_times, extract_times, trafilatura_times))))
+    print(f"{'group':28} {'pages':>5}  {'extractor':14} {'P':>6} {'R':>6} {'F1':>6}   pooled P/R/F1")
     for group in ["all", "health"] + sorted(g for g in groups if g.startswith("dataset=")):
         members = groups.get(group, [])
         if not members:
             print(f"{group:28} {0:5}  (no pages)")
             continue
-        for name, output in (("pagesift", ours), ("trafilatura", theirs)):
+        extractors = [("pagesift", ours), ("trafilatura", theirs)]
+        extractors += [(name, baseline_texts[name]) for name, _ in baselines]
+        for name, output in extractors:
             per_page = [score(output.get(p["id"], ""), p["main_text"]) for p in members]
             mean = [sum(x) / len(per_page) for x in zip(*(prf(*s) for s in per_page))]
             pooled = prf(*[sum(x) for x in zip(*per_page)])
-            print(f"{group:28} {len(members):5}  {name:11} {mean[0]:6.3f} {mean[1]:6.3f} {mean[2]:6.3f}"
+            print(f"{group:28} {len(members):5}  {name:14} {mean[0]:6.3f} {mean[1]:6.3f} {mean[2]:6.3f}"
                   f"   {pooled[0]:.3f}/{pooled[1]:.3f}/{pooled[2]:.3f}")
 
 
@@ -204,11 +267,18 @@ def main():
     parser.add_argument("--out", default="/tmp/pagesift-web")
     parser.add_argument("--model")
     parser.add_argument("--limit", type=int)
-    parser.add_argument("--repeat", type=int, default=3, help="rounds of label, extract and trafilatura (median of each)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="rounds of label, extract, trafilatura and the Rust baselines (median of each)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="pagesift threads")
     parser.add_argument("--education-only", action="store_true",
                         help="score `extract` (education spans) instead of all non-boilerplate spans")
     parser.add_argument("--pagesift", default=os.path.join(here, "..", "target", "release", "pagesift"))
+    parser.add_argument("--baselines-bin",
+                        default=os.path.join(here, "..", "benches", "extractors", "target", "release", "extract-baselines"),
+                        help="the extract-baselines binary (dom_smoothie, rs-trafilatura); "
+                             "build: cargo build --release --manifest-path benches/extractors/Cargo.toml")
+    parser.add_argument("--no-baselines", action="store_true",
+                        help="skip dom_smoothie and rs-trafilatura (only pagesift and trafilatura)")
     args = parser.parse_args()
     {"split": split, "run": run, "health": health}[args.command](args)
 
