@@ -14,11 +14,18 @@ const K: usize = Label::COUNT;
 /// Per-key label weights: ln P(key | label) minus its mean over the labels.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Lexicon {
-    weights: HashMap<u32, [f32; K], BuildHasherDefault<KeyHasher>>,
-    /// A discriminative model over the same keys (see [`Lexicon::fit_model`]): per-key logit
-    /// weights, and the intercepts.
-    model: HashMap<u32, [f32; K], BuildHasherDefault<KeyHasher>>,
+    /// Per key: the naive-Bayes weights, then the discriminative model's logit weights (see
+    /// [`Lexicon::fit_model`]; zeros until it is fitted). One table, so a key is looked up once.
+    weights: HashMap<u32, Entry, BuildHasherDefault<KeyHasher>>,
+    /// The discriminative model's intercepts.
     model_bias: [f32; K],
+}
+
+/// A key's naive-Bayes weights and model weights.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Entry {
+    nb: [f32; K],
+    model: [f32; K],
 }
 
 /// How a lexicon is stored: keys sorted, so saved files are stable.
@@ -41,17 +48,23 @@ fn is_zero(bias: &[f32; K]) -> bool {
 }
 
 fn sorted_pairs(
-    map: &HashMap<u32, [f32; K], BuildHasherDefault<KeyHasher>>,
+    map: &HashMap<u32, Entry, BuildHasherDefault<KeyHasher>>,
+    part: impl Fn(&Entry) -> Option<[f32; K]>,
 ) -> (Vec<u32>, Vec<[f32; K]>) {
-    let mut pairs: Vec<(u32, [f32; K])> = map.iter().map(|(k, w)| (*k, *w)).collect();
+    let mut pairs: Vec<(u32, [f32; K])> = map
+        .iter()
+        .filter_map(|(k, e)| part(e).map(|w| (*k, w)))
+        .collect();
     pairs.sort_unstable_by_key(|(k, _)| *k);
     pairs.into_iter().unzip()
 }
 
 impl Serialize for Lexicon {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (keys, weights) = sorted_pairs(&self.weights);
-        let (model_keys, model_weights) = sorted_pairs(&self.model);
+        let (keys, weights) = sorted_pairs(&self.weights, |e| Some(e.nb));
+        // Keys no training example touched have no model weights and are not written.
+        let (model_keys, model_weights) =
+            sorted_pairs(&self.weights, |e| (e.model != [0.0; K]).then_some(e.model));
         LexiconFile {
             keys,
             weights,
@@ -80,13 +93,32 @@ impl<'de> Deserialize<'de> for Lexicon {
         {
             return Err(serde::de::Error::custom("lexicon weights must be finite"));
         }
+        let mut weights: HashMap<u32, Entry, BuildHasherDefault<KeyHasher>> = file
+            .keys
+            .into_iter()
+            .zip(file.weights)
+            .map(|(k, nb)| {
+                (
+                    k,
+                    Entry {
+                        nb,
+                        model: [0.0; K],
+                    },
+                )
+            })
+            .collect();
+        for (k, model) in file.model_keys.into_iter().zip(file.model_weights) {
+            match weights.get_mut(&k) {
+                Some(entry) => entry.model = model,
+                None => {
+                    return Err(serde::de::Error::custom(
+                        "a model key of the lexicon has no lexicon entry",
+                    ))
+                }
+            }
+        }
         Ok(Lexicon {
-            weights: file.keys.into_iter().zip(file.weights).collect(),
-            model: file
-                .model_keys
-                .into_iter()
-                .zip(file.model_weights)
-                .collect(),
+            weights,
             model_bias: file.model_bias,
         })
     }
@@ -197,7 +229,14 @@ impl Lexicon {
                 let logp: [f64; K] =
                     std::array::from_fn(|k| ((f64::from(c[k]) + a) / (totals[k] + a * v)).ln());
                 let mean = logp.iter().sum::<f64>() / K as f64;
-                (key, logp.map(|l| (l - mean) as f32))
+                let nb = logp.map(|l| (l - mean) as f32);
+                (
+                    key,
+                    Entry {
+                        nb,
+                        model: [0.0; K],
+                    },
+                )
             })
             .collect();
         Lexicon {
@@ -264,30 +303,39 @@ impl Lexicon {
                 }
             }
         }
-        self.model = model;
+        for (k, w) in model {
+            if let Some(entry) = self.weights.get_mut(&k) {
+                entry.model = w;
+            }
+        }
         self.model_bias = bias;
     }
 
     /// The discriminative model's label probabilities for a list of keys (the intercepts' alone
     /// when no key is known).
     pub fn model_proba(&self, keys: &[u32]) -> [f32; K] {
-        let mut logits = self.model_bias;
-        let mut known = 0usize;
+        self.evidence_and_model(keys).1
+    }
+
+    /// [`Lexicon::evidence`] and [`Lexicon::model_proba`] of one key list, in one pass.
+    pub fn evidence_and_model(&self, keys: &[u32]) -> (Evidence, [f32; K]) {
+        let mut e = Evidence::default();
         let mut sum = [0f32; K];
-        for w in keys.iter().filter_map(|k| self.model.get(k)) {
-            known += 1;
+        for entry in keys.iter().filter_map(|k| self.weights.get(k)) {
+            e.add_weight(&entry.nb);
             for c in 0..K {
-                sum[c] += w[c];
+                sum[c] += entry.model[c];
             }
         }
-        if known > 0 {
+        let mut logits = self.model_bias;
+        if e.known > 0 {
             // Keys are counted once in training; a repeated key here is rare and counted again.
-            let x = 1.0 / (known as f32).sqrt();
+            let x = 1.0 / (e.known as f32).sqrt();
             for c in 0..K {
                 logits[c] += sum[c] * x;
             }
         }
-        softmax(logits)
+        (e, softmax(logits))
     }
 
     /// Number of keys kept.
@@ -301,14 +349,14 @@ impl Lexicon {
 
     /// The weights of one key, if it was kept.
     pub fn weight(&self, key: u32) -> Option<[f32; K]> {
-        self.weights.get(&key).copied()
+        self.weights.get(&key).map(|e| e.nb)
     }
 
     /// Summed weights over the known keys, and how many keys were known.
     pub fn evidence(&self, keys: &[u32]) -> Evidence {
         let mut e = Evidence::default();
-        for w in keys.iter().filter_map(|k| self.weights.get(k)) {
-            e.add_weight(w);
+        for entry in keys.iter().filter_map(|k| self.weights.get(k)) {
+            e.add_weight(&entry.nb);
         }
         e
     }

@@ -522,21 +522,23 @@ impl FeatureExtractor {
     pub fn rows(&self, page: &PreparedPage, lexicon: &Lexicon) -> Array2<f32> {
         let n = page.unit_keys.len();
         let mut x = Array2::<f32>::zeros((n, self.width()));
-        let block_evidence: Vec<Evidence> = page
+        // Each key list is looked up once for both the naive-Bayes evidence and the
+        // discriminative model's probabilities.
+        let (block_evidence, block_model): (Vec<Evidence>, Vec<[f32; 3]>) = page
             .block_keys
             .iter()
-            .map(|k| lexicon.evidence(k))
-            .collect();
+            .map(|k| lexicon.evidence_and_model(k))
+            .unzip();
         // A unit that is its whole block has the block's keys: its evidence is already known.
-        let unit_evidence: Vec<Evidence> = page
+        let (unit_evidence, unit_model): (Vec<Evidence>, Vec<[f32; 3]>) = page
             .unit_keys
             .iter()
             .zip(&page.unit_block)
             .map(|(keys, &b)| match page.block_keys.get(b) {
-                Some(block_keys) if block_keys == keys => block_evidence[b],
-                _ => lexicon.evidence(keys),
+                Some(block_keys) if block_keys == keys => (block_evidence[b], block_model[b]),
+                _ => lexicon.evidence_and_model(keys),
             })
-            .collect();
+            .unzip();
         let unit_scores: Vec<[f32; 3]> = unit_evidence.iter().map(Evidence::mean).collect();
         let block_scores: Vec<[f32; 3]> = block_evidence.iter().map(Evidence::mean).collect();
         let mut page_evidence = Evidence::default();
@@ -544,23 +546,9 @@ impl FeatureExtractor {
         let page_score = page_evidence.mean();
         let dom_scores = lexicon.scores(&page.block_dom_keys);
         let zero = [0f32; 3];
-        // The discriminative model's probabilities: the unit, its block and the blocks around it.
-        // (Its page mean was a column too: it outweighed every unit cue, so a pitch sentence on
-        // an informing page went with the page, and it is left out.)
-        let block_model: Vec<[f32; 3]> = page
-            .block_keys
-            .iter()
-            .map(|k| lexicon.model_proba(k))
-            .collect();
-        let unit_model: Vec<[f32; 3]> = page
-            .unit_keys
-            .iter()
-            .zip(&page.unit_block)
-            .map(|(keys, &b)| match page.block_keys.get(b) {
-                Some(block_keys) if block_keys == keys => block_model[b],
-                _ => lexicon.model_proba(keys),
-            })
-            .collect();
+        // The discriminative model's probabilities are columns for the unit, its block and the
+        // blocks around it. (Its page mean was a column too: it outweighed every unit cue, so a
+        // pitch sentence on an informing page went with the page, and it is left out.)
         let url_score = if page.page_keys.is_empty() {
             zero
         } else {
