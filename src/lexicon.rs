@@ -323,8 +323,8 @@ impl Lexicon {
         let mut sum = [0f32; K];
         for entry in keys.iter().filter_map(|k| self.weights.get(k)) {
             e.add_weight(&entry.nb);
-            for c in 0..K {
-                sum[c] += entry.model[c];
+            for (s, m) in sum.iter_mut().zip(&entry.model) {
+                *s += m;
             }
         }
         let mut logits = self.model_bias;

@@ -562,6 +562,72 @@ mod tests {
         );
     }
 
+    /// The same neutral sentences are promotion on pages whose URL says `/testimonials/` and
+    /// education on pages under `/articles/`: only the page-level URL keys can tell them apart,
+    /// so the same unit must change its label with its page's URL.
+    #[test]
+    fn a_page_level_feature_changes_a_units_label() {
+        let sentences = [
+            "Maria worked with our family for two years and changed how we eat.",
+            "Daniel explained every step and the results came within a month.",
+            "The sessions were calm, clear and well organised from the start.",
+            "Our son now sleeps through the night after six weeks of practice.",
+        ];
+        let menu = "Home | About | Contact";
+        let mut gold = Vec::new();
+        for p in 0..80 {
+            let (path, label) = if p % 2 == 0 {
+                ("testimonials", Label::Promotion)
+            } else {
+                ("articles", Label::Education)
+            };
+            let mut text = format!("{menu}\n");
+            let mut spans = vec![(ByteRange::new(0, menu.len()), Label::Boilerplate)];
+            for s in 0..3 {
+                let line = sentences[(p + s) % sentences.len()];
+                let start = text.len();
+                text.push_str(line);
+                spans.push((ByteRange::new(start, text.len()), label));
+                text.push('\n');
+            }
+            gold.push(GoldPage {
+                page: Page {
+                    id: format!("p{p}"),
+                    url: Some(format!("https://site{p}.example/{path}/page-{p}")),
+                    text,
+                    ..Page::default()
+                },
+                spans,
+                unaligned: Default::default(),
+            });
+        }
+        let params = TrainParams {
+            vocab_size: 300,
+            ..TrainParams::default()
+        };
+        let labeler = train_labeler(&gold, &params).unwrap();
+        let text = format!("{menu}\n{}", sentences[0]);
+        let label_at = |url: &str| {
+            let page = Page {
+                url: Some(url.to_string()),
+                ..Page::from_text("check", &text)
+            };
+            let labelled = labeler.label_pages(&[page]).remove(0).unwrap();
+            let span = labelled
+                .spans
+                .iter()
+                .find(|s| s.text.contains("Maria"))
+                .unwrap()
+                .clone();
+            span.label
+        };
+        assert_eq!(
+            label_at("https://new.example/testimonials/x"),
+            Label::Promotion
+        );
+        assert_eq!(label_at("https://new.example/articles/x"), Label::Education);
+    }
+
     #[test]
     fn bad_params_are_refused() {
         let params = TrainParams {

@@ -395,6 +395,32 @@ mod tests {
     }
 
     #[test]
+    fn gold_from_another_segmenter_is_aligned_and_what_is_not_extracted_is_counted() {
+        // The reference text has an alt-text block ("Logo") our extraction does not have, and
+        // our text has a "Menu" line the gold never saw.
+        let gold_text = "Logo\nKetamine blocks NMDA receptors.\nCall us today!";
+        let spans = vec![
+            (ByteRange::new(0, 4), Label::Boilerplate),
+            (ByteRange::new(5, 36), Label::Education),
+            (ByteRange::new(37, 51), Label::Promotion),
+        ];
+        let ours = "Menu\nKetamine blocks NMDA receptors.\nCall us today!";
+        assert_eq!(project_spans(gold_text, &spans, ours), None);
+        let (aligned, lost) = align_spans(gold_text, &spans, ours, 0.8).unwrap();
+        let texts: Vec<(&str, Label)> = aligned.iter().map(|(r, l)| (r.slice(ours), *l)).collect();
+        assert_eq!(
+            texts,
+            [
+                ("Ketamine blocks NMDA receptors.", Label::Education),
+                ("Call us today!", Label::Promotion)
+            ]
+        );
+        assert_eq!(lost, [0, 0, 4], "\"Logo\" is boilerplate our text lacks");
+        // Too little in common: no alignment.
+        assert!(align_spans(gold_text, &spans, "Something else entirely", 0.8).is_none());
+    }
+
+    #[test]
     fn an_html_field_makes_an_html_page_and_gold_spans_move_onto_its_text() {
         let line = r#"{"id":"h","html":"<p>Read  this.</p><div>Call&nbsp;now</div>","text":"Read this.\n\nCall now","spans":[[0,10,"education"],[12,20,"promotion"]]}"#;
         let gold = parse_gold_line("g.jsonl", 1, line.as_bytes())
