@@ -23,5 +23,11 @@ written=()
 for _ in $(seq "$WRITTEN_WEIGHT"); do
   written+=(data/pages_a.gold.jsonl data/pages_b.gold.jsonl data/seeds.gold.jsonl data/pages_c.gold.jsonl)
 done
+# train replaces models/default whole, so the hand-written TRAINED_ON.md is kept aside and put back
+# (update it by hand if the training set changed).
+trained_on=$(mktemp)
+cp models/default/TRAINED_ON.md "$trained_on"
 "$PAGESIFT" train --transition-weight 0 --content-model models/default --out models/default \
   "${written[@]}" ../shared/data/web-gold/*.gold.jsonl /tmp/pagesift-webgold/text.jsonl
+cp "$trained_on" models/default/TRAINED_ON.md
+rm -f "$trained_on"

@@ -336,13 +336,19 @@ impl ModelBundle {
         Ok(bundle)
     }
 
-    /// Writes `tokenizer.json` and `model.json` into `dir` (created if missing).
+    /// Writes the model into `dir` whole: `tokenizer.json`, `model.json`, `content.json` when
+    /// there is a content model, and `manifest.json`. They are written into a new temporary
+    /// directory beside `dir`, which then replaces `dir` (the old directory is renamed away,
+    /// the new one renamed in, the old one removed), so `dir` is never a mix of two models: a
+    /// file of the old model that this one does not write (`content.json`, `TRAINED_ON.md`) is
+    /// gone. An existing `dir` must be empty or a model directory (it has `model.json` or
+    /// `manifest.json`); anything else is refused rather than replaced. A symbolic link is
+    /// followed: the directory it points to is replaced.
     pub fn save(&self, dir: &Path) -> Result<(), ModelError> {
         let io = |path: &Path, e: std::io::Error| ModelError::Io {
             path: path.display().to_string(),
             message: e.to_string(),
         };
-        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
         let file = ModelFile {
             format: MODEL_FORMAT.to_string(),
             version: MODEL_FORMAT_VERSION,
@@ -369,22 +375,103 @@ impl ModelBundle {
         if let Some(content) = &content {
             files.push((CONTENT_FILE, content.as_str()));
         }
-        // The manifest goes last: a save cut short leaves a model that does not verify.
-        let stale = dir.join(MANIFEST_FILE);
-        if stale.exists() {
-            std::fs::remove_file(&stale).map_err(|e| io(&stale, e))?;
+
+        // Where the model goes: an existing directory (or a link to one) by its resolved path,
+        // so `.`, `..` and symbolic links name the directory itself.
+        let old = match std::fs::metadata(dir) {
+            Ok(meta) => Some(meta),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io(dir, e)),
+        };
+        let target = match &old {
+            Some(_) => std::fs::canonicalize(dir).map_err(|e| io(dir, e))?,
+            None => dir.to_path_buf(),
+        };
+        if let Some(meta) = &old {
+            let refuse = |message: &str| ModelError::Io {
+                path: dir.display().to_string(),
+                message: message.to_string(),
+            };
+            if !meta.is_dir() {
+                return Err(refuse("exists and is not a directory"));
+            }
+            let is_model =
+                target.join("model.json").exists() || target.join(MANIFEST_FILE).exists();
+            let is_empty = std::fs::read_dir(&target)
+                .map_err(|e| io(dir, e))?
+                .next()
+                .is_none();
+            if !is_model && !is_empty {
+                return Err(refuse(
+                    "exists and is not a pagesift model directory (no model.json or \
+                     manifest.json): refusing to replace it",
+                ));
+            }
         }
-        for (name, text) in &files {
-            let path = dir.join(name);
+        let name = target
+            .file_name()
+            .ok_or_else(|| ModelError::Io {
+                path: dir.display().to_string(),
+                message: "not a directory name a model can be written to".into(),
+            })?
+            .to_string_lossy()
+            .into_owned();
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(|e| io(&parent, e))?;
+
+        // The new model, whole, in a fresh directory beside the target.
+        let staging = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".partial")
+            .tempdir_in(&parent)
+            .map_err(|e| io(&parent, e))?;
+        for (file_name, text) in &files {
+            let path = staging.path().join(file_name);
             std::fs::write(&path, text).map_err(|e| io(&path, e))?;
         }
-        // A stale content model from an earlier run must not be picked up with this one.
-        let content_path = dir.join(CONTENT_FILE);
-        if content.is_none() && content_path.exists() {
-            std::fs::remove_file(&content_path).map_err(|e| io(&content_path, e))?;
+        let manifest_path = staging.path().join(MANIFEST_FILE);
+        std::fs::write(&manifest_path, manifest(&files)).map_err(|e| io(&manifest_path, e))?;
+        // The temporary directory is private (0700); the model gets the old directory's
+        // permissions, or the usual 0755.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let permissions = old
+                .as_ref()
+                .map(|m| m.permissions())
+                .unwrap_or_else(|| std::fs::Permissions::from_mode(0o755));
+            std::fs::set_permissions(staging.path(), permissions)
+                .map_err(|e| io(staging.path(), e))?;
         }
-        let manifest_path = dir.join(MANIFEST_FILE);
-        std::fs::write(&manifest_path, manifest(&files)).map_err(|e| io(&manifest_path, e))
+
+        // The swap: the old directory is renamed onto an empty directory of its own (removed
+        // when `aside` is dropped), the new one renamed in; if that fails, the old one is put
+        // back.
+        let aside = match &old {
+            Some(_) => {
+                let aside = tempfile::Builder::new()
+                    .prefix(&format!(".{name}."))
+                    .suffix(".old")
+                    .tempdir_in(&parent)
+                    .map_err(|e| io(&parent, e))?;
+                std::fs::rename(&target, aside.path()).map_err(|e| io(&target, e))?;
+                Some(aside)
+            }
+            None => None,
+        };
+        if let Err(e) = std::fs::rename(staging.path(), &target) {
+            if let Some(aside) = &aside {
+                let _ = std::fs::rename(aside.path(), &target);
+            }
+            return Err(io(&target, e));
+        }
+        // The new model is in place: the staging directory must not be removed with `staging`.
+        let _ = staging.keep();
+        drop(aside);
+        Ok(())
     }
 }
 

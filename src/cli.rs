@@ -1037,8 +1037,13 @@ fn train_cmd(args: TrainArgs) -> Result<ExitCode, String> {
         .map_err(|e| e.to_string())?;
     bundle.save(&args.out).map_err(|e| e.to_string())?;
     report.pages_out = gold.len();
+    // The directory is replaced whole, so say what is in it now.
+    let content = match &bundle.content {
+        Some(c) => format!("with a content model ({} pages)", c.trained_on.pages),
+        None => "without a content model".to_string(),
+    };
     eprintln!(
-        "pagesift: trained on {} pages ({} units), model written to {}",
+        "pagesift: trained on {} pages ({} units), model {content} written to {}",
         bundle.trained_on.pages,
         bundle.trained_on.units,
         args.out.display()

@@ -657,3 +657,76 @@ fn explain_names_sensible_reasons_for_the_seed_pages() {
     let plain = pages(&pagesift(&["label", &data("seeds.gold.jsonl")], None));
     assert!(plain[0]["spans"][0].get("reasons").is_none());
 }
+
+#[test]
+fn train_replaces_the_model_directory_whole() {
+    let dir = Dir::new();
+    let model = dir.path("model");
+    let model = model.to_str().unwrap();
+    let builtin = concat!(env!("CARGO_MANIFEST_DIR"), "/models/default");
+    let seeds = data("seeds.gold.jsonl");
+    let train = |extra: &[&str]| {
+        let mut args = vec!["train", "--out", model];
+        args.extend_from_slice(extra);
+        args.push(&seeds);
+        pagesift(&args, None)
+    };
+    // A first model with a content model, plus a document beside it.
+    let out = train(&["--content-model", builtin]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("with a content model"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(dir.path("model/content.json").exists());
+    dir.create("model/TRAINED_ON.md", "the first model");
+
+    // Retrained on its own content model (--content-model is --out): read before the swap.
+    let out = train(&["--content-model", model]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("with a content model"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(dir.path("model/content.json").exists());
+    assert!(!dir.path("model/TRAINED_ON.md").exists());
+
+    // Retrained without one: nothing of the old model survives, and the new one loads.
+    dir.create("model/TRAINED_ON.md", "the second model");
+    let out = train(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("without a content model"),
+        "{}",
+        stderr(&out)
+    );
+    let mut names: Vec<String> = std::fs::read_dir(model)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["manifest.json", "model.json", "tokenizer.json"]);
+    // No temporary directory is left beside it.
+    let beside: Vec<_> = std::fs::read_dir(dir.tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(beside, [std::ffi::OsString::from("model")]);
+    let out = pagesift(&["label", "--model", model, &seeds], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(pages(&out).len(), 5);
+
+    // A directory that is not a model is refused, not replaced.
+    let other = dir.path("notes");
+    dir.create("notes/keep.txt", "mine");
+    let out = pagesift(&["train", "--out", other.to_str().unwrap(), &seeds], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a pagesift model directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(dir.path("notes/keep.txt").exists());
+}
