@@ -216,6 +216,112 @@ fn char_class(c: char) -> Option<CharClass> {
     (symbol || PUNCTUATION.contains(c)).then_some(CharClass::Punctuation)
 }
 
+/// A word (a run of word characters, or of punctuation, between the cuts of the pre-tokenizer)
+/// longer than this many bytes is encoded by its first `MAX_WORD_BYTES` bytes only (cut on a
+/// character boundary). Real words are far shorter; what is longer is a data blob, a hash or a
+/// hostile page, and the subword model's memory grows with the word (about 75 bytes a byte).
+pub const MAX_WORD_BYTES: usize = 100;
+
+/// A block with the tails of its long words removed, and where they were.
+struct CutText {
+    text: String,
+    /// Per cut: its position in `text` (where the kept head of the word ends) and the number
+    /// of bytes removed there, summed over this cut and every one before it.
+    cuts: Vec<(u32, u32)>,
+}
+
+impl CutText {
+    /// Offsets into the cut text → offsets into the block. A token starting at a cut starts
+    /// after the removed bytes (it is the next word); one ending at a cut ends before them.
+    fn restore(&self, mut tokens: BlockTokens) -> BlockTokens {
+        let removed_before = |at: u32, inclusive: bool| {
+            let n = self
+                .cuts
+                .partition_point(|&(p, _)| if inclusive { p <= at } else { p < at });
+            if n == 0 {
+                0
+            } else {
+                self.cuts[n - 1].1
+            }
+        };
+        for (s, e) in &mut tokens.offsets {
+            let start = *s + removed_before(*s, true);
+            let end = *e + removed_before(*e, false);
+            *s = start;
+            *e = end.max(start);
+        }
+        tokens
+    }
+}
+
+/// The class of a character for [`cut_long_words`]: close to the pre-tokenizer's `\w`, `\s`
+/// and the rest (where it differs, a word is cut at a slightly different place; both encoding
+/// paths see the same cut text, so they still agree).
+fn cut_class(c: char) -> CharClass {
+    if c.is_ascii() {
+        ascii_class(c as u8)
+    } else if c.is_whitespace() {
+        CharClass::Space
+    } else if c.is_alphanumeric() {
+        CharClass::Word
+    } else {
+        CharClass::Punctuation
+    }
+}
+
+/// `text` with every word longer than [`MAX_WORD_BYTES`] cut to its first `MAX_WORD_BYTES`
+/// bytes (on a character boundary), or `None` when no word is that long (the usual case: no
+/// copy is made).
+fn cut_long_words(text: &str) -> Option<CutText> {
+    if text.len() <= MAX_WORD_BYTES {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    // (start, end) of the removed tail of each long word, in the block.
+    let mut removed: Vec<(usize, usize)> = Vec::new();
+    let mut close = |start: usize, end: usize, class: CharClass| {
+        if class != CharClass::Space && end - start > MAX_WORD_BYTES {
+            let mut keep = start + MAX_WORD_BYTES;
+            while !text.is_char_boundary(keep) {
+                keep -= 1;
+            }
+            removed.push((keep, end));
+        }
+    };
+    let (mut run_start, mut run_class) = (0, CharClass::Space);
+    let mut i = 0;
+    while i < bytes.len() {
+        let (class, len) = if bytes[i] < 0x80 {
+            (ascii_class(bytes[i]), 1)
+        } else {
+            let c = text[i..].chars().next().expect("i is a character boundary");
+            (cut_class(c), c.len_utf8())
+        };
+        if class != run_class {
+            close(run_start, i, run_class);
+            (run_start, run_class) = (i, class);
+        }
+        i += len;
+    }
+    close(run_start, bytes.len(), run_class);
+    if removed.is_empty() {
+        return None;
+    }
+    let mut cut = CutText {
+        text: String::with_capacity(text.len() - removed.iter().map(|(s, e)| e - s).sum::<usize>()),
+        cuts: Vec::with_capacity(removed.len()),
+    };
+    let (mut from, mut total) = (0, 0);
+    for (start, end) in removed {
+        cut.text.push_str(&text[from..start]);
+        total += end - start;
+        cut.cuts.push((cut.text.len() as u32, total as u32));
+        from = end;
+    }
+    cut.text.push_str(&text[from..]);
+    Some(cut)
+}
+
 impl std::fmt::Debug for PageTokenizer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "PageTokenizer({} tokens)", self.vocab_size())
@@ -322,10 +428,18 @@ impl PageTokenizer {
     /// Same result as the `tokenizers` pipeline (lower-case, split on `\w+|[^\w\s]+`, subword
     /// model), taken on a fast path for the characters it knows: the pipeline's alignment
     /// bookkeeping and per-token strings cost more than the subword model itself.
+    ///
+    /// A word (a run of word characters, or of punctuation) longer than [`MAX_WORD_BYTES`] is
+    /// encoded by its first [`MAX_WORD_BYTES`] bytes only (see [`cut_long_words`]): the subword
+    /// model costs tens of bytes of memory per byte of a word, so one 30 MB word took 2.3 GB.
     pub fn encode_block(&self, block_text: &str) -> Result<BlockTokens, ModelError> {
-        match self.encode_fast(block_text) {
+        let encode = |text: &str| match self.encode_fast(text) {
             Some(tokens) => tokens,
-            None => self.encode_full(block_text),
+            None => self.encode_pipeline(text),
+        };
+        match cut_long_words(block_text) {
+            None => encode(block_text),
+            Some(cut) => encode(&cut.text).map(|tokens| cut.restore(tokens)),
         }
     }
 
@@ -393,8 +507,20 @@ impl PageTokenizer {
             .collect())
     }
 
-    /// The whole `tokenizers` pipeline.
+    /// The whole `tokenizers` pipeline, on the block with its long words cut as in
+    /// [`PageTokenizer::encode_block`] (the reference the fast path is tested against).
+    #[cfg(test)]
     fn encode_full(&self, block_text: &str) -> Result<BlockTokens, ModelError> {
+        match cut_long_words(block_text) {
+            None => self.encode_pipeline(block_text),
+            Some(cut) => self
+                .encode_pipeline(&cut.text)
+                .map(|tokens| cut.restore(tokens)),
+        }
+    }
+
+    /// The whole `tokenizers` pipeline on `block_text` as it is.
+    fn encode_pipeline(&self, block_text: &str) -> Result<BlockTokens, ModelError> {
         let encoding = self
             .inner
             .encode(block_text, false)
@@ -576,6 +702,79 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 20_000, "{checked}");
+    }
+
+    /// Text with words longer than [`MAX_WORD_BYTES`], of ASCII, accented and 3-byte characters.
+    fn text_with_long_words() -> impl proptest::strategy::Strategy<Value = String> {
+        let pieces = [
+            "x".repeat(150),
+            "é".repeat(80),
+            "—".repeat(50),
+            "日".repeat(40),
+            "Call".to_string(),
+            " ".to_string(),
+            "!".to_string(),
+            "😀".repeat(30),
+            "ab".repeat(49),
+            "e\u{301}".repeat(40),
+        ];
+        proptest::collection::vec(proptest::sample::select(pieces.to_vec()), 0..12)
+            .prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        /// Long words are cut the same way on both paths, and every offset stays on a
+        /// character boundary inside the block, in order.
+        #[test]
+        fn long_words_keep_valid_offsets(text in text_with_long_words()) {
+            let tk = small();
+            let tokens = tk.encode_block(&text).unwrap();
+            prop_assert_eq!(&tokens, &tk.encode_full(&text).unwrap());
+            let mut last = 0;
+            for &(s, e) in &tokens.offsets {
+                let (s, e) = (s as usize, e as usize);
+                prop_assert!(last <= s && s <= e && e <= text.len(), "{:?}", text);
+                prop_assert!(text.is_char_boundary(s) && text.is_char_boundary(e));
+                last = s;
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_word_is_encoded_by_its_head() {
+        let tk = small();
+        let long = format!("{} call us", "x".repeat(5000));
+        let head = format!("{} call us", "x".repeat(MAX_WORD_BYTES));
+        let (long_tokens, head_tokens) = (
+            tk.encode_block(&long).unwrap(),
+            tk.encode_block(&head).unwrap(),
+        );
+        assert_eq!(long_tokens.ids, head_tokens.ids);
+        // The words after the cut keep their own offsets.
+        let shift = (5000 - MAX_WORD_BYTES) as u32;
+        let shifted: Vec<(u32, u32)> = head_tokens
+            .offsets
+            .iter()
+            .map(|&(s, e)| {
+                if s >= MAX_WORD_BYTES as u32 {
+                    (s + shift, e + shift)
+                } else {
+                    (s, e)
+                }
+            })
+            .collect();
+        assert_eq!(long_tokens.offsets, shifted);
+        assert_eq!(
+            &long[long_tokens.offsets.last().unwrap().0 as usize..],
+            "us"
+        );
+        // Cut on a character boundary: 'é' is two bytes, 100 is even, '—' three.
+        let dashes = "—".repeat(1000);
+        let tokens = tk.encode_block(&dashes).unwrap();
+        assert!(tokens.offsets.iter().all(|&(_, e)| e as usize <= 99));
+        // Short words are not copied or changed.
+        assert!(cut_long_words("call us today").is_none());
+        assert!(cut_long_words(&"call us today ".repeat(100)).is_none());
     }
 
     #[test]
