@@ -644,7 +644,7 @@ fn label_stream(
     batches: BatchStream<'_>,
     labeler: &Labeler,
     report: &mut RunReport,
-    already_done: &HashSet<String>,
+    resumed: &mut Resumed,
     mut sink: impl FnMut(&Page, LabelledPage) -> io::Result<()>,
 ) -> Result<(), io::Error> {
     let bar = progress_bar();
@@ -673,6 +673,7 @@ fn label_stream(
     // fills the end of one stage (a few big pages left) with the other's work. Reading runs a
     // batch ahead. One thread stays one: parse, label and write each batch in turn.
     let pipelined = pipelined();
+    let mut duplicates = DuplicateIds::default();
     let mut parsed: Option<Vec<Page>> = None;
     let mut labelled: Option<LabelledBatch> = None;
     for batch in batches {
@@ -680,8 +681,14 @@ fn label_stream(
         for record in batch {
             report.pages_in += 1;
             match record {
-                Ok(record) if already_done.contains(record.id()) => report.resumed += 1,
-                Ok(record) => records.push(record),
+                Ok(record) => {
+                    duplicates.check(record.id());
+                    if resumed.take(record.id()) {
+                        report.resumed += 1;
+                    } else {
+                        records.push(record);
+                    }
+                }
                 Err(e) => report.skip(&e),
             }
         }
@@ -715,7 +722,64 @@ fn label_stream(
         write_batch(last, report, &mut sink)?;
     }
     bar.finish_and_clear();
+    duplicates.finish();
     Ok(())
+}
+
+/// The ids of the pages an earlier run wrote (`--resume`), in output order. The input is
+/// matched against them by position, not by id alone, so a page whose id repeats is labelled
+/// as often as it comes.
+#[derive(Default)]
+struct Resumed {
+    ids: std::collections::VecDeque<String>,
+}
+
+impl Resumed {
+    /// Whether the input's next good record, `id`, is the next page the earlier run wrote (it
+    /// is then not labelled again). A record that has no line (a page skipped as bad) does not
+    /// match and is read again; the lines after it still match the records after it.
+    fn take(&mut self, id: &str) -> bool {
+        let matches = self.ids.front().is_some_and(|done| done == id);
+        if matches {
+            self.ids.pop_front();
+        }
+        matches
+    }
+}
+
+/// Warns on stderr about page ids that repeat in the input (each copy is still labelled). Keeps
+/// a 64-bit hash per id, not the id, so memory stays small on long runs.
+#[derive(Default)]
+struct DuplicateIds {
+    seen: HashSet<u64, rustc_hash::FxBuildHasher>,
+    repeats: usize,
+}
+
+impl DuplicateIds {
+    /// At most this many repeated ids are named; the rest are counted.
+    const NAMED: usize = 10;
+
+    fn check(&mut self, id: &str) {
+        use std::hash::BuildHasher;
+        if !self.seen.insert(rustc_hash::FxBuildHasher.hash_one(id)) {
+            self.repeats += 1;
+            if self.repeats <= Self::NAMED {
+                eprintln!(
+                    "pagesift: warning: page id {id:?} appears more than once in the input \
+                     (each copy is labelled)"
+                );
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if self.repeats > Self::NAMED {
+            eprintln!(
+                "pagesift: warning: {} pages have an id that appeared before in the input",
+                self.repeats
+            );
+        }
+    }
 }
 
 /// One step of the pipeline: writes the batch labelled last time (`previous`) on this thread,
@@ -799,7 +863,7 @@ fn label(args: LabelArgs) -> Result<ExitCode, String> {
         FormatArg::Jsonl => OutputFormat::Jsonl,
         FormatArg::Csv => OutputFormat::Csv,
     };
-    let mut already_done = HashSet::new();
+    let mut resumed = Resumed::default();
     let mut out = match (&args.output, args.resume) {
         (Some(path), true) => {
             if !matches!(format, OutputFormat::Jsonl) {
@@ -815,7 +879,7 @@ fn label(args: LabelArgs) -> Result<ExitCode, String> {
                     )
                 })?;
                 if let Some(id) = record["id"].as_str() {
-                    already_done.insert(id.to_string());
+                    resumed.ids.push_back(id.to_string());
                 }
             }
             OutputFile::File(file)
@@ -830,7 +894,7 @@ fn label(args: LabelArgs) -> Result<ExitCode, String> {
         batches,
         &labeler,
         &mut report,
-        &already_done,
+        &mut resumed,
         |page, mut labelled| {
             if let Some(summary) = summary.as_mut() {
                 summary.write_page(&labelled)?;
@@ -887,7 +951,7 @@ fn extract_cmd(args: ExtractArgs) -> Result<ExitCode, String> {
         batches,
         &labeler,
         &mut report,
-        &HashSet::new(),
+        &mut Resumed::default(),
         |page, labelled| {
             let text = pagesift::main_text(&labelled, keep);
             match args.format {
@@ -922,7 +986,7 @@ fn report_cmd(args: ReportArgs) -> Result<ExitCode, String> {
         batches,
         &labeler,
         &mut report,
-        &HashSet::new(),
+        &mut Resumed::default(),
         |page, labelled| {
             html.add(page, &labelled);
             Ok(())
@@ -957,7 +1021,7 @@ fn export_cmd(args: ExportArgs) -> Result<ExitCode, String> {
             input_batches(&input),
             &labeler,
             &mut report,
-            &HashSet::new(),
+            &mut Resumed::default(),
             |page, labelled| {
                 pages.push(pagesift::GoldPage {
                     page: page.clone(),

@@ -1039,3 +1039,64 @@ fn a_page_that_is_one_long_word_is_labelled_in_bounded_memory() {
         util::assert_spans_cover(&text, &labelled[0]);
     }
 }
+
+/// A page id may repeat (two crawls of one URL): every copy is labelled, a normal run warns,
+/// and `--resume` matches the input against the output by position, not by id.
+#[test]
+fn repeated_ids_are_all_labelled_warned_about_and_resumed_by_position() {
+    let dir = Dir::new();
+    let texts = [
+        ("a", "Ketamine blocks NMDA receptors in the brain."),
+        ("b", "Call us today at (555) 010-0199 to book!"),
+        ("bad", ""),
+        ("a", "Side effects include dizziness and nausea."),
+        ("c", "Our clinic accepts most insurance plans."),
+    ];
+    let input: String = texts
+        .iter()
+        .map(|(id, text)| format!("{}\n", serde_json::json!({"id": id, "text": text})))
+        .collect();
+    let input = dir.create("pages.jsonl", input);
+    let output = dir.path("out.jsonl");
+    let label = |extra: &[&str]| {
+        let mut args = vec!["label", "--output", output.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        args.push(&input);
+        pagesift(&args, None)
+    };
+    let lines = || -> Vec<Value> {
+        std::fs::read_to_string(&output)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let out = label(&[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out)); // the empty page is skipped
+    assert!(
+        stderr(&out).contains("page id \"a\" appears more than once"),
+        "{}",
+        stderr(&out)
+    );
+    let full = lines();
+    let ids: Vec<&str> = full.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["a", "b", "a", "c"]);
+
+    // A run killed after its first two lines (the empty page after them writes none).
+    let first_two: String = std::fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .take(2)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&output, first_two).unwrap();
+    let out = label(&["--resume"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("2 pages were already in the output"),
+        "{}",
+        stderr(&out)
+    );
+    // The second "a" is labelled and comes where it was: the output is the full run's.
+    assert_eq!(lines(), full);
+}
