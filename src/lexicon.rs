@@ -311,13 +311,8 @@ impl Lexicon {
         self.model_bias = bias;
     }
 
-    /// The discriminative model's label probabilities for a list of keys (the intercepts' alone
-    /// when no key is known).
-    pub fn model_proba(&self, keys: &[u32]) -> [f32; K] {
-        self.evidence_and_model(keys).1
-    }
-
-    /// [`Lexicon::evidence`] and [`Lexicon::model_proba`] of one key list, in one pass.
+    /// [`Lexicon::evidence`] of one key list and the discriminative model's label probabilities
+    /// for it (the intercepts' alone when no key is known), in one pass.
     pub fn evidence_and_model(&self, keys: &[u32]) -> (Evidence, [f32; K]) {
         let mut e = Evidence::default();
         let mut sum = [0f32; K];

@@ -157,13 +157,10 @@ fn dom_keys_with(context: &BlockContext, word_keys: &[u32]) -> Vec<u32> {
 
 /// FNV-1a of a string in a namespace (the namespaces keep DOM keys apart from token keys).
 fn hash_str(namespace: u8, text: &str) -> u32 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ (u64::from(namespace) << 8 | 0xD0);
-    h = h.wrapping_mul(0x0100_0000_01b3);
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    (h ^ (h >> 32)) as u32
+    super::fnv1a_key(
+        super::fnv1a_seeded(u64::from(namespace) << 8 | 0xD0),
+        text.bytes(),
+    )
 }
 
 #[cfg(test)]

@@ -840,17 +840,30 @@ pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize
     out
 }
 
-/// FNV-1a of a namespace byte and token ids: stable across runs and machines.
-fn hash_key(namespace: u8, ids: &[u32]) -> u32 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(namespace);
-    h = h.wrapping_mul(0x0100_0000_01b3);
-    for id in ids {
-        for b in id.to_le_bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+/// FNV-1a over `bytes` from `state`, folded to 32 bits: the lexicon keys of every family (token
+/// n-grams, DOM keys, URL and page-type keys) go through it, each family from its own seeded state.
+pub(crate) fn fnv1a_key(mut h: u64, bytes: impl IntoIterator<Item = u8>) -> u32 {
+    for b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(FNV_PRIME);
     }
     (h ^ (h >> 32)) as u32
+}
+
+/// The state FNV-1a reaches after one namespace value (stable across runs and machines).
+pub(crate) fn fnv1a_seeded(namespace: u64) -> u64 {
+    (FNV_OFFSET ^ namespace).wrapping_mul(FNV_PRIME)
+}
+
+/// FNV-1a of a namespace byte and token ids: stable across runs and machines.
+fn hash_key(namespace: u8, ids: &[u32]) -> u32 {
+    fnv1a_key(
+        fnv1a_seeded(u64::from(namespace)),
+        ids.iter().flat_map(|id| id.to_le_bytes()),
+    )
 }
 
 /// The token ids of a block whose offsets fall inside `local` (a range relative to the block).

@@ -50,14 +50,10 @@ pub fn page_type_keys(types: &[String]) -> Vec<u32> {
     types.iter().map(|t| key(PAGE_TYPE, t)).collect()
 }
 
-/// FNV-1a of a namespace and a string, folded to 32 bits.
+/// FNV-1a of a namespace and a string, folded to 32 bits (the namespace is the starting state's
+/// XOR, without the extra step the other key families take).
 fn key(namespace: u64, s: &str) -> u32 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ namespace;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    (h ^ (h >> 32)) as u32
+    super::fnv1a_key(0xcbf2_9ce4_8422_2325 ^ namespace, s.bytes())
 }
 
 #[cfg(test)]
