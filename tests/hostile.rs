@@ -945,6 +945,23 @@ fn offsets_of_bom_and_lossy_text_files_point_into_the_file() {
             );
         }
     }
+    // A JSON Lines `text` that starts with U+FEFF: `start`/`end` point into that string.
+    let field = format!("\u{feff}{GOOD}");
+    let record = serde_json::json!({"id": "bom", "text": field}).to_string();
+    let path = dir.create("bom.jsonl", format!("{record}\n"));
+    let out = pagesift(&["label", &path], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = &pages(&out)[0];
+    let spans = page["spans"].as_array().unwrap();
+    assert_eq!(spans[0]["start"], 3, "{page}");
+    assert_eq!(spans[0]["text_start"], 0, "{page}");
+    for span in spans {
+        let (start, end) = (
+            span["start"].as_u64().unwrap() as usize,
+            span["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(&field[start..end], span["text"].as_str().unwrap(), "{span}");
+    }
 }
 
 /// Issue #15, 16: `--errors` names the id of a page that failed after its id was known, and
@@ -963,9 +980,20 @@ fn errors_name_known_ids_and_output_options_are_spelt_alike() {
     );
     warc.extend(warc_record("good", &good_html(1), None));
     let warc = dir.create("crawl.warc", &warc);
+    let records = dir.create(
+        "records.jsonl",
+        "{\"id\":\"no-text\",\"body\":\"x\"}\n{\"id\":7,\"text\":5}\n{\"text\":1}\n",
+    );
     let errors = dir.path("errors.jsonl");
     let out = pagesift(
-        &["label", "--errors", errors.to_str().unwrap(), &blank, &warc],
+        &[
+            "label",
+            "--errors",
+            errors.to_str().unwrap(),
+            &blank,
+            &warc,
+            &records,
+        ],
         None,
     );
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
@@ -975,7 +1003,14 @@ fn errors_name_known_ids_and_output_options_are_spelt_alike() {
         .collect();
     assert_eq!(
         ids,
-        [Value::from(blank.as_str()), Value::from("<urn:uuid:blank>")]
+        [
+            Value::from("no-text"),
+            Value::from("7"),
+            Value::Null,
+            Value::from(blank.as_str()),
+            Value::from("<urn:uuid:blank>"),
+        ],
+        "records that fail to parse are reported first, then pages that fail to label"
     );
 
     let good = dir.create("good.txt", GOOD);

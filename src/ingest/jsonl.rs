@@ -2,7 +2,8 @@
 
 use super::{io_error, next_line_within, next_raw_line, Line, ReadOptions};
 use crate::error::{IngestError, IngestErrorKind};
-use crate::ingest::text::decode_utf8;
+use crate::html::Markup;
+use crate::ingest::text::decode_utf8_mapped;
 use crate::types::{ByteRange, GoldPage, Label, Origin, Page};
 use serde_json::Value;
 use std::fs::File;
@@ -99,6 +100,19 @@ fn parse_object(
     let Some(object) = value.as_object_mut() else {
         return fail(IngestErrorKind::BadJson("expected an object".into()));
     };
+    // From here on the record's own id is known: `--errors` names it.
+    let given_id = match object.get("id") {
+        Some(Value::String(id)) => Some(id.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let fail = |kind| {
+        let error = IngestError::new(origin.clone(), kind);
+        Some(Err(match &given_id {
+            Some(id) => error.with_id(id.clone()),
+            None => error,
+        }))
+    };
     // An `html` field makes an HTML page (its text extracted here); otherwise `text` is the page.
     let html = match object.get("html") {
         Some(Value::String(html)) => Some(html.clone()),
@@ -114,17 +128,21 @@ fn parse_object(
             Ok(extracted) => (extracted.text, Some(std::sync::Arc::new(extracted.markup))),
             Err(e) => return fail(IngestErrorKind::Html(e.to_string())),
         },
-        (None, Some(text)) => match decode_utf8(text.into_bytes(), false) {
-            Ok((text, _)) => (text, None),
-            Err(kind) => return fail(kind),
-        },
+        // A text that starts with a byte-order mark loses it; `start`/`end` still point into
+        // the record's `text`, through a text-only map.
+        (None, Some(text)) => {
+            let source_len = text.len();
+            match decode_utf8_mapped(text.into_bytes(), false) {
+                Ok((text, _, map)) => (
+                    text,
+                    map.map(|map| std::sync::Arc::new(Markup::text_only(map, source_len))),
+                ),
+                Err(kind) => return fail(kind),
+            }
+        }
         (None, None) => return fail(IngestErrorKind::MissingText),
     };
-    let id = match object.get("id") {
-        Some(Value::String(id)) => id.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => format!("{path}:{line}"),
-    };
+    let id = given_id.unwrap_or_else(|| format!("{path}:{line}"));
     let url = object
         .get("url")
         .and_then(Value::as_str)

@@ -35,7 +35,7 @@ const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 /// [`decode_utf8`], with a map from the text's offsets to the input's when they differ: a
 /// byte-order mark was dropped, or invalid bytes were replaced (each maximal invalid sequence
 /// by one U+FFFD, as `String::from_utf8_lossy` does). `None` when the text is the input.
-fn decode_utf8_mapped(
+pub(crate) fn decode_utf8_mapped(
     bytes: Vec<u8>,
     lossy: bool,
 ) -> Result<(String, bool, Option<SourceMap>), IngestErrorKind> {
