@@ -889,7 +889,7 @@ fn label(args: LabelArgs) -> Result<ExitCode, String> {
     let mut summary = side_output(&args.summary)?.map(|s| SummaryWriter::with_raw(s, args.csv_raw));
     let mut texts = side_output(&args.emit_text)?;
     let mut report = RunReport::with_errors(&args.input.errors)?;
-    let mut writer = span_writer_with(format, &mut out, args.csv_raw);
+    let mut writer = span_writer_with(format, &mut out, args.csv_raw, args.explain > 0);
     let result = label_stream(
         batches,
         &labeler,

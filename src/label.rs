@@ -276,7 +276,7 @@ impl Labeler {
                 .take(self.explain)
                 .map(|(column, c)| Reason {
                     feature: stacked_feature_name(&self.pipeline.features, column),
-                    weight: c / total.max(1.0),
+                    push: c / total.max(1.0),
                     value: values[column] / total.max(1.0),
                 })
                 .collect();

@@ -235,7 +235,9 @@ impl Serialize for Span {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reason {
     pub feature: String,
-    pub weight: f32,
+    /// How hard the feature pushed the span towards its label: its value times its weight for
+    /// the label minus its mean weight over the labels (averaged over the span's units by length).
+    pub push: f32,
     /// The feature's value (mean over the span's units by length): a negative lexicon score
     /// pushes away from its label.
     pub value: f32,

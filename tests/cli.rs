@@ -596,6 +596,39 @@ fn only_keeps_one_label_and_thresholds_move_weak_spans() {
     assert!(stderr(&out).contains("between 0 and 1"));
 }
 
+/// Issue #15, 16: `--explain` with `--format csv` adds a `reasons` column instead of being ignored.
+#[test]
+fn explain_with_csv_adds_a_reasons_column() {
+    let seeds = data("seeds.gold.jsonl");
+    let json = pages(&pagesift(&["label", "--explain", "2", &seeds], None));
+    let out = pagesift(
+        &["label", "--explain", "2", "--format", "csv", &seeds],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut reader = csv::Reader::from_reader(&out.stdout[..]);
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(header.iter().last(), Some("reasons"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let spans: Vec<&Value> = json
+        .iter()
+        .flat_map(|p| p["spans"].as_array().unwrap())
+        .collect();
+    assert_eq!(rows.len(), spans.len());
+    for (row, span) in rows.iter().zip(spans) {
+        let expected: Vec<String> = span["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let push = r["push"].as_f64().unwrap();
+                format!("{} ({push:+.2})", r["feature"].as_str().unwrap())
+            })
+            .collect();
+        assert_eq!(&row[8], expected.join("; "), "{span}");
+    }
+}
+
 #[test]
 fn explain_names_sensible_reasons_for_the_seed_pages() {
     let out = pagesift(&["explain", &data("seeds.gold.jsonl")], None);
@@ -616,7 +649,7 @@ fn explain_names_sensible_reasons_for_the_seed_pages() {
         assert!(!reasons.is_empty() && reasons.len() <= 5);
         let weights: Vec<f64> = reasons
             .iter()
-            .map(|r| r["weight"].as_f64().unwrap())
+            .map(|r| r["push"].as_f64().unwrap())
             .collect();
         assert!(
             weights.windows(2).all(|w| w[0] >= w[1]) && weights[0] > 0.0,

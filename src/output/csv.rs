@@ -1,5 +1,6 @@
 //! CSV output with the `csv` crate: one row per span,
-//! `id,start,end,text_start,text_end,label,score,text` (offsets as in the JSON Lines output).
+//! `id,start,end,text_start,text_end,label,score,text` (offsets as in the JSON Lines output), and
+//! a last `reasons` column with `--explain N`: `feature (+push); …`, strongest first.
 //!
 //! A spreadsheet reads a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return as a
 //! formula (CSV injection), and web pages are written by strangers: by default such a text cell
@@ -33,6 +34,7 @@ pub(crate) fn csv_io_error(e: csv::Error) -> io::Error {
 pub struct CsvWriter<W: Write> {
     out: csv::Writer<W>,
     raw: bool,
+    reasons: bool,
 }
 
 impl<W: Write> CsvWriter<W> {
@@ -43,9 +45,13 @@ impl<W: Write> CsvWriter<W> {
 
     /// `raw`: write text cells exactly as they are (`--csv-raw`).
     pub fn with_raw(out: W, raw: bool) -> Self {
+        Self::with_options(out, raw, false)
+    }
+
+    /// `reasons`: add a `reasons` column (`label --explain N --format csv`).
+    pub fn with_options(out: W, raw: bool, reasons: bool) -> Self {
         let mut out = csv::Writer::from_writer(out);
-        // The header goes first even if no page follows; an error surfaces at finish.
-        let _ = out.write_record([
+        let mut header = vec![
             "id",
             "start",
             "end",
@@ -54,26 +60,44 @@ impl<W: Write> CsvWriter<W> {
             "label",
             "score",
             "text",
-        ]);
-        CsvWriter { out, raw }
+        ];
+        if reasons {
+            header.push("reasons");
+        }
+        // The header goes first even if no page follows; an error surfaces at finish.
+        let _ = out.write_record(&header);
+        CsvWriter { out, raw, reasons }
     }
+}
+
+/// A span's reasons in one cell: `feature (+push); …`.
+fn reasons_cell(reasons: &[crate::types::Reason]) -> String {
+    let parts: Vec<String> = reasons
+        .iter()
+        .map(|r| format!("{} ({:+.2})", r.feature, r.push))
+        .collect();
+    parts.join("; ")
 }
 
 impl<W: Write> SpanWriter for CsvWriter<W> {
     fn write_page(&mut self, page: &LabelledPage) -> io::Result<()> {
         for span in &page.spans {
             let input = span.input_range();
+            let mut record = vec![
+                csv_cell(&page.id, self.raw),
+                Cow::Owned(input.start.to_string()),
+                Cow::Owned(input.end.to_string()),
+                Cow::Owned(span.range.start.to_string()),
+                Cow::Owned(span.range.end.to_string()),
+                Cow::Borrowed(span.label.as_str()),
+                Cow::Owned(format!("{:.4}", span.score)),
+                csv_cell(&span.text, self.raw),
+            ];
+            if self.reasons {
+                record.push(Cow::Owned(reasons_cell(&span.reasons)));
+            }
             self.out
-                .write_record([
-                    csv_cell(&page.id, self.raw).as_ref(),
-                    &input.start.to_string(),
-                    &input.end.to_string(),
-                    &span.range.start.to_string(),
-                    &span.range.end.to_string(),
-                    span.label.as_str(),
-                    &format!("{:.4}", span.score),
-                    csv_cell(&span.text, self.raw).as_ref(),
-                ])
+                .write_record(record.iter().map(|cell| cell.as_bytes()))
                 .map_err(csv_io_error)?;
         }
         Ok(())

@@ -35,17 +35,19 @@ pub enum OutputFormat {
 
 /// A writer for `format` over `out` (CSV cells that look like formulas get a leading `'`).
 pub fn span_writer<'a, W: Write + 'a>(format: OutputFormat, out: W) -> Box<dyn SpanWriter + 'a> {
-    span_writer_with(format, out, false)
+    span_writer_with(format, out, false, false)
 }
 
-/// [`span_writer`]; `csv_raw` writes CSV text cells exactly as they are (`--csv-raw`).
+/// [`span_writer`]; `csv_raw` writes CSV text cells exactly as they are (`--csv-raw`);
+/// `csv_reasons` adds the CSV `reasons` column (JSON Lines carries reasons whenever spans have them).
 pub fn span_writer_with<'a, W: Write + 'a>(
     format: OutputFormat,
     out: W,
     csv_raw: bool,
+    csv_reasons: bool,
 ) -> Box<dyn SpanWriter + 'a> {
     match format {
         OutputFormat::Jsonl => Box::new(JsonlWriter::new(out)),
-        OutputFormat::Csv => Box::new(CsvWriter::with_raw(out, csv_raw)),
+        OutputFormat::Csv => Box::new(CsvWriter::with_options(out, csv_raw, csv_reasons)),
     }
 }

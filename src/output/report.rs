@@ -228,7 +228,7 @@ fn page_section(index: usize, page: &Page, labelled: &LabelledPage) -> String {
             let reasons: Vec<String> = span
                 .reasons
                 .iter()
-                .map(|r| format!("{} ({:+.2})", r.feature, r.weight))
+                .map(|r| format!("{} ({:+.2})", r.feature, r.push))
                 .collect();
             info.push_str(&reasons.join(", "));
         }
