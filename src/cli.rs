@@ -10,7 +10,6 @@ use pagesift::tokenize::TokenizerKind;
 use pagesift::Label;
 use pagesift::{evaluate, read_gold, train, Labeler, LabelledPage, ModelBundle, Page, TrainParams};
 use std::collections::HashSet;
-use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,20 +17,49 @@ use std::process::ExitCode;
 /// `--quiet`: no progress bar.
 static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// A progress bar on stderr with pages/s and MB/s, when stderr is a terminal and not `--quiet`.
-fn progress_bar() -> indicatif::ProgressBar {
+/// A progress bar on stderr, when stderr is a terminal and not `--quiet`: the share of the input
+/// read with the time left when its size is known (`total`, bytes), else a spinner; pages/s and
+/// MB/s either way.
+fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     if QUIET.load(std::sync::atomic::Ordering::Relaxed) || !io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
+    let (bar, template) = match total {
+        Some(total) => (
+            indicatif::ProgressBar::new(total),
+            "{bar:30} {percent:>3}% {eta} left, {elapsed} so far: {msg}",
+        ),
+        None => (
+            indicatif::ProgressBar::new_spinner(),
+            "{spinner} {elapsed}: {msg}",
+        ),
+    };
+    bar.set_style(indicatif::ProgressStyle::with_template(template).expect("a valid template"));
+    bar
+}
+
+/// A spinner on stderr for `train` and `cv` (when stderr is a terminal and not `--quiet`), and
+/// the library [`pagesift::Progress`] that moves it: the phase or the folds done, and the time.
+fn phase_spinner() -> (indicatif::ProgressBar, pagesift::Progress) {
+    use std::io::IsTerminal;
+    if QUIET.load(std::sync::atomic::Ordering::Relaxed) || !io::stderr().is_terminal() {
+        return (
+            indicatif::ProgressBar::hidden(),
+            pagesift::Progress::default(),
+        );
+    }
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} {elapsed} {pos} pages ({per_sec}) {msg}",
-        )
-        .expect("a valid template"),
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .expect("a valid template"),
     );
-    bar
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let shown = bar.clone();
+    (
+        bar,
+        pagesift::Progress::new(move |what| shown.set_message(what.to_string())),
+    )
 }
 
 /// `--jobs` is capped at this many threads per core: more only costs memory and switching.
@@ -647,9 +675,11 @@ fn label_stream(
     resumed: &mut Resumed,
     mut sink: impl FnMut(&Page, LabelledPage) -> io::Result<()>,
 ) -> Result<(), io::Error> {
-    let bar = progress_bar();
+    let meter = batches.meter();
+    let bar = progress_bar(meter.total());
     let started = std::time::Instant::now();
     let mut text_bytes = 0usize;
+    let mut pages_done = 0usize;
     // Keeps only the pages that parsed, reporting the rest, and moves the progress bar on.
     let mut keep_parsed = |parsed: ParsedBatch, report: &mut RunReport| {
         let mut pages = Vec::with_capacity(parsed.len());
@@ -660,10 +690,12 @@ fn label_stream(
             }
         }
         text_bytes += pages.iter().map(|p| p.text.len()).sum::<usize>();
-        bar.inc(pages.len() as u64);
+        pages_done += pages.len();
+        bar.set_position(meter.read());
         let seconds = started.elapsed().as_secs_f64().max(1e-3);
         bar.set_message(format!(
-            "{:.1} MB/s of text",
+            "{pages_done} pages ({:.0} pages/s, {:.1} MB/s of text)",
+            pages_done as f64 / seconds,
             text_bytes as f64 / 1e6 / seconds
         ));
         pages
@@ -1097,8 +1129,14 @@ fn gold_pages(paths: &[String]) -> (Vec<pagesift::GoldPage>, RunReport) {
 
 fn train_cmd(args: TrainArgs) -> Result<ExitCode, String> {
     let (gold, mut report) = gold_pages(&args.gold);
-    let bundle = train(&gold, &args.options.params_with_content()?, &args.gold)
-        .map_err(|e| e.to_string())?;
+    let (spinner, progress) = phase_spinner();
+    let params = TrainParams {
+        progress,
+        ..args.options.params_with_content()?
+    };
+    let trained = train(&gold, &params, &args.gold);
+    spinner.finish_and_clear();
+    let bundle = trained.map_err(|e| e.to_string())?;
     bundle.save(&args.out).map_err(|e| e.to_string())?;
     report.pages_out = gold.len();
     // The directory is replaced whole, so say what is in it now.
@@ -1185,20 +1223,23 @@ fn cv_cmd(args: CvArgs) -> Result<ExitCode, String> {
     } else {
         args.options.params_with_content()?
     };
-    let (result, predicted) =
-        cross_validate_folds(&gold, &extra, &params, folds, per_fold_content.as_ref())
-            .map_err(|e| e.to_string())?;
+    let (spinner, progress) = phase_spinner();
+    let params = TrainParams { progress, ..params };
+    let validated = cross_validate_folds(&gold, &extra, &params, folds, per_fold_content.as_ref());
+    spinner.finish_and_clear();
+    let (result, predicted) = validated.map_err(|e| e.to_string())?;
     if let Some(path) = &args.predictions {
-        let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut writer = span_writer(OutputFormat::Jsonl, file);
-        for page in &predicted {
-            writer
-                .write_page(page)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+        // Written beside the target and renamed over it whole, as every other output.
+        let failed = |e: io::Error| format!("{}: {e}", path.display());
+        let mut file = AtomicFile::create(path).map_err(failed)?;
+        {
+            let mut writer = span_writer(OutputFormat::Jsonl, &mut file);
+            for page in &predicted {
+                writer.write_page(page).map_err(failed)?;
+            }
+            writer.finish().map_err(failed)?;
         }
-        writer
-            .finish()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        file.commit().map_err(failed)?;
     }
     report.pages_out = gold.len();
     print_report(&result, args.json)?;

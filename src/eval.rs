@@ -243,6 +243,10 @@ pub fn cross_validate_folds(
             "cross-validation needs at least 2 gold pages and 2 folds".into(),
         ));
     }
+    // The folds train side by side: only their ends are told, not each one's phases.
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let params_progress = params.progress.clone();
+    params_progress.say(&format!("training {k} folds"));
     let by_fold = (0..k)
         .into_par_iter()
         .map(|f| {
@@ -260,6 +264,7 @@ pub fn cross_validate_folds(
                     .cloned()
                     .collect();
             let mut params = params.clone();
+            params.progress = crate::progress::Progress::default();
             if let Some(content) = content {
                 params.content = Some(std::sync::Arc::new(content.train(&held_sites, &params)?));
             }
@@ -272,9 +277,13 @@ pub fn cross_validate_folds(
                 held.iter().map(|&i| &gold[i].page).collect()
             };
             let (_, repeats) = labeler.pipeline.segment_batch(&batch);
-            held.iter()
+            let labelled = held
+                .iter()
                 .map(|&i| Ok((i, labeler.label_page(&gold[i].page, &repeats)?)))
-                .collect::<Result<Vec<_>, ModelError>>()
+                .collect::<Result<Vec<_>, ModelError>>();
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            params_progress.say(&format!("fold {n} of {k} done"));
+            labelled
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut predicted: Vec<Option<LabelledPage>> = vec![None; gold.len()];

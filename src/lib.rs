@@ -35,6 +35,7 @@ pub mod lexicon;
 pub mod model;
 pub mod output;
 mod parallel;
+pub mod progress;
 pub mod segment;
 pub mod tokenize;
 pub mod train;
@@ -44,6 +45,7 @@ pub use bundle::ModelBundle;
 pub use error::{IngestError, ModelError};
 pub use eval::{cross_validate, evaluate, EvalReport};
 pub use label::Labeler;
+pub use progress::Progress;
 pub use train::{train, TrainParams};
 pub use types::{ByteRange, GoldPage, Label, LabelledPage, Origin, Page, Span};
 

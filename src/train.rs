@@ -38,6 +38,9 @@ pub struct TrainParams {
     /// become columns of HTML pages' rows; it is stored with the model.
     #[serde(skip)]
     pub content: Option<std::sync::Arc<crate::content::ContentModel>>,
+    /// Told each phase of training as it starts.
+    #[serde(skip)]
+    pub progress: crate::progress::Progress,
 }
 
 impl Default for TrainParams {
@@ -54,6 +57,7 @@ impl Default for TrainParams {
             tune_class_weights: true,
             length_weighting: true,
             content: None,
+            progress: crate::progress::Progress::default(),
         }
     }
 }
@@ -114,6 +118,8 @@ pub fn train(
     if gold.is_empty() {
         return Err(ModelError::Training("no gold pages to train on".into()));
     }
+    let say = |what: &str| params.progress.say(what);
+    say("training the tokenizer");
     let tokenizer = PageTokenizer::train(
         gold.iter().map(|g| g.page.text.as_str()),
         params.vocab_size,
@@ -130,6 +136,7 @@ pub fn train(
     let gold_pages: Vec<&crate::types::Page> = gold.iter().map(|g| &g.page).collect();
     let (segs, repeats) = pipeline.segment_batch(&gold_pages);
     // Pass 1: keys, layout and gold labels of every unit.
+    say("segmenting and tokenizing the gold pages");
     let mut pages = Vec::with_capacity(gold.len());
     let mut sequences: Vec<(Vec<Label>, Vec<bool>)> = Vec::new();
     for (g, seg) in gold.iter().zip(&segs) {
@@ -193,6 +200,7 @@ pub fn train(
         lexicon
     };
     // Pass 2: rows scored by a lexicon that never saw their page (cross-fitting).
+    say("fitting the lexicons (cross-fitted)");
     // Folds keep each site's pages together, so the lexicon's evidence on a training row is as
     // unseen as it will be on a new site's page (a site's footer is in all its pages).
     let folds = params.lexicon_folds.min(gold.len());
@@ -232,6 +240,7 @@ pub fn train(
     };
     let keep_all = |_: usize| true;
     let first = labelled_rows(&rows, &keep_all)?;
+    say("fitting the classifier");
     let mut classifiers = vec![first.fit(&params.classifier)?];
     // Later stages: the same rows plus the neighbours' probabilities from the stage before,
     // taken out of fold so they are as noisy as they will be on new pages.
@@ -258,6 +267,7 @@ pub fn train(
     } else {
         0
     } {
+        say("fitting the next stage (out-of-fold neighbour probabilities)");
         let oof = out_of_fold(&stage_rows, classifiers.last().expect("stage 0 is fitted"))?;
         stage_rows = rows
             .iter()
@@ -269,6 +279,7 @@ pub fn train(
     }
     // Class weights that maximise byte-level macro-F1 on held-out folds of the training pages.
     let class_weights = if params.tune_class_weights && folds >= 2 {
+        say("tuning the class weights on held-out folds");
         let oof = out_of_fold(&stage_rows, classifiers.last().expect("stage 0 is fitted"))?;
         tune_class_weights(
             &oof,
@@ -278,6 +289,7 @@ pub fn train(
     } else {
         [1.0; Label::COUNT]
     };
+    say("fitting the final lexicon");
     let lexicon = fit_lexicon(&|_| true);
     let mut transitions = Transitions::learn(
         sequences.iter().map(|(l, s)| (l.as_slice(), s.as_slice())),

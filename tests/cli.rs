@@ -608,7 +608,7 @@ fn explain_with_csv_adds_a_reasons_column() {
     assert!(out.status.success(), "{}", stderr(&out));
     let mut reader = csv::Reader::from_reader(&out.stdout[..]);
     let header = reader.headers().unwrap().clone();
-    assert_eq!(header.iter().last(), Some("reasons"));
+    assert_eq!(header.iter().next_back(), Some("reasons"));
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     let spans: Vec<&Value> = json
         .iter()

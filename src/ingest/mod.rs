@@ -17,6 +17,8 @@ use crate::types::{Origin, Page};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// How an input is to be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +150,16 @@ pub fn read_records_with(
     forced: Option<InputFormat>,
     options: ReadOptions,
 ) -> impl Iterator<Item = Result<Record, IngestError>> + '_ {
+    read_records_metered(inputs, forced, options, Arc::default())
+}
+
+/// [`read_records_with`], adding every byte read from an input file to `read`.
+fn read_records_metered(
+    inputs: &[String],
+    forced: Option<InputFormat>,
+    options: ReadOptions,
+    read: Arc<AtomicU64>,
+) -> impl Iterator<Item = Result<Record, IngestError>> + '_ {
     inputs
         .iter()
         .flat_map(move |input| expand_input(input, options.follow_links).into_iter())
@@ -158,7 +170,7 @@ pub fn read_records_with(
                     Ok(path) => {
                         let format =
                             forced.unwrap_or_else(|| InputFormat::from_path(Path::new(&path)));
-                        read_one(path, format, options)
+                        read_one(path, format, options, read.clone())
                     }
                 }
             },
@@ -212,15 +224,67 @@ fn batches(
 /// either way; dropping the stream stops the reading without waiting for it.
 pub struct BatchStream<'a> {
     source: BatchSource<'a>,
+    meter: ReadMeter,
 }
 
 enum BatchSource<'a> {
-    Inline(Box<dyn Iterator<Item = Batch> + 'a>),
+    Inline(Box<dyn Iterator<Item = (Batch, u64)> + 'a>),
     ReadAhead {
         /// `None` once dropped or ended.
-        batches: Option<std::sync::mpsc::Receiver<Batch>>,
+        batches: Option<std::sync::mpsc::Receiver<(Batch, u64)>>,
         reader: Option<std::thread::JoinHandle<()>>,
     },
+}
+
+/// How far a [`BatchStream`] has gone: the bytes of its input files (compressed bytes for a
+/// `.gz`) up to the end of the last batch it handed out, out of their total size when every
+/// input is a file whose size is known.
+#[derive(Debug, Clone)]
+pub struct ReadMeter {
+    handed_out: Arc<AtomicU64>,
+    total: Option<u64>,
+}
+
+impl ReadMeter {
+    /// Bytes of input up to the end of the last batch handed out.
+    pub fn read(&self) -> u64 {
+        self.handed_out.load(Ordering::Relaxed)
+    }
+
+    /// The inputs' total size; `None` when one is standard input or not a regular file.
+    pub fn total(&self) -> Option<u64> {
+        self.total
+    }
+}
+
+/// A reader that adds what it reads to a shared count.
+struct Metered<R>(R, Arc<AtomicU64>);
+
+impl<R: Read> Read for Metered<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.0.read(buf)?;
+        self.1.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// The total size of the files `inputs` name (directories walked as they will be read).
+fn total_size(inputs: &[String], follow: bool) -> Option<u64> {
+    let mut total = 0u64;
+    for input in inputs {
+        for path in expand_input(input, follow) {
+            let path = path.ok()?;
+            if path == "-" {
+                return None;
+            }
+            let meta = std::fs::metadata(&path).ok()?;
+            if !meta.is_file() {
+                return None;
+            }
+            total += meta.len();
+        }
+    }
+    Some(total)
 }
 
 impl<'a> BatchStream<'a> {
@@ -231,16 +295,28 @@ impl<'a> BatchStream<'a> {
         limits: BatchLimits,
         read_ahead: bool,
     ) -> BatchStream<'a> {
+        let meter = ReadMeter {
+            handed_out: Arc::default(),
+            total: total_size(inputs, options.follow_links),
+        };
+        // Each batch goes out with the bytes read when it was cut.
+        let read = Arc::<AtomicU64>::default();
+        let cut = {
+            let read = read.clone();
+            move |batch: Batch| (batch, read.load(Ordering::Relaxed))
+        };
         if !read_ahead {
-            let records = read_records_with(inputs, forced, options);
+            let records = read_records_metered(inputs, forced, options, read);
             return BatchStream {
-                source: BatchSource::Inline(Box::new(batches(records, limits))),
+                source: BatchSource::Inline(Box::new(batches(records, limits).map(cut))),
+                meter,
             };
         }
         let inputs = inputs.to_vec();
         let (sender, receiver) = std::sync::mpsc::sync_channel(0);
         let reader = std::thread::spawn(move || {
-            for batch in batches(read_records_with(&inputs, forced, options), limits) {
+            let records = read_records_metered(&inputs, forced, options, read);
+            for batch in batches(records, limits).map(cut) {
                 // A closed channel means the caller dropped the stream: stop reading.
                 if sender.send(batch).is_err() {
                     return;
@@ -252,7 +328,14 @@ impl<'a> BatchStream<'a> {
                 batches: Some(receiver),
                 reader: Some(reader),
             },
+            meter,
         }
+    }
+
+    /// How far the stream has read, for a progress bar (a handle that stays valid while the
+    /// stream is consumed).
+    pub fn meter(&self) -> ReadMeter {
+        self.meter.clone()
     }
 }
 
@@ -260,7 +343,7 @@ impl Iterator for BatchStream<'_> {
     type Item = Batch;
 
     fn next(&mut self) -> Option<Batch> {
-        match &mut self.source {
+        let (batch, read) = match &mut self.source {
             BatchSource::Inline(batches) => batches.next(),
             BatchSource::ReadAhead { batches, reader } => {
                 let batch = batches.as_ref()?.recv().ok();
@@ -274,7 +357,9 @@ impl Iterator for BatchStream<'_> {
                 }
                 batch
             }
-        }
+        }?;
+        self.meter.handed_out.store(read, Ordering::Relaxed);
+        Some(batch)
     }
 }
 
@@ -382,14 +467,16 @@ fn read_one(
     path: String,
     format: InputFormat,
     options: ReadOptions,
+    read: Arc<AtomicU64>,
 ) -> Box<dyn Iterator<Item = Result<Record, IngestError>>> {
     if path == "-" {
-        return read_stream_records(path, format, Box::new(io::stdin()), options, None);
+        let stdin = Metered(io::stdin(), read);
+        return read_stream_records(path, format, Box::new(stdin), options, None);
     }
     match File::open(&path) {
         Ok(f) => {
             let size_hint = f.metadata().ok().map(|m| m.len());
-            read_stream_records(path, format, Box::new(f), options, size_hint)
+            read_stream_records(path, format, Box::new(Metered(f, read)), options, size_hint)
         }
         Err(e) => Box::new(std::iter::once(Err(io_error(&path, &e)))),
     }
