@@ -709,6 +709,15 @@ fn label_stream(
     let mut parsed: Option<Vec<Page>> = None;
     let mut labelled: Option<LabelledBatch> = None;
     for batch in batches {
+        for (path, format) in meter.take_guesses() {
+            bar.suspend(|| {
+                eprintln!(
+                    "pagesift: {path}: read as {} (guessed from its first bytes; \
+                     --input-format to override)",
+                    format.name()
+                )
+            });
+        }
         let mut records = Vec::with_capacity(batch.len());
         for record in batch {
             report.pages_in += 1;

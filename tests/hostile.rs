@@ -1135,3 +1135,54 @@ fn repeated_ids_are_all_labelled_warned_about_and_resumed_by_position() {
     // The second "a" is labelled and comes where it was: the output is the full run's.
     assert_eq!(lines(), full);
 }
+
+/// Issue #15, 14: HTML or JSON Lines on standard input or under a name that does not say
+/// (`.php`, `.json`, no ending) is read as what its first bytes show, and the guess is told;
+/// `--input-format` overrides it.
+#[test]
+fn content_is_sniffed_where_the_name_does_not_say() {
+    let dir = Dir::new();
+    let html = good_html(1);
+    let php = dir.create("page.php", &html);
+    let bare = dir.create("page", &html);
+    let record = serde_json::json!({"id": "j1", "text": GOOD}).to_string();
+    let json = dir.create("pages.json", format!("{record}\n"));
+    let text = dir.create("notes", GOOD);
+    for (path, stdin) in [
+        (php.as_str(), None),
+        (bare.as_str(), None),
+        ("-", Some(html.as_slice())),
+    ] {
+        let out = pagesift(&["label", path], stdin);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let page = &pages(&out)[0];
+        util::assert_sources_hold(std::str::from_utf8(&html).unwrap(), page);
+        assert!(
+            !page["spans"][0]["text"].as_str().unwrap().contains('<'),
+            "{page}"
+        );
+        assert!(
+            stderr(&out).contains(&format!("{path}: read as html (guessed")),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = pagesift(&["label", &json, &text], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let labelled = pages(&out);
+    assert_eq!(labelled[0]["id"], "j1");
+    assert_eq!(labelled[1]["id"], text.as_str());
+    assert!(stderr(&out).contains("pages.json: read as jsonl"));
+    assert!(stderr(&out).contains("notes: read as text"));
+    // Forced: the markup is the page's text, and nothing is guessed.
+    let out = pagesift(&["label", "--input-format", "text", &php], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(pages(&out)[0]["spans"][0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("<html>"));
+    assert!(!stderr(&out).contains("guessed"), "{}", stderr(&out));
+    // A name that says wins over the content.
+    let out = pagesift(&["label", &dir.create("markup.txt", &html)], None);
+    assert!(!stderr(&out).contains("guessed"), "{}", stderr(&out));
+}

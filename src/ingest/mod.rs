@@ -5,6 +5,7 @@
 mod content_pages;
 mod html;
 mod jsonl;
+pub mod sniff;
 mod text;
 mod warc;
 
@@ -34,22 +35,40 @@ pub enum InputFormat {
 }
 
 impl InputFormat {
-    /// The format a file name implies: `.jsonl`/`.ndjson`, `.html`/`.htm`, `.warc`/`.warc.gz`;
-    /// anything else is text.
+    /// The format a file name implies, text when it implies none (see [`InputFormat::named_by`]).
     pub fn from_path(path: &Path) -> InputFormat {
+        Self::named_by(path).unwrap_or(InputFormat::Text)
+    }
+
+    /// The format a file name says: `.jsonl`/`.ndjson`, `.html`/`.htm`/`.xhtml`,
+    /// `.warc`/`.warc.gz`, `.txt`/`.text`/`.md`; `None` for any other name (`.php`, `.json`, no
+    /// ending) and for standard input, whose format is guessed from the content ([`sniff`]).
+    pub fn named_by(path: &Path) -> Option<InputFormat> {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
         let ends = |suffixes: &[&str]| suffixes.iter().any(|s| name.ends_with(s));
         if ends(&[".jsonl", ".ndjson"]) {
-            InputFormat::Jsonl
+            Some(InputFormat::Jsonl)
         } else if ends(&[".html", ".htm", ".xhtml"]) {
-            InputFormat::Html
+            Some(InputFormat::Html)
         } else if ends(&[".warc", ".warc.gz"]) {
-            InputFormat::Warc
+            Some(InputFormat::Warc)
+        } else if ends(&[".txt", ".text", ".md"]) {
+            Some(InputFormat::Text)
         } else {
-            InputFormat::Text
+            None
+        }
+    }
+
+    /// The name `--input-format` takes for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::Text => "text",
+            InputFormat::Jsonl => "jsonl",
+            InputFormat::Html => "html",
+            InputFormat::Warc => "warc",
         }
     }
 }
@@ -153,12 +172,21 @@ pub fn read_records_with(
     read_records_metered(inputs, forced, options, Arc::default())
 }
 
-/// [`read_records_with`], adding every byte read from an input file to `read`.
+/// What reading found out, shared with the caller as it goes.
+#[derive(Debug, Default)]
+struct ReadState {
+    /// Bytes read from input files (and standard input).
+    bytes: AtomicU64,
+    /// Inputs whose format was guessed from their content, not yet told.
+    guesses: std::sync::Mutex<Vec<(String, InputFormat)>>,
+}
+
+/// [`read_records_with`], keeping `read` up to date.
 fn read_records_metered(
     inputs: &[String],
     forced: Option<InputFormat>,
     options: ReadOptions,
-    read: Arc<AtomicU64>,
+    read: Arc<ReadState>,
 ) -> impl Iterator<Item = Result<Record, IngestError>> + '_ {
     inputs
         .iter()
@@ -168,8 +196,7 @@ fn read_records_metered(
                 match entry {
                     Err(e) => Box::new(std::iter::once(Err(e))),
                     Ok(path) => {
-                        let format =
-                            forced.unwrap_or_else(|| InputFormat::from_path(Path::new(&path)));
+                        let format = forced.or_else(|| InputFormat::named_by(Path::new(&path)));
                         read_one(path, format, options, read.clone())
                     }
                 }
@@ -243,6 +270,7 @@ enum BatchSource<'a> {
 pub struct ReadMeter {
     handed_out: Arc<AtomicU64>,
     total: Option<u64>,
+    state: Arc<ReadState>,
 }
 
 impl ReadMeter {
@@ -255,15 +283,25 @@ impl ReadMeter {
     pub fn total(&self) -> Option<u64> {
         self.total
     }
+
+    /// The inputs whose format was guessed from their first bytes since the last call (standard
+    /// input, or a name that does not say: see [`InputFormat::named_by`]), with the guess.
+    pub fn take_guesses(&self) -> Vec<(String, InputFormat)> {
+        self.state
+            .guesses
+            .lock()
+            .map(|mut g| std::mem::take(&mut *g))
+            .unwrap_or_default()
+    }
 }
 
 /// A reader that adds what it reads to a shared count.
-struct Metered<R>(R, Arc<AtomicU64>);
+struct Metered<R>(R, Arc<ReadState>);
 
 impl<R: Read> Read for Metered<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.0.read(buf)?;
-        self.1.fetch_add(n as u64, Ordering::Relaxed);
+        self.1.bytes.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -295,15 +333,16 @@ impl<'a> BatchStream<'a> {
         limits: BatchLimits,
         read_ahead: bool,
     ) -> BatchStream<'a> {
+        let read = Arc::<ReadState>::default();
         let meter = ReadMeter {
             handed_out: Arc::default(),
             total: total_size(inputs, options.follow_links),
+            state: read.clone(),
         };
         // Each batch goes out with the bytes read when it was cut.
-        let read = Arc::<AtomicU64>::default();
         let cut = {
             let read = read.clone();
-            move |batch: Batch| (batch, read.load(Ordering::Relaxed))
+            move |batch: Batch| (batch, read.bytes.load(Ordering::Relaxed))
         };
         if !read_ahead {
             let records = read_records_metered(inputs, forced, options, read);
@@ -463,23 +502,37 @@ pub fn walked(path: &Path) -> bool {
         || !path.to_string_lossy().to_ascii_lowercase().ends_with(".gz"))
 }
 
+/// Reads one input in `format`, or in the format its first bytes suggest (noted in `read`).
 fn read_one(
     path: String,
-    format: InputFormat,
+    format: Option<InputFormat>,
     options: ReadOptions,
-    read: Arc<AtomicU64>,
+    read: Arc<ReadState>,
 ) -> Box<dyn Iterator<Item = Result<Record, IngestError>>> {
-    if path == "-" {
-        let stdin = Metered(io::stdin(), read);
-        return read_stream_records(path, format, Box::new(stdin), options, None);
-    }
-    match File::open(&path) {
-        Ok(f) => {
-            let size_hint = f.metadata().ok().map(|m| m.len());
-            read_stream_records(path, format, Box::new(Metered(f, read)), options, size_hint)
+    let (reader, size_hint): (Box<dyn Read>, _) = if path == "-" {
+        (Box::new(Metered(io::stdin(), read.clone())), None)
+    } else {
+        match File::open(&path) {
+            Ok(f) => {
+                let size_hint = f.metadata().ok().map(|m| m.len());
+                (Box::new(Metered(f, read.clone())), size_hint)
+            }
+            Err(e) => return Box::new(std::iter::once(Err(io_error(&path, &e)))),
         }
-        Err(e) => Box::new(std::iter::once(Err(io_error(&path, &e)))),
-    }
+    };
+    let (format, reader) = match format {
+        Some(format) => (format, reader),
+        None => match sniff::sniff_reader(reader) {
+            Ok((format, reader)) => {
+                if let Ok(mut guesses) = read.guesses.lock() {
+                    guesses.push((path.clone(), format));
+                }
+                (format, reader)
+            }
+            Err(e) => return Box::new(std::iter::once(Err(io_error(&path, &e)))),
+        },
+    };
+    read_stream_records(path, format, reader, options, size_hint)
 }
 
 /// The pages of one stream in `format`; `name` stands for it in ids and errors. (The fuzz

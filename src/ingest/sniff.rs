@@ -1,0 +1,137 @@
+//! Guessing an input's format from its first bytes, for standard input and for files whose name
+//! does not say (`.php`, `.json`, `.asp`, no ending at all), as trafilatura does.
+
+use super::InputFormat;
+use std::io::{self, Read};
+
+/// How many bytes are looked at.
+pub const SNIFF_BYTES: usize = 4096;
+
+/// Tags that make a text starting with `<` a web page.
+const HTML_MARKERS: &[&[u8]] = &[
+    b"<!doctype html",
+    b"<html",
+    b"<head",
+    b"<body",
+    b"<meta",
+    b"<title",
+    b"<div",
+    b"<p>",
+    b"<p ",
+    b"<br",
+    b"<a href",
+    b"<script",
+    b"<link",
+];
+
+/// The format of an input that starts with `prefix` (up to [`SNIFF_BYTES`]): a WARC file (plain
+/// or gzip-compressed), JSON Lines (a first line that opens an object), HTML (markup with a
+/// known tag), or text.
+pub fn sniff(prefix: &[u8]) -> InputFormat {
+    if prefix.starts_with(&[0x1f, 0x8b]) {
+        let mut head = [0u8; 5];
+        let mut decoder = flate2::read::MultiGzDecoder::new(prefix);
+        let n = read_up_to(&mut decoder, &mut head);
+        return if head[..n] == *b"WARC/" {
+            InputFormat::Warc
+        } else {
+            InputFormat::Text
+        };
+    }
+    let start = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
+    let start = &start[start
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(start.len())..];
+    if start.starts_with(b"WARC/") {
+        return InputFormat::Warc;
+    }
+    if let Some(rest) = start.strip_prefix(b"{") {
+        let next = rest.iter().find(|b| !b.is_ascii_whitespace());
+        if matches!(next, Some(b'"') | Some(b'}')) {
+            return InputFormat::Jsonl;
+        }
+    }
+    if start.starts_with(b"<") {
+        let lower = start.to_ascii_lowercase();
+        if HTML_MARKERS
+            .iter()
+            .any(|m| lower.windows(m.len()).any(|w| w == *m))
+        {
+            return InputFormat::Html;
+        }
+    }
+    InputFormat::Text
+}
+
+/// Reads until `buf` is full or the input ends (a truncated gzip stream ends it too).
+fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> usize {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => filled += n,
+        }
+    }
+    filled
+}
+
+/// Looks at the first bytes of `reader` and gives its format, with a reader that still yields
+/// every byte.
+pub fn sniff_reader(mut reader: Box<dyn Read>) -> io::Result<(InputFormat, Box<dyn Read>)> {
+    let mut prefix = Vec::with_capacity(SNIFF_BYTES);
+    (&mut reader)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut prefix)?;
+    let format = sniff(&prefix);
+    Ok((format, Box::new(io::Cursor::new(prefix).chain(reader))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+
+    #[test]
+    fn formats_are_told_by_their_first_bytes() {
+        let cases: &[(&[u8], InputFormat)] = &[
+            (b"<!DOCTYPE html><html><body>x", InputFormat::Html),
+            (b"\xEF\xBB\xBF\n  <html lang=en>", InputFormat::Html),
+            (
+                b"<?xml version=\"1.0\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\">",
+                InputFormat::Html,
+            ),
+            (b"<div class=a><p>Hi</p></div>", InputFormat::Html),
+            (
+                b"{\"id\": \"a\", \"text\": \"x\"}\n{\"id\": \"b\"}",
+                InputFormat::Jsonl,
+            ),
+            (b"{ \"html\": \"<p>x</p>\" }", InputFormat::Jsonl),
+            (b"WARC/1.1\r\nWARC-Type: response\r\n", InputFormat::Warc),
+            (b"Ketamine blocks NMDA receptors.", InputFormat::Text),
+            (b"<3 our clinic! Call today.", InputFormat::Text),
+            (b"{curly} braces in prose", InputFormat::Text),
+            (b"", InputFormat::Text),
+        ];
+        for (bytes, format) in cases {
+            assert_eq!(sniff(bytes), *format, "{}", String::from_utf8_lossy(bytes));
+        }
+        let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b"WARC/1.0\r\nWARC-Type: warcinfo\r\n")
+            .unwrap();
+        assert_eq!(sniff(&gz.finish().unwrap()), InputFormat::Warc);
+    }
+
+    #[test]
+    fn a_sniffed_reader_still_yields_every_byte() {
+        let body: Vec<u8> = (0..3 * SNIFF_BYTES).map(|i| (i % 251) as u8).collect();
+        let mut html = b"<html><body>".to_vec();
+        html.extend(&body);
+        let (format, mut reader) = sniff_reader(Box::new(io::Cursor::new(html.clone()))).unwrap();
+        assert_eq!(format, InputFormat::Html);
+        let mut back = Vec::new();
+        reader.read_to_end(&mut back).unwrap();
+        assert_eq!(back, html);
+    }
+}
