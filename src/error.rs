@@ -68,4 +68,7 @@ pub enum ModelError {
     Training(String),
     #[error("invalid parameter: {0}")]
     Param(String),
+    /// A page cut into more blocks than a page may have (see `label::MAX_UNITS`).
+    #[error("{units} blocks, more than the {limit} a page may have")]
+    TooManyUnits { units: usize, limit: usize },
 }

@@ -18,6 +18,11 @@ use crate::types::{
 use ndarray::Array2;
 use rayon::prelude::*;
 
+/// The most units a page is labelled with: past it, sentences are not split, and a page with
+/// more blocks than this is refused (a few kilobytes a unit: at most a few hundred megabytes).
+/// Real pages have a few thousand.
+pub const MAX_UNITS: usize = 100_000;
+
 /// The stages shared by training and labelling: segment, tokenise, extract features.
 #[derive(Debug, Clone)]
 pub struct FeaturePipeline {
@@ -29,8 +34,20 @@ pub struct FeaturePipeline {
 }
 
 impl FeaturePipeline {
+    /// Cuts a page into blocks and units. A page with more than [`MAX_UNITS`] sentences is cut
+    /// into blocks only (one unit per block): every unit costs a row of a few kilobytes, and a
+    /// hostile page (millions of "Ab. ", a base64 blob whose capitals look like glued sentences)
+    /// would otherwise need gigabytes.
     pub fn segment(&self, page: &Page) -> Segmentation {
-        self.segmenter.segment(page)
+        let seg = self.segmenter.segment(page);
+        if seg.units.len() <= MAX_UNITS || !self.segmenter.options.split_sentences {
+            return seg;
+        }
+        drop(seg);
+        TextSegmenter::new(crate::segment::SegmentOptions {
+            split_sentences: false,
+        })
+        .segment(page)
     }
 
     /// Tokenises the blocks once and reduces the units to keys and layout features.
@@ -209,6 +226,12 @@ impl Labeler {
         seg: &Segmentation,
         repeats: &RepeatIndex,
     ) -> Result<LabelledPage, ModelError> {
+        if seg.units.len() > MAX_UNITS {
+            return Err(ModelError::TooManyUnits {
+                units: seg.units.len(),
+                limit: MAX_UNITS,
+            });
+        }
         let (prepared, furniture) = self.pipeline.prepare_with_furniture(page, seg, repeats)?;
         let x = self.pipeline.features.rows(&prepared, &self.lexicon);
         let (p, input) = stacked_proba(&self.classifiers, &x, &prepared.unit_block);

@@ -222,6 +222,12 @@ fn char_class(c: char) -> Option<CharClass> {
 /// hostile page, and the subword model's memory grows with the word (about 75 bytes a byte).
 pub const MAX_WORD_BYTES: usize = 100;
 
+/// A block longer than this many bytes is tokenized by its first `MAX_BLOCK_TOKENIZED_BYTES`
+/// bytes (cut on a character boundary). A token costs tens of bytes in the later stages, and a
+/// block of random base64 holds about one token per two bytes: 30 MB of it took 1.1 GB. Blocks of
+/// real pages are paragraphs, table cells and list items, far shorter.
+pub const MAX_BLOCK_TOKENIZED_BYTES: usize = 1 << 20;
+
 /// A block with the tails of its long words removed, and where they were.
 struct CutText {
     text: String,
@@ -432,7 +438,15 @@ impl PageTokenizer {
     /// A word (a run of word characters, or of punctuation) longer than [`MAX_WORD_BYTES`] is
     /// encoded by its first [`MAX_WORD_BYTES`] bytes only (see [`cut_long_words`]): the subword
     /// model costs tens of bytes of memory per byte of a word, so one 30 MB word took 2.3 GB.
+    ///
+    /// A block longer than [`MAX_BLOCK_TOKENIZED_BYTES`] is encoded by its head only: its words
+    /// past the head get no tokens (their units are labelled from layout alone).
     pub fn encode_block(&self, block_text: &str) -> Result<BlockTokens, ModelError> {
+        let mut head = block_text.len().min(MAX_BLOCK_TOKENIZED_BYTES);
+        while !block_text.is_char_boundary(head) {
+            head -= 1;
+        }
+        let block_text = &block_text[..head];
         let encode = |text: &str| match self.encode_fast(text) {
             Some(tokens) => tokens,
             None => self.encode_pipeline(text),

@@ -1041,17 +1041,36 @@ fn errors_name_known_ids_and_output_options_are_spelt_alike() {
     }
 }
 
-/// A page that is one long word (no spaces, 4 MB) is labelled in bounded memory: the tokenizer
-/// encodes only the head of a long word. Before, such a word cost about 75 bytes a byte (a 4 MB
+/// A page that is one long word (no spaces, 4 MB), a blob of base64, a run of periods or a
+/// million tiny sentences is labelled in bounded memory and time: the tokenizer encodes only the
+/// head of a long word and of a huge block, and a page of more than 100,000 sentences is cut
+/// into blocks only. Before, such a word cost about 75 bytes a byte (a 4 MB
 /// word needed 450 MB of address space, a 30 MB one 2.2 GB of memory); here the run gets 350 MB
 /// of address space in all, binary and model included.
 #[cfg(target_os = "linux")]
 #[test]
 fn a_page_that_is_one_long_word_is_labelled_in_bounded_memory() {
     let dir = Dir::new();
+    // Base64 of a pseudo-random stream: its capitals look like glued sentence starts.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let base64: String = (0..4_000_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                    [(state % 64) as usize],
+            )
+        })
+        .collect();
     for (name, text) in [
         ("ascii.txt", "a".repeat(4_000_000)),
         ("accented.txt", "é".repeat(2_000_000)),
+        ("base64.txt", base64),
+        // A million one-word sentences: labelled by block past 100,000 units.
+        ("sentences.txt", "Ab. ".repeat(1_000_000)),
+        ("periods.txt", ".".repeat(4_000_000)),
     ] {
         let path = dir.create(name, &text);
         let out = Command::new("sh")
@@ -1073,6 +1092,17 @@ fn a_page_that_is_one_long_word_is_labelled_in_bounded_memory() {
         assert_eq!(labelled.len(), 1, "{name}");
         util::assert_spans_cover(&text, &labelled[0]);
     }
+    // More blocks than a page may have: that page is refused by name, the next one labelled.
+    let lines = dir.create("lines.txt", "Ab.\n".repeat(150_000));
+    let good = dir.create("good.txt", GOOD);
+    let out = pagesift(&["-q", "label", &lines, &good], None);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("lines.txt: 150000 blocks, more than the 100000 a page may have"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(pages(&out).len(), 1);
 }
 
 /// A page id may repeat (two crawls of one URL): every copy is labelled, a normal run warns,

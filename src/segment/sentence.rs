@@ -22,8 +22,35 @@ pub fn sentence_ranges(block: &str) -> Vec<ByteRange> {
 
 /// [`sentence_ranges`] over the decoded characters.
 fn sentence_ranges_full(block: &str) -> Vec<ByteRange> {
+    if let Ok(len) = u32::try_from(block.len()) {
+        // 4 bytes a character, not the 16 of `(usize, char)`: a page that is one long accented
+        // word stays within a small multiple of its size.
+        let starts: Vec<u32> = block.char_indices().map(|(i, _)| i as u32).collect();
+        debug_assert!(starts.last().is_none_or(|&s| s < len));
+        return ranges_between(block, sentence_cuts(block, &Utf8Chars { block, starts }));
+    }
     let chars: Vec<(usize, char)> = block.char_indices().collect();
     ranges_between(block, sentence_cuts(block, chars.as_slice()))
+}
+
+/// A block's characters by their byte offsets, each decoded when it is read.
+struct Utf8Chars<'a> {
+    block: &'a str,
+    starts: Vec<u32>,
+}
+
+impl Chars for Utf8Chars<'_> {
+    fn len(&self) -> usize {
+        self.starts.len()
+    }
+    fn at(&self, i: usize) -> (usize, char) {
+        let start = self.starts[i] as usize;
+        let c = self.block[start..]
+            .chars()
+            .next()
+            .expect("a character starts here");
+        (start, c)
+    }
 }
 
 /// The characters of a block as the cuts read them: the `i`-th character and its byte offset.
@@ -183,16 +210,25 @@ fn glued_start<C: Chars + ?Sized>(chars: &C, i: usize) -> bool {
     c == '“' && !prev.is_whitespace() && next.is_some_and(char::is_uppercase)
 }
 
-/// The letters (and inner periods) right before byte `at`.
+/// The letters (and inner periods) right before byte `at`, or their last [`WORD_LOOKBACK`]
+/// characters when there are more: the callers only ask whether the word is short (an
+/// abbreviation, an initial) or at least two characters long, which a longer tail answers as the
+/// whole word would. Looking back no further keeps a run of periods or one long word linear
+/// (30 MB of `.` took hours when each period looked back to the start).
 fn word_before(block: &str, at: usize) -> &str {
     let head = &block[..at];
-    let start = head
-        .char_indices()
-        .rev()
-        .find(|&(_, c)| !(c.is_alphanumeric() || c == '.'))
-        .map_or(0, |(i, c)| i + c.len_utf8());
+    let mut start = head.len();
+    for (taken, (i, c)) in head.char_indices().rev().enumerate() {
+        if taken == WORD_LOOKBACK || !(c.is_alphanumeric() || c == '.') {
+            break;
+        }
+        start = i;
+    }
     &head[start..]
 }
+
+/// How far [`word_before`] looks back, in characters: longer than any abbreviation.
+const WORD_LOOKBACK: usize = 16;
 
 fn is_abbreviation(word: &str) -> bool {
     let single_capital = word.chars().count() == 1 && word.chars().all(char::is_uppercase);
@@ -262,6 +298,33 @@ mod tests {
         fn the_ascii_paths_cut_as_the_full_pass(s in "([a-eA-E .!?\\[\\]\t\n0-9\"')]|Dr|e\\.g|U\\.S){0,40}") {
             proptest::prop_assert_eq!(sentence_ranges(&s), sentence_ranges_full(&s));
         }
+
+        #[test]
+        fn the_compact_char_index_cuts_as_decoded_pairs(s in "([a-eA-EéÉ .!?…¿“”\\[\\]\t\n0-9\"')]|Dr|e\\.g|U\\.S){0,40}") {
+            let pairs: Vec<(usize, char)> = s.char_indices().collect();
+            let expected = ranges_between(&s, sentence_cuts(&s, pairs.as_slice()));
+            proptest::prop_assert_eq!(sentence_ranges_full(&s), expected);
+        }
+    }
+
+    #[test]
+    fn a_long_run_of_periods_is_cut_in_linear_time() {
+        // Quadratic, this took minutes; linear, a few milliseconds (no timing asserted: the
+        // test suite would hang, not fail, if it came back).
+        let dots = ".".repeat(2_000_000);
+        let pieces = sentence_ranges(&dots);
+        assert_eq!(pieces.iter().map(|r| r.len()).sum::<usize>(), dots.len());
+        // Past the look-back a word is still a word: it ends a sentence, glued or spaced.
+        let long = "Pneumonoultramicroscopicsilicovolcanoconiosis";
+        assert_eq!(
+            split(&format!("{long}. Next")),
+            [format!("{long}."), "Next".to_string()]
+        );
+        assert_eq!(
+            split(&format!("{long}.Next one")),
+            [format!("{long}."), "Next one".to_string()]
+        );
+        assert_eq!(split("See Dr. Smith."), ["See Dr. Smith."]);
     }
 
     #[test]
