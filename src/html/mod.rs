@@ -452,6 +452,9 @@ impl Builder {
         {
             self.images += 1;
         }
+        if let Some((value, location)) = self.own_text(el, &tag) {
+            self.attribute_block(&tag, &value, location);
+        }
         // Past this depth elements are not tracked (their text still counts, in the context of
         // the deepest tracked element): 100,000 nested divs cost neither stack nor time.
         if !el.can_have_content() || self.stack.len() >= MAX_TRACKED_DEPTH {
@@ -540,6 +543,72 @@ impl Builder {
             }
         }
         found
+    }
+
+    /// The text an element shows of its own, from an attribute: an `<img>`'s `alt`, a submit or
+    /// button `<input>`'s `value` (blocks of their own, as in the web gold's reference
+    /// segmenter). With the value's source bytes when they are its text.
+    fn own_text(&self, el: &Element, tag: &TagName) -> Option<(String, Option<ByteRange>)> {
+        if self.hidden_depth > 0 || self.open_heads > 0 {
+            return None;
+        }
+        let wanted = match tag.as_str() {
+            "img" => "alt",
+            "input" => {
+                let kind = el.get_attribute("type")?;
+                let kind = kind.trim();
+                if !(kind.eq_ignore_ascii_case("submit") || kind.eq_ignore_ascii_case("button")) {
+                    return None;
+                }
+                "value"
+            }
+            _ => return None,
+        };
+        let attribute = el
+            .attributes()
+            .iter()
+            .find(|a| a.name().eq_ignore_ascii_case(wanted))?;
+        // lol_html gives attribute values as written: entities are decoded here.
+        let value = html_escape::decode_html_entities(&attribute.value()).into_owned();
+        if value.trim().is_empty() {
+            return None;
+        }
+        let location = attribute
+            .value_source_location()
+            .map(|l| ByteRange::new(l.bytes().start, l.bytes().end.min(self.body_len)));
+        Some((value, location))
+    }
+
+    /// A block of its own for an attribute's text (see [`Builder::own_text`]), its whitespace
+    /// collapsed. Each word maps to its own source bytes when the value is verbatim UTF-8 (no
+    /// entity, no other encoding); otherwise the whole text maps to the whole value.
+    fn attribute_block(&mut self, tag: &TagName, value: &str, location: Option<ByteRange>) {
+        let Some(location) = location.filter(|l| !l.is_empty()) else {
+            return;
+        };
+        self.finish_block();
+        let verbatim = self.exact == Exactness::Utf8 && location.len() == value.len();
+        let in_link = self.open_links > 0;
+        let mut first = true;
+        for word in value.split_whitespace() {
+            let at = word.as_ptr() as usize - value.as_ptr() as usize;
+            let source = if verbatim {
+                ByteRange::new(location.start + at, location.start + at + word.len())
+            } else {
+                location
+            };
+            if !first {
+                self.space(source);
+            }
+            first = false;
+            self.visible(word, source, in_link);
+        }
+        if let Some(current) = self.current.as_mut() {
+            current.context.path = format!("{}>{}", current.context.path, tag.as_str()).into();
+            current.context.tag = tag.clone();
+            current.context.alt_text = true;
+        }
+        self.finish_block();
     }
 
     /// Puts a class/id/role word of the element being opened on the stack.
@@ -891,6 +960,36 @@ mod tests {
             .lines()
             .map(str::to_string)
             .collect()
+    }
+
+    #[test]
+    fn alt_texts_and_button_values_are_blocks_mapped_to_their_attribute() {
+        let html = "<p>Hello <a href=/><img src=l.png alt=\"Clinic  logo\"> home</a></p>\
+            <form><input type=submit value=\"Book now\"><input type=text value=typed>\
+            <input type=SUBMIT value=\" \"></form><img alt=\"caf&eacute; au lait\">\
+            <div hidden><img alt=secret></div><img src=x.png>";
+        let extracted = extract(html.as_bytes(), None).unwrap();
+        assert_eq!(
+            extracted.text.lines().collect::<Vec<_>>(),
+            ["Hello", "Clinic logo", "home", "Book now", "café au lait"]
+        );
+        let blocks = &extracted.markup.blocks;
+        assert_eq!(blocks[1].tag.as_str(), "img");
+        assert!(blocks[1].alt_text && blocks[1].link_bytes > 0);
+        assert_eq!(blocks[3].tag.as_str(), "input");
+        let source = |text: &str| {
+            let at = extracted.text.find(text).unwrap();
+            let range = extracted
+                .markup
+                .source_range(ByteRange::new(at, at + text.len()))
+                .unwrap();
+            &html[range.start..range.end]
+        };
+        assert_eq!(source("Clinic"), "Clinic");
+        assert_eq!(source("Clinic logo"), "Clinic  logo");
+        assert_eq!(source("Book now"), "Book now");
+        // An entity in the value: the text maps to the whole value.
+        assert_eq!(source("café au lait"), "caf&eacute; au lait");
     }
 
     #[test]

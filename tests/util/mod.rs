@@ -152,7 +152,24 @@ pub fn visible_chars(html: &str) -> Vec<char> {
         } else if rest.starts_with('<')
             && rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!')
         {
-            i += rest.find('>').map_or(rest.len(), |e| e + 1);
+            let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+            // An image's alt text and a button's value are visible text.
+            let tag = &html[i..i + end];
+            let shown = if rest.starts_with("<img") {
+                attribute(tag, "alt")
+            } else if rest.starts_with("<input")
+                && attribute(tag, "type").is_some_and(|t| {
+                    t.eq_ignore_ascii_case("submit") || t.eq_ignore_ascii_case("button")
+                })
+            {
+                attribute(tag, "value")
+            } else {
+                None
+            };
+            if let Some(shown) = shown {
+                out.push_str(shown);
+            }
+            i += end;
         } else {
             let c = html[i..].chars().next().unwrap();
             out.push(c);
@@ -163,6 +180,55 @@ pub fn visible_chars(html: &str) -> Vec<char> {
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect()
+}
+
+/// The alt texts of a page's images and the values of its submit and button inputs.
+pub fn attribute_texts(html: &str) -> Vec<String> {
+    let mut texts = Vec::new();
+    let lower = html.to_ascii_lowercase();
+    for (at, _) in lower.match_indices('<') {
+        let Some(end) = lower[at..].find('>') else {
+            break;
+        };
+        let tag = &html[at..at + end + 1];
+        let rest = &lower[at..];
+        let shown = if rest.starts_with("<img") {
+            attribute(tag, "alt")
+        } else if rest.starts_with("<input")
+            && attribute(tag, "type").is_some_and(|t| {
+                t.eq_ignore_ascii_case("submit") || t.eq_ignore_ascii_case("button")
+            })
+        {
+            attribute(tag, "value")
+        } else {
+            None
+        };
+        texts.extend(shown.map(|s| html_escape::decode_html_entities(s).into_owned()));
+    }
+    texts
+}
+
+/// An attribute's value in a start tag, by a simple reading (quoted or bare, no repeats).
+fn attribute<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
+    let lower = tag.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(found) = lower[from..].find(name) {
+        let at = from + found;
+        from = at + name.len();
+        let before = lower[..at].chars().next_back();
+        if !before.is_some_and(char::is_whitespace) || !lower[from..].starts_with('=') {
+            continue;
+        }
+        let value = &tag[from + 1..];
+        return Some(match value.chars().next() {
+            Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or(""),
+            _ => value
+                .split(|c: char| c.is_whitespace() || c == '>')
+                .next()
+                .unwrap_or(""),
+        });
+    }
+    None
 }
 
 /// Every span's source range, sliced from the original HTML, holds the span's text once the
