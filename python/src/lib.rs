@@ -1,0 +1,705 @@
+//! `pagesift._pagesift`: the Python classes over the Rust library (`pagesift` re-exports them).
+//!
+//! Pages are read as `pagesift label` reads a JSON Lines record (`html` as a `str`, or `text`)
+//! or an HTML file (`html` as `bytes`), and [`Labeler.label_many`] cuts its input into the same
+//! batches as the command line (512 records or 32 MiB), so the batch repetition features, and
+//! with them every span, come out as the command line's on the same pages in the same order.
+
+use pagesift::ingest::{page_from_html, page_from_text, BatchLimits};
+use pagesift::{LabelledPage, ModelBundle, ModelError};
+use pyo3::create_exception;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+
+create_exception!(
+    pagesift,
+    PagesiftError,
+    PyValueError,
+    "A page or a model pagesift cannot use; the message is the one the command line prints.\n\n\
+     A subclass of ValueError: a blank page, HTML with no visible text, a record with neither \
+     \"html\" nor \"text\", a model directory that cannot be loaded, a bad `jobs`."
+);
+
+fn error(message: impl std::fmt::Display) -> PyErr {
+    PagesiftError::new_err(message.to_string())
+}
+
+/// A score as `pagesift label` writes it: the f32's shortest decimal, read as a Python float,
+/// so `json.loads` of the command line's line and the Python value are the same number.
+fn json_float(x: f32) -> f64 {
+    x.to_string().parse().unwrap_or(f64::from(x))
+}
+
+/// One labelled stretch of a page, as in the command line's JSON Lines.
+///
+/// `start`/`end`: offsets into the page as given (UTF-8 bytes of a `str`, or the `bytes`
+/// themselves for HTML given as bytes); `text_start`/`text_end`: offsets into the page's
+/// text (for HTML, the extracted text); `label`: "education", "promotion" or "boilerplate";
+/// `score`: the label's mean probability over the span; `text`: the span's text.
+#[pyclass(frozen, get_all, module = "pagesift")]
+struct Span {
+    start: usize,
+    end: usize,
+    text_start: usize,
+    text_end: usize,
+    label: &'static str,
+    score: f64,
+    text: String,
+}
+
+#[pymethods]
+impl Span {
+    /// The span as a dict with the command line's keys and values.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("start", self.start)?;
+        d.set_item("end", self.end)?;
+        d.set_item("text_start", self.text_start)?;
+        d.set_item("text_end", self.text_end)?;
+        d.set_item("label", self.label)?;
+        d.set_item("score", self.score)?;
+        d.set_item("text", &self.text)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        let mut text: String = self.text.chars().take(40).collect();
+        if text.len() < self.text.len() {
+            text.push('…');
+        }
+        format!(
+            "Span(start={}, end={}, label='{}', score={:.3}, text={:?})",
+            self.start, self.end, self.label, self.score, text
+        )
+    }
+}
+
+/// A labelled page: `id` and `url` as given, `promotion_share` (promotion bytes over
+/// labelled bytes, non-whitespace only) and `spans`, a list of `Span` in page order.
+#[pyclass(frozen, get_all, module = "pagesift")]
+struct Page {
+    id: Option<String>,
+    url: Option<String>,
+    promotion_share: f64,
+    spans: Py<PyList>,
+}
+
+#[pymethods]
+impl Page {
+    /// The page as a dict shaped like the command line's JSON line: `id`, `url` (only when
+    /// given), `promotion_share` and `spans` (dicts). `json.dumps(page.to_dict())` is JSON.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("id", &self.id)?;
+        if let Some(url) = &self.url {
+            d.set_item("url", url)?;
+        }
+        d.set_item("promotion_share", self.promotion_share)?;
+        let spans = PyList::empty(py);
+        for span in self.spans.bind(py).iter() {
+            spans.append(span.downcast::<Span>()?.get().to_dict(py)?)?;
+        }
+        d.set_item("spans", spans)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let show = |s: &Option<String>| s.as_ref().map_or("None".to_string(), |s| format!("{s:?}"));
+        format!(
+            "Page(id={}, url={}, promotion_share={:.3}, spans=<{} spans>)",
+            show(&self.id),
+            show(&self.url),
+            self.promotion_share,
+            self.spans.bind(py).len()
+        )
+    }
+}
+
+fn make_page(py: Python<'_>, id: Option<String>, labelled: LabelledPage) -> PyResult<Page> {
+    let spans = PyList::empty(py);
+    for s in labelled.spans {
+        let input = s.input_range();
+        let span = Span {
+            start: input.start,
+            end: input.end,
+            text_start: s.range.start,
+            text_end: s.range.end,
+            label: s.label.as_str(),
+            score: json_float(s.score),
+            text: s.text,
+        };
+        spans.append(Bound::new(py, span)?)?;
+    }
+    Ok(Page {
+        id,
+        url: labelled.url,
+        promotion_share: json_float(labelled.promotion_share),
+        spans: spans.unbind(),
+    })
+}
+
+/// What a page is, before it is parsed.
+enum Source {
+    Text(String),
+    Html {
+        bytes: Vec<u8>,
+        /// `Some("utf-8")` for HTML given as a `str` (as a JSON Lines `html` field).
+        charset: Option<&'static str>,
+    },
+    /// A record that is not a page: the error's message, known already.
+    Bad(String),
+}
+
+/// One input record: its id as given, the name its errors use, its URL and its source.
+struct RawRecord {
+    id: Option<String>,
+    place: String,
+    url: Option<String>,
+    source: Source,
+}
+
+impl RawRecord {
+    /// Bytes held before parsing (what bounds a batch's memory while it is gathered).
+    fn raw_bytes(&self) -> usize {
+        match &self.source {
+            Source::Text(t) => t.len(),
+            Source::Html { bytes, .. } => bytes.len(),
+            Source::Bad(_) => 0,
+        }
+    }
+
+    fn parse(self) -> Parsed {
+        let url = self.url.as_deref();
+        let (result, cli_bytes) = match self.source {
+            // A JSON Lines record: the reader makes the page, and the batch counts its text.
+            Source::Text(text) => {
+                let page = page_from_text(&self.place, text, url);
+                let n = page.as_ref().map_or(0, |p| p.text.len());
+                (page, n)
+            }
+            Source::Html {
+                bytes,
+                charset: Some(charset),
+            } => {
+                let page = page_from_html(&self.place, bytes, url, Some(charset));
+                let n = page.as_ref().map_or(0, |p| p.text.len());
+                (page, n)
+            }
+            // An HTML file: the batch counts its bytes, whether they parse or not.
+            Source::Html {
+                bytes,
+                charset: None,
+            } => {
+                let n = bytes.len();
+                (page_from_html(&self.place, bytes, url, None), n)
+            }
+            Source::Bad(message) => {
+                return Parsed {
+                    id: self.id,
+                    result: Err(message),
+                    cli_bytes: 0,
+                }
+            }
+        };
+        let result = result.map_err(|e| e.to_string()).map(|mut page| {
+            page.id = self.id.clone().unwrap_or_default();
+            page
+        });
+        Parsed {
+            id: self.id,
+            result,
+            cli_bytes,
+        }
+    }
+}
+
+struct Parsed {
+    id: Option<String>,
+    /// The page, or the message of its error.
+    result: Result<pagesift::Page, String>,
+    /// What this record adds to its batch's byte count in `pagesift label`.
+    cli_bytes: usize,
+}
+
+fn bad(place: &str, message: impl std::fmt::Display) -> Source {
+    Source::Bad(format!("{place}: {message}"))
+}
+
+/// `f` over `items` on the current pool, the biggest first (as `pagesift label` does), results
+/// in input order.
+fn biggest_first<T: Send, R: Send>(
+    items: Vec<T>,
+    size: impl Fn(&T) -> usize,
+    f: impl Fn(T) -> R + Sync + Send,
+) -> Vec<R> {
+    let mut indexed: Vec<(usize, T)> = items.into_iter().enumerate().collect();
+    indexed.sort_by_key(|(_, item)| std::cmp::Reverse(size(item)));
+    let mut done: Vec<(usize, R)> = indexed
+        .into_iter()
+        .par_bridge()
+        .map(|(i, item)| (i, f(item)))
+        .collect();
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Labels one batch as `Labeler::label_pages` does, noting which pool threads labelled pages.
+fn label_batch(
+    labeler: &pagesift::Labeler,
+    pages: &[pagesift::Page],
+    threads: &Mutex<HashSet<usize>>,
+) -> Vec<Result<LabelledPage, ModelError>> {
+    let refs: Vec<&pagesift::Page> = pages.iter().collect();
+    let (segs, repeats) = labeler.pipeline.segment_batch(&refs);
+    biggest_first(
+        pages.iter().zip(&segs).collect(),
+        |(p, _)| p.text.len(),
+        |(p, seg)| {
+            if let Some(i) = rayon::current_thread_index() {
+                threads.lock().map(|mut t| t.insert(i)).ok();
+            }
+            labeler.label_segmented(p, seg, &repeats)
+        },
+    )
+}
+
+/// Reads a page's `html` argument: a `str` (read as Unicode, as a JSON Lines `html` field) or
+/// `bytes` (read as an HTML file: a `<meta charset>` or byte-order mark says the encoding).
+fn html_source(html: &Bound<'_, PyAny>, place: &str) -> PyResult<Source> {
+    if let Ok(s) = html.downcast::<PyString>() {
+        return Ok(match s.extract::<String>() {
+            Ok(s) => Source::Html {
+                bytes: s.into_bytes(),
+                charset: Some("utf-8"),
+            },
+            Err(e) => bad(place, e.to_string()),
+        });
+    }
+    if let Ok(b) = html.downcast::<PyBytes>() {
+        return Ok(Source::Html {
+            bytes: b.as_bytes().to_vec(),
+            charset: None,
+        });
+    }
+    Err(pyo3::exceptions::PyTypeError::new_err(format!(
+        "html must be str or bytes, not {}",
+        html.get_type().name()?
+    )))
+}
+
+/// A page id as given: `str`, or `int` (written as the command line writes a JSON number id).
+fn page_id(id: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    if id.is_none() {
+        Ok(None)
+    } else if let Ok(s) = id.downcast::<PyString>() {
+        Ok(Some(s.extract()?))
+    } else if id.is_instance_of::<pyo3::types::PyBool>() {
+        Err(pyo3::exceptions::PyTypeError::new_err(
+            "a page id must be str or int, not bool",
+        ))
+    } else if id.is_instance_of::<pyo3::types::PyInt>() {
+        Ok(Some(id.str()?.extract()?))
+    } else {
+        Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "a page id must be str or int, not {}",
+            id.get_type().name()?
+        )))
+    }
+}
+
+fn place_of(id: &Option<String>, index: Option<usize>) -> String {
+    match (id, index) {
+        (Some(id), _) if !id.is_empty() => id.clone(),
+        (_, Some(i)) => format!("page {i}"),
+        _ => "page".to_string(),
+    }
+}
+
+/// One `label_many` input item: a dict with `html` (str or bytes) or `text`, and optionally
+/// `id` and `url`. What is wrong with an item becomes that item's error, in its place.
+fn raw_record(item: &Bound<'_, PyAny>, index: usize) -> RawRecord {
+    let place = format!("page {index}");
+    let Ok(dict) = item.downcast::<PyDict>() else {
+        let kind = item
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        return RawRecord {
+            id: None,
+            source: bad(
+                &place,
+                format!("expected a dict with \"html\" or \"text\", got {kind}"),
+            ),
+            place,
+            url: None,
+        };
+    };
+    let field = |name: &str| dict.get_item(name).ok().flatten().filter(|v| !v.is_none());
+    let id = match field("id").map(|v| page_id(&v)).transpose() {
+        Ok(id) => id.flatten(),
+        Err(e) => {
+            return RawRecord {
+                id: None,
+                source: bad(&place, e.to_string()),
+                place,
+                url: None,
+            }
+        }
+    };
+    let place = place_of(&id, Some(index));
+    let url = field("url").and_then(|u| u.extract::<String>().ok());
+    // As in a JSON Lines record: a string `html` makes an HTML page, else `text` is the page.
+    let html =
+        field("html").filter(|h| h.is_instance_of::<PyString>() || h.is_instance_of::<PyBytes>());
+    let source = match html {
+        Some(h) => html_source(&h, &place).unwrap_or_else(|e| bad(&place, e.to_string())),
+        None => match field("text").map(|t| t.extract::<String>()) {
+            Some(Ok(text)) => Source::Text(text),
+            Some(Err(e)) if field("text").is_some_and(|t| t.is_instance_of::<PyString>()) => {
+                bad(&place, e.to_string())
+            }
+            _ => bad(&place, pagesift::error::IngestErrorKind::MissingText),
+        },
+    };
+    RawRecord {
+        id,
+        place,
+        url,
+        source,
+    }
+}
+
+/// Labels health web pages: each stretch of a page becomes a `Span` labelled "education",
+/// "promotion" or "boilerplate", with offsets, a score and its text.
+///
+/// `Labeler()` uses the built-in model (inside the package); `Labeler(model_dir)` a model
+/// directory written by `pagesift train`. A Labeler can be shared by threads.
+///
+/// `label_html` and `label_text` label one page, which is then its own batch;
+/// `label_many` labels an iterable of pages in the batches the command line uses, in
+/// parallel, so its results equal `pagesift label` on a JSON Lines file of the same records
+/// (the "batch repetition" features count how many pages of a batch share a block of text,
+/// so a page labelled alone can differ from the same page labelled among others).
+#[pyclass(frozen, module = "pagesift")]
+struct Labeler {
+    inner: Arc<pagesift::Labeler>,
+    #[pyo3(get)]
+    model_dir: Option<String>,
+    pools: Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>,
+}
+
+impl Labeler {
+    fn pool(&self, jobs: Option<usize>) -> PyResult<Arc<rayon::ThreadPool>> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let jobs = match jobs {
+            None => cores,
+            Some(0) => return Err(error("jobs must be at least 1")),
+            Some(n) => n.min(cores * 4),
+        };
+        let mut pools = self
+            .pools
+            .lock()
+            .map_err(|_| error("thread pool cache poisoned"))?;
+        if let Some(pool) = pools.get(&jobs) {
+            return Ok(pool.clone());
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .thread_name(|i| format!("pagesift-{i}"))
+            .build()
+            .map_err(|e| error(format!("jobs {jobs}: {e}")))?;
+        let pool = Arc::new(pool);
+        pools.insert(jobs, pool.clone());
+        Ok(pool)
+    }
+
+    fn label_one(&self, py: Python<'_>, record: RawRecord) -> PyResult<Page> {
+        let inner = self.inner.clone();
+        let (id, result) = py.allow_threads(move || {
+            let parsed = record.parse();
+            let result = match parsed.result {
+                Ok(page) => inner.label(&page).map_err(|e| e.to_string()),
+                Err(message) => Err(message),
+            };
+            (parsed.id, result)
+        });
+        make_page(py, id, result.map_err(error)?)
+    }
+}
+
+#[pymethods]
+impl Labeler {
+    #[new]
+    #[pyo3(signature = (model_dir=None))]
+    fn new(py: Python<'_>, model_dir: Option<std::path::PathBuf>) -> PyResult<Self> {
+        let dir = model_dir.clone();
+        let inner = py
+            .allow_threads(move || {
+                let bundle = match &dir {
+                    Some(dir) => ModelBundle::load(dir),
+                    None => ModelBundle::builtin(),
+                }?;
+                pagesift::Labeler::from_bundle(bundle)
+            })
+            .map_err(error)?;
+        Ok(Labeler {
+            inner: Arc::new(inner),
+            model_dir: model_dir.map(|d| d.to_string_lossy().into_owned()),
+            pools: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Labels one HTML page and returns a `Page`.
+    ///
+    /// `html` as `str` is read as Unicode (like a JSON Lines `"html"` field: a `<meta
+    /// charset>` inside is ignored) and `start`/`end` are offsets into its UTF-8 bytes;
+    /// as `bytes` it is read like an HTML file: a byte-order mark or `<meta charset>` says the
+    /// encoding (windows-1252, Shift_JIS...) and `start`/`end` are offsets into those bytes.
+    /// `url` feeds the URL features. Raises `PagesiftError` for a page with no visible text.
+    #[pyo3(signature = (html, id=None, url=None))]
+    fn label_html(
+        &self,
+        py: Python<'_>,
+        html: &Bound<'_, PyAny>,
+        id: Option<&Bound<'_, PyAny>>,
+        url: Option<String>,
+    ) -> PyResult<Page> {
+        let id = id.map(page_id).transpose()?.flatten();
+        let place = place_of(&id, None);
+        let source = html_source(html, &place)?;
+        if let Source::Bad(message) = source {
+            return Err(error(message));
+        }
+        self.label_one(
+            py,
+            RawRecord {
+                id,
+                place,
+                url,
+                source,
+            },
+        )
+    }
+
+    /// Labels one plain-text page and returns a `Page`; offsets are into the text's UTF-8
+    /// bytes (a leading byte-order mark is dropped, as the command line does). Raises
+    /// `PagesiftError` for a blank page.
+    #[pyo3(signature = (text, id=None))]
+    fn label_text(
+        &self,
+        py: Python<'_>,
+        text: String,
+        id: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Page> {
+        let id = id.map(page_id).transpose()?.flatten();
+        let place = place_of(&id, None);
+        self.label_one(
+            py,
+            RawRecord {
+                id,
+                place,
+                url: None,
+                source: Source::Text(text),
+            },
+        )
+    }
+
+    /// Labels many pages in parallel and returns an iterator of `Page`, in input order.
+    ///
+    /// `pages` is any iterable of dicts like JSON Lines records: `{"id": ..., "html": ...,
+    /// "url": ...}` or `{"id": ..., "text": ...}` (`html` wins when both are there; `id` and
+    /// `url` may be left out). It is read lazily, in batches of 512 pages or 32 MiB, exactly
+    /// as `pagesift label` cuts a file, so results equal the command line's on the same
+    /// records in the same order; memory stays bounded however long the iterable is.
+    ///
+    /// Each batch is parsed and labelled on `jobs` Rust threads (default: every core) with
+    /// the GIL released. A page that cannot be labelled raises `PagesiftError` when the
+    /// iterator reaches it (the pages after it still come on the next call); with
+    /// `return_exceptions=True` the error is yielded in the page's place instead.
+    #[pyo3(signature = (pages, jobs=None, return_exceptions=false))]
+    fn label_many(
+        &self,
+        pages: &Bound<'_, PyAny>,
+        jobs: Option<usize>,
+        return_exceptions: bool,
+    ) -> PyResult<PageIterator> {
+        Ok(PageIterator {
+            input: Some(pages.try_iter()?.unbind()),
+            labeler: self.inner.clone(),
+            pool: self.pool(jobs)?,
+            return_exceptions,
+            index: 0,
+            pending: VecDeque::new(),
+            ready: VecDeque::new(),
+            deferred: None,
+            threads: Arc::new(Mutex::new(HashSet::new())),
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        match &self.model_dir {
+            Some(dir) => format!("Labeler(model_dir={dir:?})"),
+            None => "Labeler()".to_string(),
+        }
+    }
+}
+
+/// The iterator `Labeler.label_many` returns: `Page`s (or, with `return_exceptions=True`,
+/// `PagesiftError`s) in input order. `threads_used` is how many Rust threads have labelled
+/// pages so far.
+#[pyclass(module = "pagesift")]
+struct PageIterator {
+    input: Option<Py<PyIterator>>,
+    labeler: Arc<pagesift::Labeler>,
+    pool: Arc<rayon::ThreadPool>,
+    return_exceptions: bool,
+    /// Records read so far.
+    index: usize,
+    /// Parsed records not yet in a batch.
+    pending: VecDeque<Parsed>,
+    /// Results of the labelled batch, to hand out.
+    ready: VecDeque<PyResult<Page>>,
+    /// An exception the input iterable raised, raised once the pages before it are out.
+    deferred: Option<PyErr>,
+    threads: Arc<Mutex<HashSet<usize>>>,
+}
+
+use pyo3::types::PyIterator;
+
+impl PageIterator {
+    /// How many pending records `pagesift label` would put in its next batch, or `None` when
+    /// that depends on records not read yet.
+    fn cut(&self, limits: BatchLimits) -> Option<usize> {
+        let (mut n, mut bytes) = (0, 0);
+        while n < limits.pages.max(1) && bytes < limits.bytes {
+            let Some(p) = self.pending.get(n) else {
+                return self.input.is_none().then_some(n);
+            };
+            bytes += p.cli_bytes;
+            n += 1;
+        }
+        Some(n)
+    }
+
+    /// Reads and parses more records: enough to fill a batch, as far as sizes before parsing
+    /// tell.
+    fn read_more(&mut self, py: Python<'_>, limits: BatchLimits) {
+        let mut raws = Vec::new();
+        let mut bytes: usize = self.pending.iter().map(|p| p.cli_bytes).sum();
+        while self.pending.len() + raws.len() < limits.pages.max(1) && bytes < limits.bytes {
+            let Some(input) = &self.input else { break };
+            match input.bind(py).clone().next() {
+                None => self.input = None,
+                Some(Err(e)) => {
+                    self.deferred = Some(e);
+                    self.input = None;
+                }
+                Some(Ok(item)) => {
+                    let raw = raw_record(&item, self.index);
+                    self.index += 1;
+                    bytes += raw.raw_bytes();
+                    raws.push(raw);
+                }
+            }
+        }
+        let pool = self.pool.clone();
+        let parsed = py.allow_threads(move || {
+            pool.install(|| biggest_first(raws, RawRecord::raw_bytes, RawRecord::parse))
+        });
+        self.pending.extend(parsed);
+    }
+
+    /// Labels the next batch into `ready`; false when the input is done.
+    fn next_batch(&mut self, py: Python<'_>) -> PyResult<bool> {
+        let limits = BatchLimits::default();
+        let n = loop {
+            if let Some(n) = self.cut(limits) {
+                break n;
+            }
+            self.read_more(py, limits);
+        };
+        if n == 0 {
+            return Ok(false);
+        }
+        let batch: Vec<Parsed> = self.pending.drain(..n).collect();
+        let mut slots = Vec::with_capacity(batch.len());
+        let mut pages = Vec::new();
+        for p in batch {
+            match p.result {
+                Ok(page) => {
+                    slots.push((p.id, None));
+                    pages.push(page);
+                }
+                Err(message) => slots.push((p.id, Some(message))),
+            }
+        }
+        let (labeler, pool, threads) = (
+            self.labeler.clone(),
+            self.pool.clone(),
+            self.threads.clone(),
+        );
+        let results =
+            py.allow_threads(move || pool.install(|| label_batch(&labeler, &pages, &threads)));
+        let mut results = results.into_iter();
+        for (id, failed) in slots {
+            let page = match failed {
+                Some(message) => Err(error(message)),
+                None => match results.next() {
+                    Some(Ok(labelled)) => make_page(py, id, labelled),
+                    Some(Err(e)) => Err(error(e)),
+                    None => Err(error("internal error: a page has no result")),
+                },
+            };
+            self.ready.push_back(page);
+        }
+        Ok(true)
+    }
+}
+
+#[pymethods]
+impl PageIterator {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<PyObject>> {
+        loop {
+            if let Some(result) = self.ready.pop_front() {
+                return match result {
+                    Ok(page) => Ok(Some(Bound::new(py, page)?.into_any().unbind())),
+                    Err(e) if self.return_exceptions => Ok(Some(e.into_value(py).into_any())),
+                    Err(e) => Err(e),
+                };
+            }
+            if !self.next_batch(py)? {
+                return match self.deferred.take() {
+                    Some(e) => Err(e),
+                    None => Ok(None),
+                };
+            }
+        }
+    }
+
+    /// How many Rust threads have labelled pages of this iterator so far.
+    #[getter]
+    fn threads_used(&self) -> usize {
+        self.threads.lock().map_or(0, |t| t.len())
+    }
+}
+
+/// The Rust extension of the `pagesift` package; import `pagesift` instead.
+#[pymodule]
+fn _pagesift(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Labeler>()?;
+    m.add_class::<Page>()?;
+    m.add_class::<Span>()?;
+    m.add_class::<PageIterator>()?;
+    m.add("PagesiftError", m.py().get_type::<PagesiftError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
