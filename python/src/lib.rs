@@ -66,15 +66,19 @@ impl Span {
         Ok(d)
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let mut text: String = self.text.chars().take(40).collect();
         if text.len() < self.text.len() {
             text.push('…');
         }
-        format!(
-            "Span(start={}, end={}, label='{}', score={:.3}, text={:?})",
-            self.start, self.end, self.label, self.score, text
-        )
+        Ok(format!(
+            "Span(start={}, end={}, label='{}', score={:.3}, text={})",
+            self.start,
+            self.end,
+            self.label,
+            self.score,
+            py_repr(py, &Some(text))?
+        ))
     }
 }
 
@@ -107,15 +111,22 @@ impl Page {
         Ok(d)
     }
 
-    fn __repr__(&self, py: Python<'_>) -> String {
-        let show = |s: &Option<String>| s.as_ref().map_or("None".to_string(), |s| format!("{s:?}"));
-        format!(
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
             "Page(id={}, url={}, promotion_share={:.3}, spans=<{} spans>)",
-            show(&self.id),
-            show(&self.url),
+            py_repr(py, &self.id)?,
+            py_repr(py, &self.url)?,
             self.promotion_share,
             self.spans.bind(py).len()
-        )
+        ))
+    }
+}
+
+/// Python's `repr` of an optional string.
+fn py_repr(py: Python<'_>, s: &Option<String>) -> PyResult<String> {
+    match s {
+        Some(s) => PyString::new(py, s).repr()?.extract(),
+        None => Ok("None".to_string()),
     }
 }
 
