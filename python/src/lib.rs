@@ -5,7 +5,10 @@
 //! batches as the command line (512 records or 32 MiB), so the batch repetition features, and
 //! with them every span, come out as the command line's on the same pages in the same order.
 
-use pagesift::ingest::{page_from_html, page_from_text, BatchLimits};
+use pagesift::ingest::{
+    into_pages, page_from_html, page_from_text, Batch, BatchLimits, BatchStream, InputFormat,
+    ReadOptions,
+};
 use pagesift::{LabelledPage, ModelBundle, ModelError};
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
@@ -549,6 +552,81 @@ impl Labeler {
             ready: VecDeque::new(),
             deferred: None,
             threads: Arc::new(Mutex::new(HashSet::new())),
+            files: None,
+        })
+    }
+
+    /// Labels files as `pagesift label PATH...` does, with its readers: text, HTML, JSON
+    /// Lines and WARC (`.warc`, `.warc.gz`) files, and directories (walked in sorted order).
+    /// Returns an iterator of `Page` in the command line's order and batches, so the pages
+    /// equal its output. `input_format` ("text", "jsonl", "html" or "warc") reads every file
+    /// as that format instead of guessing from its name. A record that cannot be read (or a
+    /// page with no text) raises `PagesiftError` with the message the command line prints
+    /// after "pagesift: skipped ", or is yielded with `return_exceptions=True`.
+    #[pyo3(signature = (paths, jobs=None, input_format=None, return_exceptions=false))]
+    fn label_files(
+        &self,
+        paths: &Bound<'_, PyAny>,
+        jobs: Option<usize>,
+        input_format: Option<&str>,
+        return_exceptions: bool,
+    ) -> PyResult<PageIterator> {
+        let forced = match input_format {
+            None => None,
+            Some("text") => Some(InputFormat::Text),
+            Some("jsonl") => Some(InputFormat::Jsonl),
+            Some("html") => Some(InputFormat::Html),
+            Some("warc") => Some(InputFormat::Warc),
+            Some(other) => {
+                return Err(error(format!(
+                    "input_format must be \"text\", \"jsonl\", \"html\" or \"warc\", not {other:?}"
+                )))
+            }
+        };
+        let inputs: Vec<String> = if let Ok(one) = paths.extract::<std::path::PathBuf>() {
+            vec![one.to_string_lossy().into_owned()]
+        } else {
+            paths
+                .try_iter()?
+                .map(|p| {
+                    Ok(p?
+                        .extract::<std::path::PathBuf>()?
+                        .to_string_lossy()
+                        .into_owned())
+                })
+                .collect::<PyResult<_>>()?
+        };
+        let pool = self.pool(jobs)?;
+        let (sender, receiver) = std::sync::mpsc::sync_channel(0);
+        std::thread::Builder::new()
+            .name("pagesift-read".into())
+            .spawn(move || {
+                let stream = BatchStream::start(
+                    &inputs,
+                    forced,
+                    ReadOptions::default(),
+                    BatchLimits::default(),
+                    false,
+                );
+                for batch in stream {
+                    // A closed channel: the iterator is gone, stop reading.
+                    if sender.send(batch).is_err() {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| error(format!("cannot start a reading thread: {e}")))?;
+        Ok(PageIterator {
+            input: None,
+            labeler: self.inner.clone(),
+            pool,
+            return_exceptions,
+            index: 0,
+            pending: VecDeque::new(),
+            ready: VecDeque::new(),
+            deferred: None,
+            threads: Arc::new(Mutex::new(HashSet::new())),
+            files: Some(Mutex::new(receiver)),
         })
     }
 
@@ -578,6 +656,8 @@ struct PageIterator {
     /// An exception the input iterable raised, raised once the pages before it are out.
     deferred: Option<PyErr>,
     threads: Arc<Mutex<HashSet<usize>>>,
+    /// `label_files`: the CLI's own batches, read on a thread of their own.
+    files: Option<Mutex<std::sync::mpsc::Receiver<Batch>>>,
 }
 
 use pyo3::types::PyIterator;
@@ -625,8 +705,87 @@ impl PageIterator {
         self.pending.extend(parsed);
     }
 
+    /// `label_files`: labels the reader's next batch into `ready` as `pagesift label` does
+    /// (parse, then label the pages that parsed); false when the files are done.
+    fn next_file_batch(&mut self, py: Python<'_>) -> PyResult<bool> {
+        let Some(files) = self.files.take() else {
+            return Ok(false);
+        };
+        let (labeler, pool, threads) = (
+            self.labeler.clone(),
+            self.pool.clone(),
+            self.threads.clone(),
+        );
+        let (files, done) = py.allow_threads(move || {
+            let batch = files.lock().ok().and_then(|r| r.recv().ok());
+            let done = batch.map(|batch| {
+                // Each record's slot: its id and error, or its place among the parsed pages.
+                let mut slots: Vec<Result<(), (Option<String>, String)>> = Vec::new();
+                let mut records = Vec::new();
+                for record in batch {
+                    match record {
+                        Ok(record) => {
+                            slots.push(Ok(()));
+                            records.push(record);
+                        }
+                        Err(e) => slots.push(Err((e.id.clone(), e.to_string()))),
+                    }
+                }
+                let parsed = pool.install(|| into_pages(records));
+                let mut pages = Vec::new();
+                let mut parse_results = Vec::new();
+                for result in parsed {
+                    match result {
+                        Ok(page) => {
+                            parse_results.push(Ok(()));
+                            pages.push(page);
+                        }
+                        Err(e) => parse_results.push(Err((e.id.clone(), e.to_string()))),
+                    }
+                }
+                let labelled = pool.install(|| label_batch(&labeler, &pages, &threads));
+                let mut parse_results = parse_results.into_iter();
+                let mut labelled = pages.into_iter().zip(labelled);
+                let mut out = Vec::with_capacity(slots.len());
+                for slot in slots {
+                    out.push(
+                        match slot.and_then(|()| {
+                            parse_results
+                                .next()
+                                .unwrap_or_else(|| Err((None, "internal error: no parse".into())))
+                        }) {
+                            Err((_, message)) => Err(message),
+                            Ok(()) => match labelled.next() {
+                                Some((page, Ok(result))) => Ok((page.id, result)),
+                                Some((page, Err(e))) => Err(format!("{}: {e}", page.origin)),
+                                None => Err("internal error: a page has no result".into()),
+                            },
+                        },
+                    );
+                }
+                out
+            });
+            (files, done)
+        });
+        let Some(done) = done else {
+            return Ok(false);
+        };
+        self.files = Some(files);
+        for result in done {
+            let page = match result {
+                Ok((id, labelled)) => make_page(py, Some(id), labelled),
+                Err(message) => Err(error(message)),
+            };
+            self.ready.push_back(page);
+        }
+        Ok(true)
+    }
+
     /// Labels the next batch into `ready`; false when the input is done.
     fn next_batch(&mut self, py: Python<'_>) -> PyResult<bool> {
+        if self.files.is_some() {
+            return self.next_file_batch(py);
+        }
         let limits = BatchLimits::default();
         let n = loop {
             if let Some(n) = self.cut(limits) {

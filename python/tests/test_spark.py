@@ -122,3 +122,28 @@ def test_bad_columns_are_reported_on_the_driver(spark):
     html = spark.createDataFrame([("2", bytearray(b"<p>Caf\xe9 au lait, a health drink?</p>"))], "id string, html binary")
     [row] = label_dataframe(html).collect()
     assert row["error"] is None and "Café" in row["spans"][0]["text"]
+
+
+def test_label_files_equals_the_cli_per_partition(spark, cli, tmp_path):
+    from conftest import DATA, FIXTURES, GOLD_FILES, run_cli
+    from pagesift.spark import label_files
+
+    blank = tmp_path / "blank.txt"
+    blank.write_text(" ")
+    paths = [str(DATA / n) for n in GOLD_FILES] + [str(FIXTURES), str(blank)]
+    out = label_files(spark, paths, partitions=3)
+    assert out.columns == ["id", "url", "promotion_share", "spans", "error"]
+    rows = [r.asDict(recursive=True) for r in out.collect()]
+    # parallelize deals the 6 paths out in order, two per partition.
+    expected = []
+    for part in (paths[0:2], paths[2:4], paths[4:6]):
+        expected.extend(run_cli(cli, *part))
+    errors = [r for r in rows if r["error"] is not None]
+    assert [r["error"] for r in errors] == [f"{blank}: empty page (no text)"]
+    pages = [r for r in rows if r["error"] is None]
+    assert len(pages) == len(expected)
+    for got, want in zip(pages, expected):
+        del got["error"]
+        if got["url"] is None:
+            del got["url"]
+        assert_same(got, want)

@@ -14,9 +14,12 @@ Each span of a page carries byte offsets, a score and its text, exactly as the c
   page (which is then its own batch) -> ``Page``.
 - ``Labeler.label_many(pages, jobs=None)``: dicts ``{"id", "html" | "text", "url"}`` ->
   iterator of ``Page`` in input order, labelled in parallel in the command line's batches.
+- ``Labeler.label_files(paths)``: text, HTML, JSON Lines and WARC files or directories, read
+  by the command line's own readers -> iterator of ``Page``, as ``pagesift label PATH...``.
 - ``spans_dataframe(pages)``: a pandas DataFrame, one row per span (``pip install
   './python[pandas]'``).
-- ``pagesift.spark.label_dataframe(df, ...)``: label a Spark DataFrame of pages.
+- ``pagesift.spark.label_dataframe(df, ...)``: label a Spark DataFrame of pages;
+  ``pagesift.spark.label_files(spark, paths)``: label files (WARC...) on the executors.
 - ``PagesiftError`` (a ``ValueError``): a page or model that cannot be used.
 """
 

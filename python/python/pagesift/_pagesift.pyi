@@ -85,3 +85,19 @@ class Labeler:
         jobs: Optional[int] = None,
         return_exceptions: bool = ...,
     ) -> Iterator[Union[Page, PagesiftError]]: ...
+    @overload
+    def label_files(
+        self,
+        paths: Union[str, PathLike[str], Iterable[Union[str, PathLike[str]]]],
+        jobs: Optional[int] = None,
+        input_format: Optional[Literal["text", "jsonl", "html", "warc"]] = None,
+        return_exceptions: Literal[False] = False,
+    ) -> PageIterator: ...
+    @overload
+    def label_files(
+        self,
+        paths: Union[str, PathLike[str], Iterable[Union[str, PathLike[str]]]],
+        jobs: Optional[int] = None,
+        input_format: Optional[Literal["text", "jsonl", "html", "warc"]] = None,
+        return_exceptions: bool = ...,
+    ) -> Iterator[Union[Page, PagesiftError]]: ...

@@ -7,6 +7,10 @@
                                url_col="url")
     labelled.write.parquet("labelled/")
 
+    # WARC (or any files pagesift reads) on storage every executor sees:
+    from pagesift.spark import label_files
+    labelled = label_files(spark, sorted(glob.glob("/shared/crawl/*.warc.gz")), partitions=64)
+
 The work runs in ``mapInArrow``: each Python worker of an executor keeps one ``Labeler`` per
 model directory (a module-level cache), made the first time a task there needs it, never one
 per row. Needs ``pyspark`` (3.4 or later) and ``pyarrow`` where the tasks run.
@@ -21,14 +25,15 @@ partition's first row. Partitions of 512 rows or fewer are each one batch.
 from __future__ import annotations
 
 import functools
+import os
 from collections import deque
-from typing import TYPE_CHECKING, Any, Deque, Dict, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Deque, Dict, Iterable, Iterator, Optional, Union
 
-from ._pagesift import Labeler, PagesiftError
+from ._pagesift import Labeler, Page, PagesiftError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow
-    from pyspark.sql import DataFrame
+    from pyspark.sql import DataFrame, SparkSession
 
 #: The Spark type of the ``spans`` column.
 SPANS_TYPE = (
@@ -38,6 +43,11 @@ SPANS_TYPE = (
 
 #: The schema of :func:`label_dataframe`'s result.
 OUTPUT_SCHEMA = f"id string, promotion_share double, spans {SPANS_TYPE}, error string"
+
+#: The schema of :func:`label_files`'s result.
+FILES_SCHEMA = (
+    f"id string, url string, promotion_share double, spans {SPANS_TYPE}, error string"
+)
 
 #: One Labeler per model directory in this (executor's Python worker) process.
 _LABELERS: Dict[Optional[str], Labeler] = {}
@@ -104,6 +114,72 @@ def label_dataframe(
         columns.append(F.col(url_col).cast("string").alias("url"))
     label = functools.partial(_label_batches, model_dir=model_dir, jobs=jobs)
     return df.select(*columns).mapInArrow(label, OUTPUT_SCHEMA)
+
+
+def label_files(
+    spark: "SparkSession",
+    paths: Iterable[Union[str, "os.PathLike[str]"]],
+    partitions: Optional[int] = None,
+    input_format: Optional[str] = None,
+    model_dir: Optional[str] = None,
+    jobs: Optional[int] = None,
+) -> "DataFrame":
+    """Labels files with the command line's own readers, on the executors.
+
+    ``paths``: text, HTML, JSON Lines or WARC (``.warc``, ``.warc.gz``) files, or directories,
+    at paths every executor can read (a shared file system: pagesift opens them itself). They
+    are dealt out in order over ``partitions`` (default: Spark's default parallelism, at most
+    one per path); each task labels its paths as ``pagesift label PATH...`` would
+    (``Labeler.label_files``), so a WARC file's pages are its HTML ``response`` records, with
+    their URLs and the HTTP charset. ``input_format`` reads every file as "text", "jsonl",
+    "html" or "warc".
+
+    Returns ``id``, ``url``, ``promotion_share``, ``spans`` (as :func:`label_dataframe`) and
+    ``error``: a record that cannot be read is a row with the command line's message there
+    (and, as it does not say which page it was, a null ``id``).
+    """
+    files = [os.fspath(p) for p in paths]
+    n = partitions or max(1, min(len(files), spark.sparkContext.defaultParallelism))
+    run = functools.partial(
+        _label_file_partition, input_format=input_format, model_dir=model_dir, jobs=jobs
+    )
+    rows = spark.sparkContext.parallelize(files, n).mapPartitions(run)
+    return spark.createDataFrame(rows, FILES_SCHEMA)
+
+
+def _label_file_partition(
+    paths: Iterator[str],
+    input_format: Optional[str] = None,
+    model_dir: Optional[str] = None,
+    jobs: Optional[int] = None,
+) -> Iterator[tuple]:
+    files = list(paths)
+    if not files:
+        return
+    jobs = jobs if jobs is not None else _task_cpus()
+    pages = labeler(model_dir).label_files(
+        files, jobs=jobs, input_format=input_format, return_exceptions=True
+    )
+    for page in pages:
+        if isinstance(page, PagesiftError):
+            yield (None, None, None, None, str(page))
+        else:
+            yield (page.id, page.url, page.promotion_share, _spans(page), None)
+
+
+def _spans(page: Page) -> list:
+    return [
+        {
+            "start": s.start,
+            "end": s.end,
+            "text_start": s.text_start,
+            "text_end": s.text_end,
+            "label": s.label,
+            "score": s.score,
+            "text": s.text,
+        }
+        for s in page.spans
+    ]
 
 
 def _task_cpus() -> int:
@@ -182,20 +258,7 @@ def _label_batches(
             out["error"].append(str(result))
         else:
             out["promotion_share"].append(result.promotion_share)
-            out["spans"].append(
-                [
-                    {
-                        "start": s.start,
-                        "end": s.end,
-                        "text_start": s.text_start,
-                        "text_end": s.text_end,
-                        "label": s.label,
-                        "score": s.score,
-                        "text": s.text,
-                    }
-                    for s in result.spans
-                ]
-            )
+            out["spans"].append(_spans(result))
             out["error"].append(None)
         if len(out["id"]) >= _ROWS_PER_BATCH:
             yield flush()
