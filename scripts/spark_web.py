@@ -149,6 +149,11 @@ def main() -> None:
         print(f"peak resident memory: {peak.total / 2**20:.0f} MiB for the whole process tree "
               f"(driver, JVM, Python workers), {peak.single / 2**20:.0f} MiB for the largest process")
 
+        t = time.perf_counter()
+        subprocess.run([args.cli, "--jobs", "2", "--quiet", "label", "--output", str(work / "all.jsonl"),
+                        *[r[0] for r in rows]], capture_output=True)
+        print(f"for scale: pagesift --jobs 2 label on the same files {time.perf_counter() - t:.1f} s")
+
         labelled = {row["id"]: row.asDict(recursive=True) for row in out}
         same = differ = errors = 0
         for _, ids in sorted(parts):
