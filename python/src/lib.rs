@@ -15,7 +15,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 create_exception!(
@@ -404,40 +404,62 @@ struct Labeler {
     inner: Arc<pagesift::Labeler>,
     #[pyo3(get)]
     model_dir: Option<String>,
-    pools: Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>,
+}
+
+/// The thread pools of this process, by `jobs`, shared by every Labeler. Everything runs on
+/// them, never on rayon's global pool: a process forked after the pools were made
+/// (multiprocessing, a Spark worker) has none of their threads, and makes its own.
+struct Pools {
+    pid: u32,
+    by_jobs: Vec<(usize, Arc<rayon::ThreadPool>)>,
+}
+
+static POOLS: Mutex<Pools> = Mutex::new(Pools {
+    pid: 0,
+    by_jobs: Vec::new(),
+});
+
+/// This process's pool of `jobs` threads (default: one per core; at most four per core).
+fn pool(jobs: Option<usize>) -> PyResult<Arc<rayon::ThreadPool>> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = match jobs {
+        None => cores,
+        Some(0) => return Err(error("jobs must be at least 1")),
+        Some(n) => n.min(cores * 4),
+    };
+    let mut pools = POOLS
+        .lock()
+        .map_err(|_| error("thread pool cache poisoned"))?;
+    let pid = std::process::id();
+    if pools.pid != pid {
+        // The parent's pools: their threads are not in this process, so they are left alone.
+        std::mem::forget(std::mem::take(&mut pools.by_jobs));
+        pools.pid = pid;
+    }
+    if let Some((_, pool)) = pools.by_jobs.iter().find(|(n, _)| *n == jobs) {
+        return Ok(pool.clone());
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("pagesift-{i}"))
+        .build()
+        .map_err(|e| error(format!("jobs {jobs}: {e}")))?;
+    let pool = Arc::new(pool);
+    pools.by_jobs.push((jobs, pool.clone()));
+    Ok(pool)
 }
 
 impl Labeler {
-    fn pool(&self, jobs: Option<usize>) -> PyResult<Arc<rayon::ThreadPool>> {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let jobs = match jobs {
-            None => cores,
-            Some(0) => return Err(error("jobs must be at least 1")),
-            Some(n) => n.min(cores * 4),
-        };
-        let mut pools = self
-            .pools
-            .lock()
-            .map_err(|_| error("thread pool cache poisoned"))?;
-        if let Some(pool) = pools.get(&jobs) {
-            return Ok(pool.clone());
-        }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs)
-            .thread_name(|i| format!("pagesift-{i}"))
-            .build()
-            .map_err(|e| error(format!("jobs {jobs}: {e}")))?;
-        let pool = Arc::new(pool);
-        pools.insert(jobs, pool.clone());
-        Ok(pool)
-    }
-
     fn label_one(&self, py: Python<'_>, record: RawRecord) -> PyResult<Page> {
         let inner = self.inner.clone();
+        // One page is one thread's work; on this process's own pool, not rayon's global one.
+        let pool = pool(Some(1))?;
         let (id, result) = py.allow_threads(move || {
             let parsed = record.parse();
             let result = match parsed.result {
-                Ok(page) => inner.label(&page).map_err(|e| e.to_string()),
+                Ok(page) => pool
+                    .install(|| inner.label(&page))
+                    .map_err(|e| e.to_string()),
                 Err(message) => Err(message),
             };
             (parsed.id, result)
@@ -452,19 +474,21 @@ impl Labeler {
     #[pyo3(signature = (model_dir=None))]
     fn new(py: Python<'_>, model_dir: Option<std::path::PathBuf>) -> PyResult<Self> {
         let dir = model_dir.clone();
+        let pool = pool(None)?;
         let inner = py
             .allow_threads(move || {
-                let bundle = match &dir {
-                    Some(dir) => ModelBundle::load(dir),
-                    None => ModelBundle::builtin(),
-                }?;
-                pagesift::Labeler::from_bundle(bundle)
+                pool.install(|| {
+                    let bundle = match &dir {
+                        Some(dir) => ModelBundle::load(dir),
+                        None => ModelBundle::builtin(),
+                    }?;
+                    pagesift::Labeler::from_bundle(bundle)
+                })
             })
             .map_err(error)?;
         Ok(Labeler {
             inner: Arc::new(inner),
             model_dir: model_dir.map(|d| d.to_string_lossy().into_owned()),
-            pools: Mutex::new(HashMap::new()),
         })
     }
 
@@ -545,7 +569,7 @@ impl Labeler {
         Ok(PageIterator {
             input: Some(pages.try_iter()?.unbind()),
             labeler: self.inner.clone(),
-            pool: self.pool(jobs)?,
+            pool: pool(jobs)?,
             return_exceptions,
             index: 0,
             pending: VecDeque::new(),
@@ -596,7 +620,7 @@ impl Labeler {
                 })
                 .collect::<PyResult<_>>()?
         };
-        let pool = self.pool(jobs)?;
+        let pool = pool(jobs)?;
         let (sender, receiver) = std::sync::mpsc::sync_channel(0);
         std::thread::Builder::new()
             .name("pagesift-read".into())

@@ -297,3 +297,35 @@ def test_to_dict_is_json_and_help_reads_well(labeler):
     package = Path(pagesift.__file__).parent
     assert (package / "py.typed").is_file() and (package / "_pagesift.pyi").is_file()
     assert repr(page).startswith("Page(id='h', url='https://e.org/'")
+
+
+def _label_in_child(queue):
+    labeler = pagesift.Labeler()
+    page = labeler.label_text("Ketamine is an anaesthetic. Call now!", id="child")
+    queue.put((page.id, len(list(labeler.label_many([{"text": "A page."}] * 20, jobs=2)))))
+
+
+def _label_with_inherited(labeler, queue):
+    page = labeler.label_text("Ketamine is an anaesthetic. Call now!", id="inherited")
+    queue.put((page.id, len(list(labeler.label_many([{"text": "A page."}] * 20, jobs=2)))))
+
+
+def test_a_forked_process_labels_with_threads_of_its_own(labeler):
+    """multiprocessing's fork copies no threads: a child must not wait on the parent's pools."""
+    import multiprocessing
+
+    fork = multiprocessing.get_context("fork")
+    # The parent's pools exist (jobs=1 and 2) before the fork.
+    labeler.label_text("Parent page.")
+    list(labeler.label_many([{"text": "Parent page."}] * 4, jobs=2))
+    for target, args in ((_label_with_inherited, (labeler,)), (_label_in_child, ())):
+        queue = fork.Queue()
+        child = fork.Process(target=target, args=(*args, queue))
+        child.start()
+        child.join(120)
+        alive = child.is_alive()
+        if alive:
+            child.kill()
+        assert not alive, "the forked child hung"
+        assert child.exitcode == 0
+        assert queue.get(timeout=5)[1] == 20
