@@ -117,6 +117,8 @@ def main() -> None:
 
         os.environ["PYSPARK_PYTHON"] = sys.executable
         os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+        # Everything stays on the loopback interface.
+        os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
         from pyspark.sql import SparkSession
 
         from pagesift.spark import label_dataframe
@@ -127,6 +129,8 @@ def main() -> None:
                 SparkSession.builder.master(args.master)
                 .appName("pagesift-web")
                 .config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.driver.memory", "2g")
                 .getOrCreate()
             )
