@@ -56,6 +56,38 @@ struct Span {
 
 #[pymethods]
 impl Span {
+    /// A span from a dict with the keys of `to_dict` (a span of the CLI's JSON line).
+    #[staticmethod]
+    fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<Span> {
+        let get = |key: &str| -> PyResult<Bound<'_, PyAny>> {
+            d.get_item(key)?
+                .ok_or_else(|| error(format!("a span needs {key:?}")))
+        };
+        let label: String = get("label")?.extract()?;
+        let label = pagesift::Label::ALL
+            .iter()
+            .find(|l| l.as_str() == label)
+            .ok_or_else(|| error(format!("unknown label {label:?}")))?
+            .as_str();
+        Ok(Span {
+            start: get("start")?.extract()?,
+            end: get("end")?.extract()?,
+            text_start: get("text_start")?.extract()?,
+            text_end: get("text_end")?.extract()?,
+            label,
+            score: get("score")?.extract()?,
+            text: get("text")?.extract()?,
+        })
+    }
+
+    /// Pickling goes through `to_dict` and `from_dict`.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyDict>,))> {
+        let from_dict = slf.get_type().getattr("from_dict")?;
+        Ok((from_dict, (slf.get().to_dict(slf.py())?,)))
+    }
+
     /// The span as a dict with the command line's keys and values.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
@@ -97,6 +129,43 @@ struct Page {
 
 #[pymethods]
 impl Page {
+    /// A page from a dict shaped like `to_dict`'s, or like a line of `pagesift label`'s
+    /// JSON Lines output (`json.loads(line)`): `id`, `url` (optional), `promotion_share` and
+    /// `spans`.
+    #[staticmethod]
+    fn from_dict(py: Python<'_>, d: &Bound<'_, PyDict>) -> PyResult<Page> {
+        let optional = |key: &str| -> PyResult<Option<String>> {
+            match d.get_item(key)? {
+                Some(v) if !v.is_none() => Ok(Some(v.extract()?)),
+                _ => Ok(None),
+            }
+        };
+        let spans = PyList::empty(py);
+        let given = d
+            .get_item("spans")?
+            .ok_or_else(|| error("a page needs \"spans\""))?;
+        for span in given.try_iter()? {
+            spans.append(Bound::new(py, Span::from_dict(span?.downcast()?)?)?)?;
+        }
+        Ok(Page {
+            id: optional("id")?,
+            url: optional("url")?,
+            promotion_share: d
+                .get_item("promotion_share")?
+                .ok_or_else(|| error("a page needs \"promotion_share\""))?
+                .extract()?,
+            spans: spans.unbind(),
+        })
+    }
+
+    /// Pickling goes through `to_dict` and `from_dict`.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyDict>,))> {
+        let from_dict = slf.get_type().getattr("from_dict")?;
+        Ok((from_dict, (slf.get().to_dict(slf.py())?,)))
+    }
+
     /// The page as a dict shaped like the command line's JSON line: `id`, `url` (only when
     /// given), `promotion_share` and `spans` (dicts). `json.dumps(page.to_dict())` is JSON.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {

@@ -329,3 +329,20 @@ def test_a_forked_process_labels_with_threads_of_its_own(labeler):
         assert not alive, "the forked child hung"
         assert child.exitcode == 0
         assert queue.get(timeout=5)[1] == 20
+
+
+def test_pages_pickle_and_come_back_from_the_clis_json(labeler, cli):
+    import pickle
+
+    pages = list(labeler.label_many(read_jsonl(DATA / "seeds.gold.jsonl")))
+    for page in pages:
+        back = pickle.loads(pickle.dumps(page))
+        assert isinstance(back, pagesift.Page) and back.to_dict() == page.to_dict()
+        span = pickle.loads(pickle.dumps(page.spans[0]))
+        assert span.to_dict() == page.spans[0].to_dict()
+    for line in run_cli(cli, DATA / "seeds.gold.jsonl"):
+        assert pagesift.Page.from_dict(line).to_dict() == line
+    with pytest.raises(pagesift.PagesiftError, match="unknown label"):
+        pagesift.Span.from_dict(dict(pages[0].spans[0].to_dict(), label="advert"))
+    with pytest.raises(pagesift.PagesiftError, match="needs"):
+        pagesift.Page.from_dict({"id": "x"})

@@ -33,6 +33,8 @@ class Span:
     @property
     def text(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> "Span": ...
 
 class Page:
     """A labelled page."""
@@ -48,6 +50,9 @@ class Page:
     def spans(self) -> list[Span]: ...
     def to_dict(self) -> dict[str, Any]:
         """The page shaped like the command line's JSON line."""
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> "Page":
+        """A page from ``to_dict()``'s dict or a parsed line of ``pagesift label``."""
 
 class PageIterator(Iterator[Page]):
     """What ``Labeler.label_many`` returns."""
