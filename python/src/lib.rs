@@ -646,6 +646,7 @@ impl Labeler {
             deferred: None,
             threads: Arc::new(Mutex::new(HashSet::new())),
             files: None,
+            inflight: None,
         })
     }
 
@@ -720,6 +721,7 @@ impl Labeler {
             deferred: None,
             threads: Arc::new(Mutex::new(HashSet::new())),
             files: Some(Mutex::new(receiver)),
+            inflight: None,
         })
     }
 
@@ -751,28 +753,20 @@ struct PageIterator {
     threads: Arc<Mutex<HashSet<usize>>>,
     /// `label_files`: the CLI's own batches, read on a thread of their own.
     files: Option<Mutex<std::sync::mpsc::Receiver<Batch>>>,
+    /// The next batch, being parsed and labelled on the pool (with more than one thread).
+    inflight: Option<Mutex<std::sync::mpsc::Receiver<Prefetched>>>,
 }
+
+/// What a prefetch job hands back: the records not yet in a batch, and the batch it labelled
+/// (`None` when deciding the batch needs records not read yet).
+type Prefetched = (VecDeque<Parsed>, Option<Vec<Labelled>>);
 
 use pyo3::types::PyIterator;
 
 impl PageIterator {
-    /// How many pending records `pagesift label` would put in its next batch, or `None` when
-    /// that depends on records not read yet.
-    fn cut(&self, limits: BatchLimits) -> Option<usize> {
-        let (mut n, mut bytes) = (0, 0);
-        while n < limits.pages.max(1) && bytes < limits.bytes {
-            let Some(p) = self.pending.get(n) else {
-                return self.input.is_none().then_some(n);
-            };
-            bytes += p.cli_bytes;
-            n += 1;
-        }
-        Some(n)
-    }
-
-    /// Reads and parses more records: enough to fill a batch, as far as sizes before parsing
-    /// tell.
-    fn read_more(&mut self, py: Python<'_>, limits: BatchLimits) {
+    /// Reads more records from the input: enough to fill a batch, as far as sizes before
+    /// parsing tell.
+    fn pull(&mut self, py: Python<'_>, limits: BatchLimits) -> Vec<RawRecord> {
         let mut raws = Vec::new();
         let mut bytes: usize = self.pending.iter().map(|p| p.cli_bytes).sum();
         while self.pending.len() + raws.len() < limits.pages.max(1) && bytes < limits.bytes {
@@ -791,11 +785,40 @@ impl PageIterator {
                 }
             }
         }
+        raws
+    }
+
+    /// Reads and parses more records.
+    fn read_more(&mut self, py: Python<'_>, limits: BatchLimits) {
+        let raws = self.pull(py, limits);
         let pool = self.pool.clone();
         let parsed = py.allow_threads(move || {
             pool.install(|| biggest_first(raws, RawRecord::raw_bytes, RawRecord::parse))
         });
         self.pending.extend(parsed);
+    }
+
+    /// With more than one thread, as `pagesift label` does: reads the next batch's records
+    /// now and parses and labels them on the pool while Python takes this batch's pages.
+    fn prefetch(&mut self, py: Python<'_>, limits: BatchLimits) {
+        if self.input.is_none() && self.pending.is_empty() {
+            return;
+        }
+        let raws = self.pull(py, limits);
+        let exhausted = self.input.is_none();
+        let mut pending = std::mem::take(&mut self.pending);
+        let (labeler, threads) = (self.labeler.clone(), self.threads.clone());
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        self.pool.spawn(move || {
+            pending.extend(biggest_first(raws, RawRecord::raw_bytes, RawRecord::parse));
+            let batch = match cut(&pending, exhausted, limits) {
+                Some(n) if n > 0 => Some(label_pending(&labeler, &mut pending, n, &threads)),
+                _ => None,
+            };
+            // The iterator may be gone: then nobody wants the batch.
+            let _ = sender.send((pending, batch));
+        });
+        self.inflight = Some(Mutex::new(receiver));
     }
 
     /// `label_files`: labels the reader's next batch into `ready` as `pagesift label` does
@@ -880,48 +903,108 @@ impl PageIterator {
             return self.next_file_batch(py);
         }
         let limits = BatchLimits::default();
-        let n = loop {
-            if let Some(n) = self.cut(limits) {
-                break n;
-            }
-            self.read_more(py, limits);
-        };
-        if n == 0 {
-            return Ok(false);
+        let mut done = None;
+        if let Some(inflight) = self.inflight.take() {
+            let receiver = inflight
+                .into_inner()
+                .map_err(|_| error("internal error: a labelling job failed"))?;
+            let (pending, batch) = py
+                .allow_threads(move || receiver.recv())
+                .map_err(|_| error("internal error: a labelling job was lost"))?;
+            self.pending = pending;
+            done = batch;
         }
-        let batch: Vec<Parsed> = self.pending.drain(..n).collect();
-        let mut slots = Vec::with_capacity(batch.len());
-        let mut pages = Vec::new();
-        for p in batch {
-            match p.result {
-                Ok(page) => {
-                    slots.push((p.id, None));
-                    pages.push(page);
+        let done = match done {
+            Some(done) => done,
+            None => {
+                let n = loop {
+                    if let Some(n) = cut(&self.pending, self.input.is_none(), limits) {
+                        break n;
+                    }
+                    self.read_more(py, limits);
+                };
+                if n == 0 {
+                    return Ok(false);
                 }
-                Err(message) => slots.push((p.id, Some(message))),
+                let mut pending = std::mem::take(&mut self.pending);
+                let (labeler, pool, threads) = (
+                    self.labeler.clone(),
+                    self.pool.clone(),
+                    self.threads.clone(),
+                );
+                let (pending, batch) = py.allow_threads(move || {
+                    let batch = pool.install(|| label_pending(&labeler, &mut pending, n, &threads));
+                    (pending, batch)
+                });
+                self.pending = pending;
+                batch
             }
+        };
+        if self.pool.current_num_threads() > 1 {
+            self.prefetch(py, limits);
         }
-        let (labeler, pool, threads) = (
-            self.labeler.clone(),
-            self.pool.clone(),
-            self.threads.clone(),
-        );
-        let results =
-            py.allow_threads(move || pool.install(|| label_batch(&labeler, &pages, &threads)));
-        let mut results = results.into_iter();
-        for (id, failed) in slots {
-            let page = match failed {
-                Some(message) => Err(error(message)),
-                None => match results.next() {
-                    Some(Ok(labelled)) => make_page(py, id, labelled),
-                    Some(Err(e)) => Err(error(e)),
-                    None => Err(error("internal error: a page has no result")),
-                },
+        for (id, result) in done {
+            let page = match result {
+                Ok(labelled) => make_page(py, id, labelled),
+                Err(message) => Err(error(message)),
             };
             self.ready.push_back(page);
         }
         Ok(true)
     }
+}
+
+/// How many of the `pending` records `pagesift label` would put in its next batch, or `None`
+/// when that depends on records not read yet (`exhausted`: there are none).
+fn cut(pending: &VecDeque<Parsed>, exhausted: bool, limits: BatchLimits) -> Option<usize> {
+    let (mut n, mut bytes) = (0, 0);
+    while n < limits.pages.max(1) && bytes < limits.bytes {
+        let Some(p) = pending.get(n) else {
+            return exhausted.then_some(n);
+        };
+        bytes += p.cli_bytes;
+        n += 1;
+    }
+    Some(n)
+}
+
+/// One labelled record: its id as given, and its labelling or error message.
+type Labelled = (Option<String>, Result<LabelledPage, String>);
+
+/// Labels the first `n` pending records as one batch, on the current pool: the pages that
+/// parsed together (their repetition counts are the batch's), the others keep their errors.
+fn label_pending(
+    labeler: &pagesift::Labeler,
+    pending: &mut VecDeque<Parsed>,
+    n: usize,
+    threads: &Mutex<HashSet<usize>>,
+) -> Vec<Labelled> {
+    let mut slots = Vec::with_capacity(n);
+    let mut pages = Vec::new();
+    for p in pending.drain(..n) {
+        match p.result {
+            Ok(page) => {
+                slots.push((p.id, None));
+                pages.push(page);
+            }
+            Err(message) => slots.push((p.id, Some(message))),
+        }
+    }
+    let mut results = label_batch(labeler, &pages, threads).into_iter();
+    slots
+        .into_iter()
+        .map(|(id, failed)| {
+            let result = match failed {
+                Some(message) => Err(message),
+                None => match results.next() {
+                    Some(Ok(labelled)) => Ok(labelled),
+                    Some(Err(e)) => Err(e.to_string()),
+                    None => Err("internal error: a page has no result".to_string()),
+                },
+            };
+            (id, result)
+        })
+        .collect()
 }
 
 #[pymethods]

@@ -346,3 +346,43 @@ def test_pages_pickle_and_come_back_from_the_clis_json(labeler, cli):
         pagesift.Span.from_dict(dict(pages[0].spans[0].to_dict(), label="advert"))
     with pytest.raises(pagesift.PagesiftError, match="needs"):
         pagesift.Page.from_dict({"id": "x"})
+
+
+def test_batches_end_at_the_clis_byte_budget_too(labeler, cli, repo_pages):
+    """34 text pages of 1 MiB: `pagesift label` ends its first batch at 32 MiB (32 pages), not
+    at 512 pages. The pages share most of their blocks, so a batch cut elsewhere would change
+    their repetition counts and scores; label_many (pipelined, jobs=2) cuts where the CLI does."""
+    texts = [r["text"] for r in repo_pages if "text" in r]
+    records = []
+    for i in range(34):
+        parts, size = [f"Record {i}: a page of its own."], 0
+        k = i
+        while size < (1 << 20):
+            t = texts[k % len(texts)]
+            parts.append(t)
+            size += len(t.encode("utf-8")) + 1
+            k += 1
+        records.append({"id": f"big-{i}", "text": "\n".join(parts)})
+    expected = cli_on_records(cli, records)
+    got = [p.to_dict() for p in labeler.label_many(records, jobs=2)]
+    assert len(got) == len(expected) == 34
+    for g, e in zip(got, expected):
+        assert_same(g, e)
+
+
+def test_pipelined_batches_with_bad_pages_equal_the_cli(labeler, cli, repo_pages):
+    """1,200 records (three CLI batches) with a blank page now and then: the same pages and
+    errors, in order, with one thread and with two."""
+    records = [dict(r, id=f"{i}-{r['id']}") for i, r in enumerate(repo_pages * 19)][:1200]
+    for i in (0, 511, 512, 700, 1199):
+        records[i] = {"id": f"blank-{i}", "text": " "}
+    expected = cli_on_records(cli, records)
+    for jobs in (1, 2):
+        results = list(labeler.label_many(records, jobs=jobs, return_exceptions=True))
+        assert len(results) == 1200
+        errors = [i for i, r in enumerate(results) if isinstance(r, pagesift.PagesiftError)]
+        assert errors == [0, 511, 512, 700, 1199]
+        pages = [r.to_dict() for r in results if not isinstance(r, pagesift.PagesiftError)]
+        assert len(pages) == len(expected) == 1195
+        for g, e in zip(pages, expected):
+            assert_same(g, e)
