@@ -13,7 +13,7 @@ use pagesift::{LabelledPage, ModelBundle, ModelError};
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyBytes, PyDict, PyIterator, PyList, PyString};
 use rayon::prelude::*;
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -760,8 +760,6 @@ struct PageIterator {
 /// What a prefetch job hands back: the records not yet in a batch, and the batch it labelled
 /// (`None` when deciding the batch needs records not read yet).
 type Prefetched = (VecDeque<Parsed>, Option<Vec<Labelled>>);
-
-use pyo3::types::PyIterator;
 
 impl PageIterator {
     /// Reads more records from the input: enough to fill a batch, as far as sizes before
