@@ -625,7 +625,8 @@ impl Labeler {
     /// records in the same order; memory stays bounded however long the iterable is.
     ///
     /// Each batch is parsed and labelled on `jobs` Rust threads (default: every core) with
-    /// the GIL released. A page that cannot be labelled raises `PagesiftError` when the
+    /// the GIL released; with more than one thread, the next batch is read ahead and labelled
+    /// while Python takes this one's pages (two batches in memory at most, as in the CLI). A page that cannot be labelled raises `PagesiftError` when the
     /// iterator reaches it (the pages after it still come on the next call); with
     /// `return_exceptions=True` the error is yielded in the page's place instead.
     #[pyo3(signature = (pages, jobs=None, return_exceptions=false))]
