@@ -48,7 +48,8 @@ java_bin=$(command -v java || true)
 java_version=$([ -n "$java_bin" ] && java_major "$java_bin" || true)
 if [ -z "$java_version" ] || [ "$java_version" -lt 17 ]; then
   apt_install openjdk-17-jre-headless || apt_install default-jre-headless
-  java_bin=$(ls /usr/lib/jvm/*/bin/java 2>/dev/null | sort -V | tail -n 1)
+  # The Java just installed (another JDK may be there too, newer than Spark supports).
+  java_bin=$(ls /usr/lib/jvm/java-17-openjdk-*/bin/java 2>/dev/null | head -n 1)
   [ -n "$java_bin" ] || java_bin=$(command -v java)
 fi
 JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$java_bin")")")
