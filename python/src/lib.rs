@@ -13,7 +13,7 @@ use pagesift::{LabelledPage, ModelBundle, ModelError};
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyIterator, PyList, PyString};
+use pyo3::types::{PyBytes, PyDict, PyIterator, PyList, PyMapping, PyString};
 use rayon::prelude::*;
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -406,7 +406,8 @@ fn place_of(id: &Option<String>, index: Option<usize>) -> String {
 /// `id` and `url`. What is wrong with an item becomes that item's error, in its place.
 fn raw_record(item: &Bound<'_, PyAny>, index: usize) -> RawRecord {
     let place = format!("page {index}");
-    let Ok(dict) = item.downcast::<PyDict>() else {
+    // A dict, or any other mapping (`collections.abc.Mapping`).
+    let Ok(dict) = item.downcast::<PyMapping>() else {
         let kind = item
             .get_type()
             .name()
@@ -422,7 +423,7 @@ fn raw_record(item: &Bound<'_, PyAny>, index: usize) -> RawRecord {
             url: None,
         };
     };
-    let field = |name: &str| dict.get_item(name).ok().flatten().filter(|v| !v.is_none());
+    let field = |name: &str| dict.get_item(name).ok().filter(|v| !v.is_none());
     let id = match field("id").map(|v| page_id(&v)).transpose() {
         Ok(id) => id.flatten(),
         Err(e) => {
@@ -618,7 +619,7 @@ impl Labeler {
 
     /// Labels many pages in parallel and returns an iterator of `Page`, in input order.
     ///
-    /// `pages` is any iterable of dicts like JSON Lines records: `{"id": ..., "html": ...,
+    /// `pages` is any iterable of dicts (or other mappings) like JSON Lines records: `{"id": ..., "html": ...,
     /// "url": ...}` or `{"id": ..., "text": ...}` (`html` wins when both are there; `id` and
     /// `url` may be left out). It is read lazily, in batches of 512 pages or 32 MiB, exactly
     /// as `pagesift label` cuts a file, so results equal the command line's on the same

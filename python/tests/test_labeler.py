@@ -187,6 +187,11 @@ def test_label_many_raises_at_a_bad_page_and_goes_on(labeler):
     assert next(it).id == "7"
     with pytest.raises(StopIteration):
         next(it)
+    # Any mapping will do, not only a dict.
+    from types import MappingProxyType
+
+    [mapped] = labeler.label_many([MappingProxyType({"id": "m", "text": "A mapping."})])
+    assert mapped.id == "m"
     results = list(labeler.label_many(records, return_exceptions=True))
     assert [type(r).__name__ for r in results] == [
         "Page", "PagesiftError", "Page", "PagesiftError", "PagesiftError", "Page",
