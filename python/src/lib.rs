@@ -619,9 +619,9 @@ impl Labeler {
 
     /// Labels many pages in parallel and returns an iterator of `Page`, in input order.
     ///
-    /// `pages` is any iterable of dicts (or other mappings) like JSON Lines records: `{"id": ..., "html": ...,
-    /// "url": ...}` or `{"id": ..., "text": ...}` (`html` wins when both are there; `id` and
-    /// `url` may be left out). It is read lazily, in batches of 512 pages or 32 MiB, exactly
+    /// `pages` is any iterable of dicts (or other mappings) like JSON Lines records:
+    /// `{"id": ..., "html": ..., "url": ...}` or `{"id": ..., "text": ...}` (`html` wins when
+    /// both are there; `id` and `url` may be left out). It is read lazily, in batches of 512 pages or 32 MiB, exactly
     /// as `pagesift label` cuts a file, so results equal the command line's on the same
     /// records in the same order; memory stays bounded however long the iterable is.
     ///
