@@ -72,3 +72,13 @@ pub enum ModelError {
     #[error("{units} blocks, more than the {limit} a page may have")]
     TooManyUnits { units: usize, limit: usize },
 }
+
+/// Why a page given in memory ([`crate::Labeler::label_text`], [`crate::Labeler::label_html`])
+/// could not be labelled: the page itself (blank, no visible text), or the model.
+#[derive(Debug, Error)]
+pub enum LabelError {
+    #[error(transparent)]
+    Input(#[from] IngestError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}

@@ -4,7 +4,7 @@
 use crate::bundle::{ModelBundle, SegmenterConfig};
 use crate::content::ContentModel;
 use crate::decode::{apply_thresholds, merge_spans, promotion_share, Transitions};
-use crate::error::ModelError;
+use crate::error::{LabelError, ModelError};
 use crate::features::{
     stacked_feature_name, with_neighbours, FeatureExtractor, PageContext, PreparedPage, RepeatIndex,
 };
@@ -219,8 +219,10 @@ impl Labeler {
         self.label_segmented(page, &self.pipeline.segment(page), repeats)
     }
 
-    /// Labels one page already cut by this labeler's segmenter.
-    fn label_segmented(
+    /// Labels one page already cut by this labeler's segmenter, given its batch's repetition
+    /// counts: [`Labeler::label_pages`] is [`FeaturePipeline::segment_batch`] and then this on
+    /// every page (for callers that schedule the pages themselves).
+    pub fn label_segmented(
         &self,
         page: &Page,
         seg: &Segmentation,
@@ -311,6 +313,65 @@ impl Labeler {
         self.label_pages(std::slice::from_ref(page))
             .pop()
             .expect("one page in, one result out")
+    }
+
+    /// Labels one plain-text page given in memory, as `pagesift label` labels a JSON Lines
+    /// file holding only `{"id": id, "text": text}`: a leading byte-order mark is dropped and
+    /// offsets are UTF-8 bytes into `text`. A blank page is an error, as is a model that fails.
+    ///
+    /// A page's batch repetition features count how many pages of its batch share each block,
+    /// so the same page labelled in a batch of others (`pagesift label` on a file of many
+    /// pages, [`Labeler::label_pages`]) can be labelled differently; here the batch is the page.
+    ///
+    /// ```
+    /// use pagesift::{Label, Labeler};
+    ///
+    /// let labeler = Labeler::builtin().unwrap();
+    /// let text = "What is ketamine?\nKetamine is an anaesthetic that doctors also use for \
+    ///     depression that did not respond to other treatment.\nCall (385) 685-1410 today to \
+    ///     book your free consultation!";
+    /// let page = labeler.label_text("p1", text).unwrap();
+    /// assert_eq!(page.id, "p1");
+    /// for span in &page.spans {
+    ///     assert_eq!(&text[span.range.start..span.range.end], span.text);
+    /// }
+    /// assert_eq!(page.spans.last().unwrap().label, Label::Promotion);
+    /// assert!(labeler.label_text("blank", " \n ").is_err());
+    /// ```
+    pub fn label_text(&self, id: &str, text: &str) -> Result<LabelledPage, LabelError> {
+        let page = crate::ingest::page_from_text(id, text.to_string(), None)?;
+        Ok(self.label(&page)?)
+    }
+
+    /// Labels one HTML page given in memory as bytes, as `pagesift label` labels an HTML file
+    /// with the same bytes: the encoding comes from a byte-order mark or a `<meta charset>`
+    /// (UTF-8 otherwise), spans' `source` ranges are offsets into `html` and their `range`s
+    /// offsets into the extracted text. `url` feeds the URL features. A page with no visible
+    /// text is an error. As with [`Labeler::label_text`], the page is its own batch.
+    ///
+    /// ```
+    /// use pagesift::Labeler;
+    ///
+    /// let labeler = Labeler::builtin().unwrap();
+    /// let html = b"<html><body><h1>Ketamine</h1><p>Ketamine blocks NMDA receptors \
+    ///     in the brain.</p><footer>Copyright 2024 Clinic</footer></body></html>";
+    /// let page = labeler.label_html("p2", html, Some("https://example.org/a")).unwrap();
+    /// assert_eq!(page.url.as_deref(), Some("https://example.org/a"));
+    /// for span in &page.spans {
+    ///     let source = span.source.unwrap();
+    ///     assert!(source.end <= html.len());
+    /// }
+    /// let err = labeler.label_html("empty", b"<script>x()</script>", None).unwrap_err();
+    /// assert_eq!(err.to_string(), "empty: cannot read HTML: no visible text");
+    /// ```
+    pub fn label_html(
+        &self,
+        id: &str,
+        html: &[u8],
+        url: Option<&str>,
+    ) -> Result<LabelledPage, LabelError> {
+        let page = crate::ingest::page_from_html(id, html.to_vec(), url, None)?;
+        Ok(self.label(&page)?)
     }
 
     /// Labels a batch in parallel; results come back in input order.

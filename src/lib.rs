@@ -42,7 +42,7 @@ pub mod train;
 pub mod types;
 
 pub use bundle::ModelBundle;
-pub use error::{IngestError, ModelError};
+pub use error::{IngestError, LabelError, ModelError};
 pub use eval::{cross_validate, evaluate, EvalReport};
 pub use label::Labeler;
 pub use progress::Progress;

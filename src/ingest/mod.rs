@@ -419,6 +419,50 @@ pub fn into_pages(records: Vec<Record>) -> Vec<Result<Page, IngestError>> {
     crate::parallel::map_biggest_first(records, Record::bytes, Record::into_page)
 }
 
+/// A page given in memory as text, read as a JSON Lines record's `"text"` field is: a leading
+/// byte-order mark dropped, a blank page an error ([`IngestErrorKind::Empty`]). Errors name `id`
+/// as their place; `url` feeds the URL features, as a record's `"url"` does.
+pub fn page_from_text(id: &str, text: String, url: Option<&str>) -> Result<Page, IngestError> {
+    let origin = Origin {
+        path: id.to_string(),
+        line: None,
+    };
+    match text::decode_utf8(text.into_bytes(), false) {
+        Ok((text, _)) => Ok(Page {
+            id: id.to_string(),
+            origin,
+            url: url.map(str::to_string),
+            text,
+            markup: None,
+            lossy: false,
+        }),
+        Err(kind) => Err(IngestError::new(origin, kind)),
+    }
+}
+
+/// A page given in memory as HTML bytes, its text extracted with offsets into `html`.
+/// `charset` is what the transport said (`None`: a byte-order mark, a `<meta charset>` or the
+/// default decide, as for an HTML file; `Some("utf-8")` for HTML that was a Unicode string
+/// already, as a JSON Lines `"html"` field is). Errors name `id`.
+pub fn page_from_html(
+    id: &str,
+    html: Vec<u8>,
+    url: Option<&str>,
+    charset: Option<&str>,
+) -> Result<Page, IngestError> {
+    let origin = Origin {
+        path: id.to_string(),
+        line: None,
+    };
+    html::html_page(
+        id.to_string(),
+        origin,
+        url.map(str::to_string),
+        html,
+        charset,
+    )
+}
+
 /// The files an input names: itself, or for a directory every file below it with a known
 /// ending, in sorted order. Symbolic links below it are reported and passed over unless `follow`;
 /// followed, a link back to a directory being walked is reported as a loop. A file reached twice
