@@ -243,7 +243,8 @@ impl Labeler {
         let mut labels: Vec<Label> = self.transitions.viterbi(&probs, &same_block);
         apply_thresholds(&mut labels, &probs, &self.thresholds);
         if self.main_content_axis {
-            decide_main_content(&furniture, seg, &mut labels);
+            let dom = crate::html::Markup::html(page.markup.as_deref()).map(|m| &m.blocks[..]);
+            decide_main_content(&furniture, seg, dom, &mut labels);
         }
         let mut spans = merge_spans(&page.text, &seg.units, &labels, &probs);
         if let Some(markup) = &page.markup {
@@ -391,12 +392,21 @@ impl Labeler {
 /// education; promotion inside main content stays promotion. (The 3-label model alone is
 /// the better labeller of the gold's three labels; the content model the better judge of
 /// what extraction benchmarks count as main content, whose "not main" includes ads.)
-fn decide_main_content(furniture: &[f32], seg: &Segmentation, labels: &mut [Label]) {
+fn decide_main_content(
+    furniture: &[f32],
+    seg: &Segmentation,
+    dom: Option<&[crate::html::BlockContext]>,
+    labels: &mut [Label],
+) {
     if furniture.is_empty() {
         return;
     }
     for (label, unit) in labels.iter_mut().zip(&seg.units) {
-        let main = furniture.get(unit.block).is_some_and(|&f| f <= 0.5);
+        // An image's alt text or a button's label is never article text.
+        let shown_by_attribute = dom
+            .and_then(|blocks| blocks.get(unit.block))
+            .is_some_and(|b| b.alt_text);
+        let main = !shown_by_attribute && furniture.get(unit.block).is_some_and(|&f| f <= 0.5);
         *label = match (*label, main) {
             (_, false) => Label::Boilerplate,
             (Label::Boilerplate, true) => Label::Education,

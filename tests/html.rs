@@ -307,3 +307,34 @@ fn a_gzipped_warc_is_labelled_record_by_record_and_a_malformed_record_is_reporte
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(pages(&out).len(), 2);
 }
+
+/// An image's alt text and a button's label are blocks `label` labels, but never article text:
+/// `extract` leaves them out.
+#[test]
+fn extract_leaves_out_alt_texts_and_button_labels() {
+    let dir = util::Dir::new();
+    let article = "Type 2 diabetes is the most common form of diabetes. It happens when the body \
+        does not use insulin well and, over time, cannot make enough of it. ";
+    let html = format!(
+        "<html><body><article><h1>Type 2 diabetes</h1><p>{}</p>\
+         <img src=chart.png alt=\"Chart of blood sugar levels by age group\">\
+         <p>{}</p><form><input type=submit value=\"Subscribe to updates\"></form>\
+         </article></body></html>",
+        article.repeat(3),
+        article.repeat(2)
+    );
+    let path = dir.create("page.html", &html);
+    let labelled = util::pages(&util::pagesift(&["label", &path], None));
+    let spans = labelled[0]["spans"].as_array().unwrap();
+    let all: String = spans.iter().map(|s| s["text"].as_str().unwrap()).collect();
+    assert!(all.contains("Chart of blood sugar") && all.contains("Subscribe to updates"));
+    let out = util::pagesift(
+        &["extract", "--with-promotion", "--format", "text", &path],
+        None,
+    );
+    assert!(out.status.success(), "{}", util::stderr(&out));
+    let text = util::stdout(&out);
+    assert!(text.contains("most common form of diabetes"), "{text}");
+    assert!(!text.contains("Chart of blood sugar"), "{text}");
+    assert!(!text.contains("Subscribe to updates"), "{text}");
+}
