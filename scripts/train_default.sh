@@ -10,8 +10,9 @@
 #   that scripts/web_gold.py text-view writes to /tmp), so both kinds of input are trained on.
 # - The written pages are given WRITTEN_WEIGHT times (default 6): they are the only health pages
 #   with sentence-level gold, and the real pages outnumber them seven to one.
-# - The content model (content.json) is reused as it is: it was trained on the training side of
-#   scripts/web_benchmark.py's site split of ../shared/data/web.
+# - The content model (content.json) is reused as it is (it was trained on the training side of
+#   scripts/web_benchmark.py's site split of ../shared/data/web), or retrained from that side with
+#   CONTENT_PAGES=/tmp/pagesift-web/train.jsonl.
 # - --transition-weight 0: on real pages the learned transitions smoothed away one-sentence
 #   pitches inside educational text.
 set -euo pipefail
@@ -27,7 +28,14 @@ done
 # (update it by hand if the training set changed).
 trained_on=$(mktemp)
 cp models/default/TRAINED_ON.md "$trained_on"
-"$PAGESIFT" train --transition-weight 0 --content-model models/default --out models/default \
+# CONTENT_PAGES=/tmp/pagesift-web/train.jsonl (from `python3 scripts/web_benchmark.py split`)
+# retrains the content model too; by default models/default/content.json is reused.
+if [ -n "${CONTENT_PAGES:-}" ]; then
+  content=(--content-pages "$CONTENT_PAGES")
+else
+  content=(--content-model models/default)
+fi
+"$PAGESIFT" train --transition-weight 0 "${content[@]}" --out models/default \
   "${written[@]}" ../shared/data/web-gold/*.gold.jsonl /tmp/pagesift-webgold/text.jsonl
 cp "$trained_on" models/default/TRAINED_ON.md
 rm -f "$trained_on"
