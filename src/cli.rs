@@ -387,7 +387,7 @@ impl TrainOptions {
 
 #[derive(Args)]
 struct TrainArgs {
-    /// Gold JSON Lines files (`ANNOTATION.md` format).
+    /// Gold JSON Lines files (the format and labels: docs/labels.md).
     #[arg(required = true)]
     gold: Vec<String>,
     /// Directory to write tokenizer.json and model.json into.
