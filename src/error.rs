@@ -70,15 +70,22 @@ pub enum ModelError {
     Param(String),
     /// A page cut into more blocks than a page may have (see `label::MAX_UNITS`).
     #[error("{units} blocks, more than the {limit} a page may have")]
-    TooManyUnits { units: usize, limit: usize },
+    TooManyUnits {
+        /// The page's units (blocks) after the cut by block.
+        units: usize,
+        /// The most a page may have.
+        limit: usize,
+    },
 }
 
 /// Why a page given in memory ([`crate::Labeler::label_text`], [`crate::Labeler::label_html`])
 /// could not be labelled: the page itself (blank, no visible text), or the model.
 #[derive(Debug, Error)]
 pub enum LabelError {
+    /// The page could not be read (blank, no visible text, too large).
     #[error(transparent)]
     Input(#[from] IngestError),
+    /// The model could not label it (more blocks than a page may have).
     #[error(transparent)]
     Model(#[from] ModelError),
 }

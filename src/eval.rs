@@ -244,7 +244,7 @@ pub fn cross_validate_folds(
         ));
     }
     // The folds train side by side: only their ends are told, not each one's phases.
-    let done = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(0usize);
     let params_progress = params.progress.clone();
     params_progress.say(&format!("training {k} folds"));
     let by_fold = (0..k)
@@ -281,8 +281,11 @@ pub fn cross_validate_folds(
                 .iter()
                 .map(|&i| Ok((i, labeler.label_page(&gold[i].page, &repeats)?)))
                 .collect::<Result<Vec<_>, ModelError>>();
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            params_progress.say(&format!("fold {n} of {k} done"));
+            // Counted and told under one lock, so the messages come in order.
+            if let Ok(mut done) = done.lock() {
+                *done += 1;
+                params_progress.say(&format!("fold {} of {k} done", *done));
+            }
             labelled
         })
         .collect::<Result<Vec<_>, _>>()?;

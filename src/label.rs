@@ -243,7 +243,9 @@ impl Labeler {
         let mut labels: Vec<Label> = self.transitions.viterbi(&probs, &same_block);
         apply_thresholds(&mut labels, &probs, &self.thresholds);
         if self.main_content_axis {
-            let dom = crate::html::Markup::html(page.markup.as_deref()).map(|m| &m.blocks[..]);
+            let dom = crate::html::Markup::html(page.markup.as_deref())
+                .map(|m| &m.blocks[..])
+                .filter(|blocks| blocks.len() == seg.blocks.len());
             decide_main_content(&furniture, seg, dom, &mut labels);
         }
         let mut spans = merge_spans(&page.text, &seg.units, &labels, &probs);

@@ -453,7 +453,7 @@ impl Builder {
             self.images += 1;
         }
         if let Some((value, location)) = self.own_text(el, &tag) {
-            self.attribute_block(&tag, &value, location);
+            self.attribute_block(&tag, &value, location, source);
         }
         // Past this depth elements are not tracked (their text still counts, in the context of
         // the deepest tracked element): 100,000 nested divs cost neither stack nor time.
@@ -552,6 +552,14 @@ impl Builder {
         if self.hidden_depth > 0 || self.open_heads > 0 {
             return None;
         }
+        // A void element is never on the stack, so its own `hidden` or hiding style is read here.
+        if el.has_attribute("hidden")
+            || el
+                .get_attribute("style")
+                .is_some_and(|style| dom::style_hides(&style))
+        {
+            return None;
+        }
         let wanted = match tag.as_str() {
             "img" => "alt",
             "input" => {
@@ -580,14 +588,22 @@ impl Builder {
     }
 
     /// A block of its own for an attribute's text (see [`Builder::own_text`]), its whitespace
-    /// collapsed. Each word maps to its own source bytes when the value is verbatim UTF-8 (no
-    /// entity, no other encoding); otherwise the whole text maps to the whole value.
-    fn attribute_block(&mut self, tag: &TagName, value: &str, location: Option<ByteRange>) {
+    /// collapsed. Each word maps to its own source bytes when the value is verbatim UTF-8 (its
+    /// bytes in `source` are its text); otherwise the whole text maps to the whole value.
+    fn attribute_block(
+        &mut self,
+        tag: &TagName,
+        value: &str,
+        location: Option<ByteRange>,
+        source: &[u8],
+    ) {
         let Some(location) = location.filter(|l| !l.is_empty()) else {
             return;
         };
         self.finish_block();
-        let verbatim = self.exact == Exactness::Utf8 && location.len() == value.len();
+        // Verbatim: the value's bytes in the source are its text (no entity, no other encoding).
+        let verbatim = self.exact == Exactness::Utf8
+            && source.get(location.start..location.end) == Some(value.as_bytes());
         let in_link = self.open_links > 0;
         let mut first = true;
         for word in value.split_whitespace() {
@@ -990,6 +1006,23 @@ mod tests {
         assert_eq!(source("Book now"), "Book now");
         // An entity in the value: the text maps to the whole value.
         assert_eq!(source("café au lait"), "caf&eacute; au lait");
+
+        // Hidden by its own attribute or style: no block.
+        let hidden = "<p>x</p><img hidden alt=Tracking><input type=submit value=Go \
+            style=\"display:none\"><img alt=\"&ne;&ne;é xy&nGt;&nGt;\">";
+        let extracted = extract(hidden.as_bytes(), None).unwrap();
+        assert_eq!(extracted.text.lines().count(), 2, "{:?}", extracted.text);
+        // Entities that decode to as many bytes as they are written in: still not verbatim, so
+        // every offset stays on a character of the source.
+        let last = extracted.text.lines().last().unwrap();
+        let at = extracted.text.len() - last.len();
+        for (i, _) in last.char_indices() {
+            let range = extracted
+                .markup
+                .source_range(ByteRange::new(at + i, extracted.text.len()))
+                .unwrap();
+            assert!(hidden.is_char_boundary(range.start) && hidden.is_char_boundary(range.end));
+        }
     }
 
     #[test]

@@ -427,13 +427,15 @@ pub fn page_from_text(id: &str, text: String, url: Option<&str>) -> Result<Page,
         path: id.to_string(),
         line: None,
     };
-    match text::decode_utf8(text.into_bytes(), false) {
-        Ok((text, _)) => Ok(Page {
+    // As a JSON Lines `text`: a leading byte-order mark is dropped, and offsets map past it.
+    let source_len = text.len();
+    match text::decode_utf8_mapped(text.into_bytes(), false) {
+        Ok((text, _, map)) => Ok(Page {
             id: id.to_string(),
             origin,
             url: url.map(str::to_string),
             text,
-            markup: None,
+            markup: map.map(|map| Arc::new(crate::html::Markup::text_only(map, source_len))),
             lossy: false,
         }),
         Err(kind) => Err(IngestError::new(origin, kind)),
@@ -688,6 +690,21 @@ mod tests {
             .iter()
             .map(|r| r.as_ref().map_or("error".into(), |r| r.id().to_string()))
             .collect()
+    }
+
+    #[test]
+    fn a_text_given_in_memory_keeps_offsets_past_a_byte_order_mark() {
+        let page = page_from_text("p", "\u{feff}Call us today.".to_string(), None).unwrap();
+        assert_eq!(page.text, "Call us today.");
+        let markup = page.markup.as_deref().expect("a map past the mark");
+        assert_eq!(
+            markup.source_range(crate::types::ByteRange::new(0, 4)),
+            Some(crate::types::ByteRange::new(3, 7))
+        );
+        assert!(page_from_text("q", "plain".to_string(), None)
+            .unwrap()
+            .markup
+            .is_none());
     }
 
     #[test]
