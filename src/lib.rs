@@ -34,7 +34,7 @@ pub mod label;
 pub mod lexicon;
 pub mod model;
 pub mod output;
-mod parallel;
+pub mod parallel;
 pub mod progress;
 pub mod segment;
 pub mod tokenize;

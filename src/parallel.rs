@@ -3,12 +3,13 @@
 use rayon::prelude::*;
 use std::cmp::Reverse;
 
-/// `f` over `items` on every core, the biggest items first, results in input order.
+/// `f` over `items` on the current rayon pool (every core by default), the biggest items first,
+/// results in input order.
 ///
 /// Page sizes on the web vary a thousandfold; in input order a 2 MB page that starts last keeps
 /// one core busy while the others wait for the batch to end. Starting the biggest first leaves
 /// only small items for the end.
-pub(crate) fn map_biggest_first<T: Send, R: Send>(
+pub fn map_biggest_first<T: Send, R: Send>(
     items: Vec<T>,
     size: impl Fn(&T) -> usize,
     f: impl Fn(T) -> R + Sync + Send,

@@ -14,7 +14,6 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyIterator, PyList, PyMapping, PyString};
-use rayon::prelude::*;
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
@@ -312,24 +311,6 @@ fn bad(place: &str, message: impl std::fmt::Display) -> Source {
     Source::Bad(format!("{place}: {message}"))
 }
 
-/// `f` over `items` on the current pool, the biggest first (as `pagesift label` does), results
-/// in input order.
-fn biggest_first<T: Send, R: Send>(
-    items: Vec<T>,
-    size: impl Fn(&T) -> usize,
-    f: impl Fn(T) -> R + Sync + Send,
-) -> Vec<R> {
-    let mut indexed: Vec<(usize, T)> = items.into_iter().enumerate().collect();
-    indexed.sort_by_key(|(_, item)| std::cmp::Reverse(size(item)));
-    let mut done: Vec<(usize, R)> = indexed
-        .into_iter()
-        .par_bridge()
-        .map(|(i, item)| (i, f(item)))
-        .collect();
-    done.sort_unstable_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
-}
-
 /// Labels one batch as `Labeler::label_pages` does, noting which pool threads labelled pages.
 fn label_batch(
     labeler: &pagesift::Labeler,
@@ -338,7 +319,7 @@ fn label_batch(
 ) -> Vec<Result<LabelledPage, ModelError>> {
     let refs: Vec<&pagesift::Page> = pages.iter().collect();
     let (segs, repeats) = labeler.pipeline.segment_batch(&refs);
-    biggest_first(
+    pagesift::parallel::map_biggest_first(
         pages.iter().zip(&segs).collect(),
         |(p, _)| p.text.len(),
         |(p, seg)| {
@@ -793,7 +774,9 @@ impl PageIterator {
         let raws = self.pull(py, limits);
         let pool = self.pool.clone();
         let parsed = py.allow_threads(move || {
-            pool.install(|| biggest_first(raws, RawRecord::raw_bytes, RawRecord::parse))
+            pool.install(|| {
+                pagesift::parallel::map_biggest_first(raws, RawRecord::raw_bytes, RawRecord::parse)
+            })
         });
         self.pending.extend(parsed);
     }
@@ -810,7 +793,11 @@ impl PageIterator {
         let (labeler, threads) = (self.labeler.clone(), self.threads.clone());
         let (sender, receiver) = std::sync::mpsc::sync_channel(1);
         self.pool.spawn(move || {
-            pending.extend(biggest_first(raws, RawRecord::raw_bytes, RawRecord::parse));
+            pending.extend(pagesift::parallel::map_biggest_first(
+                raws,
+                RawRecord::raw_bytes,
+                RawRecord::parse,
+            ));
             let batch = match cut(&pending, exhausted, limits) {
                 Some(n) if n > 0 => Some(label_pending(&labeler, &mut pending, n, &threads)),
                 _ => None,

@@ -154,19 +154,7 @@ pub fn visible_chars(html: &str) -> Vec<char> {
         {
             let end = rest.find('>').map_or(rest.len(), |e| e + 1);
             // An image's alt text and a button's value are visible text.
-            let tag = &html[i..i + end];
-            let shown = if rest.starts_with("<img") {
-                attribute(tag, "alt")
-            } else if rest.starts_with("<input")
-                && attribute(tag, "type").is_some_and(|t| {
-                    t.eq_ignore_ascii_case("submit") || t.eq_ignore_ascii_case("button")
-                })
-            {
-                attribute(tag, "value")
-            } else {
-                None
-            };
-            if let Some(shown) = shown {
+            if let Some(shown) = shown_by_tag(&html[i..i + end]) {
                 out.push_str(shown);
             }
             i += end;
@@ -190,22 +178,25 @@ pub fn attribute_texts(html: &str) -> Vec<String> {
         let Some(end) = lower[at..].find('>') else {
             break;
         };
-        let tag = &html[at..at + end + 1];
-        let rest = &lower[at..];
-        let shown = if rest.starts_with("<img") {
-            attribute(tag, "alt")
-        } else if rest.starts_with("<input")
-            && attribute(tag, "type").is_some_and(|t| {
-                t.eq_ignore_ascii_case("submit") || t.eq_ignore_ascii_case("button")
-            })
-        {
-            attribute(tag, "value")
-        } else {
-            None
-        };
+        let shown = shown_by_tag(&html[at..at + end + 1]);
         texts.extend(shown.map(|s| html_escape::decode_html_entities(s).into_owned()));
     }
     texts
+}
+
+/// The text a start tag shows of its own: an `<img>`'s alt, a submit or button `<input>`'s value.
+fn shown_by_tag(tag: &str) -> Option<&str> {
+    let lower = tag.to_ascii_lowercase();
+    if lower.starts_with("<img") {
+        attribute(tag, "alt")
+    } else if lower.starts_with("<input")
+        && attribute(tag, "type")
+            .is_some_and(|t| t.eq_ignore_ascii_case("submit") || t.eq_ignore_ascii_case("button"))
+    {
+        attribute(tag, "value")
+    } else {
+        None
+    }
 }
 
 /// An attribute's value in a start tag, by a simple reading (quoted or bare, no repeats).
