@@ -453,7 +453,22 @@ impl Builder {
             self.images += 1;
         }
         if let Some((value, location)) = self.own_text(el, &tag) {
+            // The element's own class/id/role words (`logo`, `badge`, `btn-primary`) join its
+            // block's, for that block only: a void element never goes on the stack.
+            let attributes = self.read_attributes(el, source);
+            let below = self.words.len();
+            for value in attributes.word_sources.iter().flatten() {
+                dom::attribute_words(value, |word| self.push_word(word));
+            }
+            if self.words.len() != below {
+                self.block_words = None;
+            }
             self.attribute_block(&tag, &value, location, source);
+            if self.words.len() != below {
+                self.words.truncate(below);
+                self.prefix_keys.truncate(below);
+                self.block_words = None;
+            }
         }
         // Past this depth elements are not tracked (their text still counts, in the context of
         // the deepest tracked element): 100,000 nested divs cost neither stack nor time.
@@ -980,7 +995,8 @@ mod tests {
 
     #[test]
     fn alt_texts_and_button_values_are_blocks_mapped_to_their_attribute() {
-        let html = "<p>Hello <a href=/><img src=l.png alt=\"Clinic  logo\"> home</a></p>\
+        let html =
+            "<p>Hello <a href=/><img class=site-logo src=l.png alt=\"Clinic  logo\"> home</a></p>\
             <form><input type=submit value=\"Book now\"><input type=text value=typed>\
             <input type=SUBMIT value=\" \"></form><img alt=\"caf&eacute; au lait\">\
             <div hidden><img alt=secret></div><img src=x.png>";
@@ -991,6 +1007,14 @@ mod tests {
         );
         let blocks = &extracted.markup.blocks;
         assert_eq!(blocks[1].tag.as_str(), "img");
+        assert!(
+            blocks[1].attribute_tokens.iter().any(|w| w == "logo"),
+            "the img's own class"
+        );
+        assert!(
+            !blocks[2].attribute_tokens.iter().any(|w| w == "logo"),
+            "for its block only"
+        );
         assert!(blocks[1].alt_text && blocks[1].link_bytes > 0);
         assert_eq!(blocks[3].tag.as_str(), "input");
         let source = |text: &str| {
