@@ -564,8 +564,21 @@ impl Builder {
     /// button `<input>`'s `value` (blocks of their own, as in the web gold's reference
     /// segmenter). With the value's source bytes when they are its text.
     fn own_text(&self, el: &Element, tag: &TagName) -> Option<(String, Option<ByteRange>)> {
+        // Every element comes here: the tag is looked at first, attributes only for img/input.
+        let wanted = match tag.as_str() {
+            "img" => "alt",
+            "input" => "value",
+            _ => return None,
+        };
         if self.hidden_depth > 0 || self.open_heads > 0 {
             return None;
+        }
+        if wanted == "value" {
+            let kind = el.get_attribute("type")?;
+            let kind = kind.trim();
+            if !(kind.eq_ignore_ascii_case("submit") || kind.eq_ignore_ascii_case("button")) {
+                return None;
+            }
         }
         // A void element is never on the stack, so its own `hidden` or hiding style is read here.
         if el.has_attribute("hidden")
@@ -575,18 +588,6 @@ impl Builder {
         {
             return None;
         }
-        let wanted = match tag.as_str() {
-            "img" => "alt",
-            "input" => {
-                let kind = el.get_attribute("type")?;
-                let kind = kind.trim();
-                if !(kind.eq_ignore_ascii_case("submit") || kind.eq_ignore_ascii_case("button")) {
-                    return None;
-                }
-                "value"
-            }
-            _ => return None,
-        };
         let attribute = el
             .attributes()
             .iter()
