@@ -36,4 +36,6 @@ content=()
 [ -n "${CONTENT_PAGES:-}" ] && content=(--content-pages "$CONTENT_PAGES" --content-max-pages 300)
 "$bin" -q --jobs 1 train data/*.gold.jsonl "${content[@]}" -o "$out/model" >"$out/train.txt" 2>&1 || echo "train: exit $?" >>"$out/exits"
 "$bin" -q --jobs 1 cv data/*.gold.jsonl --folds 3 --group-by page --predictions "$out/cv.predictions.jsonl" >"$out/cv.txt" 2>&1 || echo "cv: exit $?" >>"$out/exits"
+# The output directory's own name is the one thing that differs between two runs.
+sed -i "s|$out/|OUT/|g" "$out/train.txt"
 ls "$out" | wc -l

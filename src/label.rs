@@ -205,6 +205,19 @@ impl Labeler {
         Ok(self)
     }
 
+    /// Gives each span the `n` features that pushed it most to its label (0: none).
+    pub fn with_explain(mut self, n: usize) -> Self {
+        self.explain = n;
+        self
+    }
+
+    /// Extraction mode (`pagesift extract`): on HTML pages the content model decides what is
+    /// main content, so boilerplate is what a main-content extractor would drop.
+    pub fn with_main_content_axis(mut self, on: bool) -> Self {
+        self.main_content_axis = on;
+        self
+    }
+
     /// The built-in model's labeler.
     pub fn builtin() -> Result<Self, ModelError> {
         Self::new(&ModelBundle::builtin()?)

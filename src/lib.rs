@@ -36,6 +36,7 @@ pub mod model;
 pub mod output;
 pub mod parallel;
 pub mod progress;
+pub mod run;
 pub mod segment;
 pub mod tokenize;
 pub mod train;

@@ -279,6 +279,14 @@ pub struct GoldPage {
 }
 
 impl GoldPage {
+    /// A labelled page as gold: its spans with their labels (pre-annotations to correct).
+    pub fn from_labelled(page: &Page, labelled: &LabelledPage) -> GoldPage {
+        GoldPage::new(
+            page.clone(),
+            labelled.spans.iter().map(|s| (s.range, s.label)).collect(),
+        )
+    }
+
     /// A gold page whose spans all point into `page.text`.
     pub fn new(page: Page, spans: Vec<(ByteRange, Label)>) -> GoldPage {
         GoldPage {

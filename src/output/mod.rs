@@ -1,4 +1,5 @@
-//! Outputs: a [`SpanWriter`] writes labelled pages to any `Write`.
+//! Outputs: each is a [`Sink`](crate::run::Sink) a run hands labelled pages to. The span
+//! outputs (JSON Lines, CSV, the summary CSV) are [`SpanWriter`]s, which need only the labels.
 
 mod atomic;
 mod csv;
@@ -6,6 +7,7 @@ mod jsonl;
 mod paths;
 mod report;
 mod summary;
+mod text;
 
 pub use self::atomic::{destination, partial_files, AtomicFile, Destination};
 pub use self::csv::{csv_cell, CsvWriter};
@@ -13,15 +15,39 @@ pub use self::jsonl::JsonlWriter;
 pub use self::paths::check_outputs;
 pub use self::report::ReportWriter;
 pub use self::summary::{host_of, SummaryWriter};
+pub use self::text::{MainTextFormat, MainTextWriter, PageTextWriter, SkippedWriter};
 
-use crate::types::LabelledPage;
+use crate::run::Sink;
+use crate::types::{LabelledPage, Page};
 use std::io::{self, Write};
 
 /// Writes labelled pages one at a time.
 pub trait SpanWriter {
+    /// Writes one page's spans.
     fn write_page(&mut self, page: &LabelledPage) -> io::Result<()>;
     /// Flushes what is buffered.
     fn finish(&mut self) -> io::Result<()>;
+}
+
+/// A span writer is a sink that needs only the labels.
+impl<'a> Sink for dyn SpanWriter + 'a {
+    fn page(&mut self, _page: &Page, labelled: &LabelledPage) -> io::Result<()> {
+        self.write_page(labelled)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        SpanWriter::finish(self)
+    }
+}
+
+impl<W: Write> Sink for SummaryWriter<W> {
+    fn page(&mut self, _page: &Page, labelled: &LabelledPage) -> io::Result<()> {
+        self.write_page(labelled)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        SpanWriter::finish(self)
+    }
 }
 
 /// The output formats of `label`.

@@ -5,10 +5,23 @@
 //! (`title`); clicking or tabbing to it shows them under the span (CSS `:focus`).
 
 use super::host_of;
+use crate::run::Sink;
 use crate::types::{non_whitespace_bytes, Label, LabelledPage, Page};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
+
+impl<W: Write> Sink for ReportWriter<W> {
+    fn page(&mut self, page: &Page, labelled: &LabelledPage) -> io::Result<()> {
+        self.add(page, labelled);
+        Ok(())
+    }
+
+    /// Writes the whole report: the summary needs every page.
+    fn finish(&mut self) -> io::Result<()> {
+        self.write_report()
+    }
+}
 
 /// Collects pages, then writes the report at `finish` (the summary needs every page).
 pub struct ReportWriter<W: Write> {
@@ -59,8 +72,13 @@ impl<W: Write> ReportWriter<W> {
         }
     }
 
-    /// Writes the whole report and hands back the writer.
-    pub fn finish(mut self) -> io::Result<W> {
+    /// Hands back the writer (after [`Sink::finish`] wrote the report into it).
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    /// Writes the whole report.
+    fn write_report(&mut self) -> io::Result<()> {
         let mut html = String::with_capacity(1 << 16);
         html.push_str(HEAD);
         html.push_str("<h1>pagesift report</h1>\n");
@@ -81,8 +99,7 @@ impl<W: Write> ReportWriter<W> {
         }
         html.push_str("</main>\n</body>\n</html>\n");
         self.out.write_all(html.as_bytes())?;
-        self.out.flush()?;
-        Ok(self.out)
+        self.out.flush()
     }
 
     fn summary(&self) -> String {

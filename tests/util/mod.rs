@@ -33,9 +33,28 @@ impl Dir {
     }
 }
 
+/// The `pagesift` binary (the command line crate's tests only).
+pub fn bin() -> &'static str {
+    match option_env!("CARGO_BIN_EXE_pagesift") {
+        Some(bin) => bin,
+        None => panic!("the binary is built for the command line's tests only"),
+    }
+}
+
+/// The repository's root: this crate's directory for the library's tests, two levels up for the
+/// command line's (crates/pagesift-cli).
+pub fn root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if here.join("models").is_dir() {
+        here.to_path_buf()
+    } else {
+        here.join("../..")
+    }
+}
+
 /// Runs `pagesift ARGS` with `stdin` piped in.
 pub fn pagesift(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pagesift"));
+    let mut cmd = Command::new(bin());
     cmd.args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -69,7 +88,7 @@ pub fn pages(out: &Output) -> Vec<serde_json::Value> {
 
 /// The repository's gold files (committed under `data/`).
 pub fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    root()
         .join("data")
         .join(name)
         .to_string_lossy()

@@ -1,5 +1,6 @@
 //! The `pagesift` binary end to end: labelling, outputs, bad input, training, evaluation.
 
+#[path = "../../../tests/util/mod.rs"]
 mod util;
 
 use serde_json::Value;
@@ -348,7 +349,7 @@ fn a_broken_model_directory_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("tokenizer.json"), "{}", stderr(&out));
     // A copy of the built-in model, damaged in turn in each way a file can be.
-    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default");
+    let models = util::root().join("models/default");
     let copy = |name: &str| {
         for file in [
             "tokenizer.json",
@@ -707,7 +708,8 @@ fn train_replaces_the_model_directory_whole() {
     let dir = Dir::new();
     let model = dir.path("model");
     let model = model.to_str().unwrap();
-    let builtin = concat!(env!("CARGO_MANIFEST_DIR"), "/models/default");
+    let builtin = util::root().join("models/default");
+    let builtin = builtin.to_str().unwrap();
     let seeds = data("seeds.gold.jsonl");
     let train = |extra: &[&str]| {
         let mut args = vec!["train", "--out", model];

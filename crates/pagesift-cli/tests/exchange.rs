@@ -1,5 +1,6 @@
 //! The report and the annotation-tool formats, through the binary.
 
+#[path = "../../../tests/util/mod.rs"]
 mod util;
 
 use serde_json::Value;

@@ -1,6 +1,7 @@
 //! Hostile and broken input, generated here: no panic, every good page labelled, every bad one
 //! reported (on stderr and in `--errors`), outputs whole or absent even when the run is killed.
 
+#[path = "../../../tests/util/mod.rs"]
 mod util;
 
 use flate2::write::GzEncoder;
@@ -243,7 +244,7 @@ fn a_killed_run_leaves_the_old_output_and_resume_finishes_it_without_duplicates(
                 name.starts_with(".out.jsonl.") && name.ends_with(".partial")
             })
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+    let mut child = Command::new(util::bin())
         .args(["label", "--output", output.to_str().unwrap(), &input])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -400,7 +401,7 @@ fn outputs_that_are_not_regular_files_are_written_through() {
             let _ = sent.send(text);
         })
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+    let mut child = Command::new(util::bin())
         .args(["-q", "label", "-o", fifo.to_str().unwrap(), &input])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -439,7 +440,7 @@ fn outputs_that_are_not_regular_files_are_written_through() {
     // `-o /dev/stdout` with stdout appending to a file (`>> log`): appended to, not replaced.
     let log = dir.create("log.txt", "old line\n");
     let appending = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
-    let status = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+    let status = Command::new(util::bin())
         .args(["-q", "label", "-o", "/dev/stdout", &input])
         .stdout(Stdio::from(appending))
         .stderr(Stdio::null())
@@ -486,7 +487,7 @@ fn temporary_outputs_ignore_planted_symlinks_and_are_removed_when_the_run_stops(
         ));
     }
     let many = dir.create("many.jsonl", input);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+    let mut child = Command::new(util::bin())
         .args([
             "-q",
             "label",
@@ -764,7 +765,7 @@ fn every_output_format_ends_quietly_when_the_reader_goes_away() {
         vec!["report", "--max-pages", "3000", "--out", "-", &many],
     ];
     for args in runs {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+        let mut child = Command::new(util::bin())
             .arg("-q")
             .args(&args)
             .stdout(Stdio::piped())
@@ -815,7 +816,7 @@ fn usage_errors_and_skipped_pages_have_distinct_exit_codes() {
 
 /// Runs pagesift, failing (not hanging) if it takes more than a minute.
 fn pagesift_within_a_minute(args: &[&str]) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pagesift"))
+    let mut child = Command::new(util::bin())
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1076,7 +1077,7 @@ fn a_page_that_is_one_long_word_is_labelled_in_bounded_memory() {
         let out = Command::new("sh")
             .arg("-c")
             .arg("ulimit -v 350000 && exec \"$0\" -q --jobs 1 label \"$1\"")
-            .arg(env!("CARGO_BIN_EXE_pagesift"))
+            .arg(util::bin())
             .arg(&path)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -1,6 +1,7 @@
 //! HTML and WARC through the binary: offsets into the source bytes, encodings, `--emit-text`,
 //! `extract`, and a gzip-compressed WARC with a malformed record.
 
+#[path = "../../../tests/util/mod.rs"]
 mod util;
 
 use flate2::write::GzEncoder;
@@ -11,7 +12,7 @@ use util::{assert_spans_cover, data, pages, pagesift, stderr, Dir};
 
 /// The HTML fixtures: hand-written tricky pages in several encodings.
 fn fixtures() -> Vec<std::path::PathBuf> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/html");
+    let dir = util::root().join("tests/fixtures/html");
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
