@@ -46,7 +46,7 @@ fn bench(c: &mut Criterion) {
     let bytes: usize = pages.iter().map(|p| p.text.len()).sum();
     let labeler = Labeler::builtin().expect("built-in model");
     let page_refs: Vec<&Page> = pages.iter().collect();
-    let (segmented, repeats) = labeler.pipeline.segment_batch(&page_refs);
+    let (segmented, repeats) = labeler.pipeline().segment_batch(&page_refs);
 
     let mut group = c.benchmark_group("text_pages");
     group.throughput(Throughput::Bytes(bytes as u64));
@@ -55,7 +55,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             pages
                 .iter()
-                .map(|p| labeler.pipeline.segment(p).units.len())
+                .map(|p| labeler.pipeline().segment(p).units.len())
                 .sum::<usize>()
         })
     });
@@ -149,8 +149,10 @@ fn bench_html(c: &mut Criterion) {
             pages
                 .iter()
                 .map(|p| {
-                    let seg = labeler.pipeline.segment(p);
-                    content.furniture(&labeler.pipeline.features, p, &seg).len()
+                    let seg = labeler.pipeline().segment(p);
+                    content
+                        .furniture(&labeler.pipeline().features, p, &seg)
+                        .len()
                 })
                 .sum::<usize>()
         })

@@ -78,14 +78,18 @@ pub enum ModelError {
     },
 }
 
-/// Why a page given in memory ([`crate::Labeler::label_text`], [`crate::Labeler::label_html`])
-/// could not be labelled: the page itself (blank, no visible text), or the model.
+/// The error of pagesift's high-level calls ([`crate::Labeler::builtin`],
+/// [`crate::Labeler::from_dir`], [`crate::Labeler::label_text`], [`crate::Labeler::label_html`]):
+/// an input that could not be read, or a model that could not be loaded or used. The lower
+/// layers return the kind they can fail with ([`IngestError`] for one record, [`ModelError`] for
+/// a model), and both convert into this with `?`.
 #[derive(Debug, Error)]
-pub enum LabelError {
+pub enum Error {
     /// The page could not be read (blank, no visible text, too large).
     #[error(transparent)]
     Input(#[from] IngestError),
-    /// The model could not label it (more blocks than a page may have).
+    /// The model could not be loaded, or could not label the page (more blocks than a page may
+    /// have).
     #[error(transparent)]
     Model(#[from] ModelError),
 }

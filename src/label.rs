@@ -4,7 +4,7 @@
 use crate::bundle::{ModelBundle, SegmenterConfig};
 use crate::content::ContentModel;
 use crate::decode::{apply_thresholds, merge_spans, promotion_share, Transitions};
-use crate::error::{LabelError, ModelError};
+use crate::error::{Error, ModelError};
 use crate::features::{
     stacked_feature_name, with_neighbours, FeatureExtractor, PageContext, PreparedPage, RepeatIndex,
 };
@@ -147,25 +147,50 @@ pub fn stacked_proba(
     (p, input.unwrap_or_else(|| x.clone()))
 }
 
-/// Applies a trained model to pages.
+/// Applies a trained model to pages: made once ([`Labeler::builtin`], [`Labeler::from_dir`]),
+/// set with the `with_…` methods, then shared by every thread.
+///
+/// ```
+/// use pagesift::{Label, Labeler};
+///
+/// let labeler = Labeler::builtin()?
+///     .with_threshold(Label::Promotion, 0.6)?
+///     .with_explain(2);
+/// let page = labeler.label_text("p", "Book your free consultation today!")?;
+/// assert_eq!(page.spans[0].label, Label::Promotion);
+/// assert!(page.spans[0].reasons.len() <= 2);
+/// # Ok::<(), pagesift::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Labeler {
-    pub pipeline: FeaturePipeline,
-    pub lexicon: Lexicon,
-    pub classifiers: Vec<Classifier>,
-    pub transitions: Transitions,
+    pub(crate) pipeline: FeaturePipeline,
+    pub(crate) lexicon: Lexicon,
+    pub(crate) classifiers: Vec<Classifier>,
+    pub(crate) transitions: Transitions,
     /// Per-label minimum probability (see [`apply_thresholds`]); zeros by default.
-    pub thresholds: [f32; Label::COUNT],
+    thresholds: [f32; Label::COUNT],
     /// How many reasons to give per span (0: none).
-    pub explain: usize,
+    explain: usize,
     /// Extraction mode (`extract`): on HTML pages the content model, trained on thousands of
-    /// real pages, decides what is main content; see [`Labeler::decide_main_content`].
-    pub main_content_axis: bool,
+    /// real pages, decides what is main content; see [`decide_main_content`].
+    main_content_axis: bool,
 }
 
 impl Labeler {
+    /// A labeler of a model in memory (copied; [`Labeler::from_bundle`] takes it).
     pub fn new(bundle: &ModelBundle) -> Result<Self, ModelError> {
         Self::from_bundle(bundle.clone())
+    }
+
+    /// The labeler of the model saved in `dir` (`pagesift train --out dir`).
+    pub fn from_dir(dir: impl AsRef<std::path::Path>) -> Result<Self, Error> {
+        Ok(Self::from_bundle(ModelBundle::load(dir.as_ref())?)?)
+    }
+
+    /// The stages before the classifier (segmenter, tokenizer, features), for callers that
+    /// segment pages themselves ([`Labeler::label_segmented`]).
+    pub fn pipeline(&self) -> &FeaturePipeline {
+        &self.pipeline
     }
 
     /// [`Labeler::new`], taking the bundle instead of copying its vocabulary, lexicon and
@@ -218,9 +243,9 @@ impl Labeler {
         self
     }
 
-    /// The built-in model's labeler.
-    pub fn builtin() -> Result<Self, ModelError> {
-        Self::new(&ModelBundle::builtin()?)
+    /// The built-in model's labeler (compiled into the library; nothing is read or downloaded).
+    pub fn builtin() -> Result<Self, Error> {
+        Ok(Self::from_bundle(ModelBundle::builtin()?)?)
     }
 
     /// Labels one page, given the batch's repetition counts.
@@ -354,7 +379,7 @@ impl Labeler {
     /// assert_eq!(page.spans.last().unwrap().label, Label::Promotion);
     /// assert!(labeler.label_text("blank", " \n ").is_err());
     /// ```
-    pub fn label_text(&self, id: &str, text: &str) -> Result<LabelledPage, LabelError> {
+    pub fn label_text(&self, id: &str, text: &str) -> Result<LabelledPage, Error> {
         let page = crate::ingest::page_from_text(id, text.to_string(), None)?;
         Ok(self.label(&page)?)
     }
@@ -385,7 +410,7 @@ impl Labeler {
         id: &str,
         html: &[u8],
         url: Option<&str>,
-    ) -> Result<LabelledPage, LabelError> {
+    ) -> Result<LabelledPage, Error> {
         let page = crate::ingest::page_from_html(id, html.to_vec(), url, None)?;
         Ok(self.label(&page)?)
     }

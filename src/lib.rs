@@ -1,9 +1,17 @@
 //! pagesift labels every stretch of a health web page as `education`, `promotion` or
 //! `boilerplate`, with byte offsets into the page, a score and the text.
 //!
-//! The pipeline, one module per stage: [`ingest`] → [`segment`] → [`tokenize`] → [`features`] →
-//! [`model`] → [`decode`] → [`output`]. [`label`], [`train`] and [`eval`] compose them; the
-//! `pagesift` binary is a thin shell over this library.
+//! The shortest call that labels one HTML page (spans' `source` are offsets into the HTML
+//! bytes, their `range` offsets into the extracted text):
+//!
+//! ```
+//! let labeler = pagesift::Labeler::builtin()?;
+//! let page = labeler.label_html("p1", b"<p>Book your free consultation today!</p>", None)?;
+//! assert_eq!(page.spans[0].label, pagesift::Label::Promotion);
+//! # Ok::<(), pagesift::Error>(())
+//! ```
+//!
+//! A text page made in memory:
 //!
 //! ```
 //! use pagesift::{Labeler, Label, Page};
@@ -20,6 +28,14 @@
 //! let last = labelled.spans.last().unwrap();
 //! assert_eq!(last.label, Label::Boilerplate);
 //! ```
+//!
+//! Files, directories, JSON Lines and WARC, streamed into any [`run::Sink`]: [`run`].
+//!
+//! The pipeline, one module per stage: [`ingest`] → [`segment`] → [`tokenize`] → [`features`] →
+//! [`model`] → [`decode`] → [`output`]. [`label`], [`train`] and [`eval`] compose them, and
+//! [`run`] drives a labeller over a stream of inputs into sinks; the `pagesift` binary
+//! (`crates/pagesift-cli`) is a thin shell over this library. Plain data ([`types`]) is at the
+//! bottom, and no module imports one that imports it back (`scripts/check_shape.py`).
 
 pub mod bundle;
 pub mod content;
@@ -43,7 +59,7 @@ pub mod train;
 pub mod types;
 
 pub use bundle::ModelBundle;
-pub use error::{IngestError, LabelError, ModelError};
+pub use error::{Error, IngestError, ModelError};
 pub use eval::{cross_validate, evaluate, EvalReport};
 pub use label::Labeler;
 pub use progress::Progress;

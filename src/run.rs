@@ -77,6 +77,44 @@ impl<'a> Skipped<'a> {
 
 /// Where labelled pages go, in input order. Outputs are sinks, and so are combinations of
 /// them: `(A, B)` hands each page to both, `Option<S>` to `S` when there is one.
+///
+/// A sink of one's own, here counting promotion bytes per site:
+///
+/// ```
+/// use pagesift::run::{label_stream, Resume, Sink};
+/// use pagesift::ingest::{BatchLimits, BatchStream, ReadOptions};
+/// use pagesift::{Label, LabelledPage, Labeler, Page};
+/// use std::collections::BTreeMap;
+///
+/// #[derive(Default)]
+/// struct PromotionBySite(BTreeMap<String, usize>);
+///
+/// impl Sink for PromotionBySite {
+///     fn page(&mut self, _page: &Page, labelled: &LabelledPage) -> std::io::Result<()> {
+///         let site = labelled.url.clone().unwrap_or_default();
+///         let promotion = labelled.spans.iter().filter(|s| s.label == Label::Promotion);
+///         *self.0.entry(site).or_default() += promotion.map(|s| s.text.len()).sum::<usize>();
+///         Ok(())
+///     }
+/// }
+///
+/// let dir = tempfile::tempdir()?;
+/// let file = dir.path().join("pages.jsonl");
+/// std::fs::write(&file, concat!(
+///     r#"{"id": "a", "url": "https://clinic.example/", "text": "Book your free consultation today!"}"#,
+///     "\n",
+///     r#"{"id": "b", "url": "https://news.example/", "text": "Ketamine blocks NMDA receptors."}"#,
+///     "\n",
+/// ))?;
+/// let inputs = [file.to_string_lossy().into_owned()];
+/// let batches =
+///     BatchStream::start(&inputs, None, ReadOptions::default(), BatchLimits::default(), true);
+/// let mut by_site = PromotionBySite::default();
+/// let labeler = Labeler::builtin()?;
+/// label_stream(batches, &labeler, &mut by_site, &mut (), Resume::default())?;
+/// assert!(by_site.0["https://clinic.example/"] > 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait Sink {
     /// One labelled page; `page` is the input it came from (its text, URL and markup).
     fn page(&mut self, page: &Page, labelled: &LabelledPage) -> io::Result<()>;

@@ -318,7 +318,7 @@ fn label_batch(
     threads: &Mutex<HashSet<usize>>,
 ) -> Vec<Result<LabelledPage, ModelError>> {
     let refs: Vec<&pagesift::Page> = pages.iter().collect();
-    let (segs, repeats) = labeler.pipeline.segment_batch(&refs);
+    let (segs, repeats) = labeler.pipeline().segment_batch(&refs);
     pagesift::parallel::map_biggest_first(
         pages.iter().zip(&segs).collect(),
         |(p, _)| p.text.len(),
