@@ -1,4 +1,12 @@
-//! Plain data passed between the pipeline stages.
+//! Plain data passed between the pipeline stages: offsets, labels, pages (with their
+//! [`Markup`]), segmentations, spans and gold. Every other module may use these; they use none.
+
+pub mod dom;
+mod markup;
+mod source_map;
+
+pub use markup::Markup;
+pub use source_map::SourceMap;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -128,7 +136,7 @@ pub struct Page {
     /// The visible text; for an HTML page, its extracted text (one block per line).
     pub text: String,
     /// For an HTML page: where the text came from in the HTML and the DOM around each block.
-    pub markup: Option<std::sync::Arc<crate::html::Markup>>,
+    pub markup: Option<std::sync::Arc<Markup>>,
     /// Invalid UTF-8 was replaced with U+FFFD (`--lossy`); said so in the output.
     pub lossy: bool,
 }

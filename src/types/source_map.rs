@@ -4,7 +4,7 @@
 //! copy (UTF-8 text outside entities), mapped byte for byte; any other piece (an entity, a
 //! collapsed whitespace run, a character of a legacy encoding) maps as a whole to its source.
 
-use crate::types::ByteRange;
+use super::ByteRange;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Piece {
