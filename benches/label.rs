@@ -65,7 +65,7 @@ fn bench(c: &mut Criterion) {
             for (p, seg) in pages.iter().zip(&segmented) {
                 for block in &seg.blocks {
                     n += labeler
-                        .pipeline
+                        .pipeline()
                         .tokenizer
                         .encode_block(block.range.slice(&p.text))
                         .unwrap()
@@ -83,7 +83,7 @@ fn bench(c: &mut Criterion) {
                 .zip(&segmented)
                 .map(|(p, seg)| {
                     labeler
-                        .pipeline
+                        .pipeline()
                         .prepare(p, seg, &repeats)
                         .unwrap()
                         .unit_keys
@@ -141,7 +141,7 @@ fn bench_html(c: &mut Criterion) {
     });
     group.bench_function("content_model", |b| {
         let content = labeler
-            .pipeline
+            .pipeline()
             .content
             .as_ref()
             .expect("built-in content model");
