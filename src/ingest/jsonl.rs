@@ -113,34 +113,9 @@ fn parse_object(
             None => error,
         }))
     };
-    // An `html` field makes an HTML page (its text extracted here); otherwise `text` is the page.
-    let html = match object.get("html") {
-        Some(Value::String(html)) => Some(html.clone()),
-        _ => None,
-    };
-    let given_text = match object.get("text") {
-        Some(Value::String(text)) => Some(text.clone()),
-        _ => None,
-    };
-    let (text, markup) = match (html, given_text) {
-        (Some(html), _) => match crate::html::extract(html.as_bytes(), Some("utf-8")) {
-            // JSON strings are Unicode already, whatever a <meta> inside says.
-            Ok(extracted) => (extracted.text, Some(std::sync::Arc::new(extracted.markup))),
-            Err(e) => return fail(IngestErrorKind::Html(e.to_string())),
-        },
-        // A text that starts with a byte-order mark loses it; `start`/`end` still point into
-        // the record's `text`, through a text-only map.
-        (None, Some(text)) => {
-            let source_len = text.len();
-            match decode_utf8_mapped(text.into_bytes(), false) {
-                Ok((text, _, map)) => (
-                    text,
-                    map.map(|map| std::sync::Arc::new(Markup::text_only(map, source_len))),
-                ),
-                Err(kind) => return fail(kind),
-            }
-        }
-        (None, None) => return fail(IngestErrorKind::MissingText),
+    let (text, markup) = match page_text(object) {
+        Ok(found) => found,
+        Err(kind) => return fail(kind),
     };
     let id = given_id.unwrap_or_else(|| format!("{path}:{line}"));
     let url = object
@@ -158,6 +133,39 @@ fn parse_object(
         },
         value,
     )))
+}
+
+/// A record's page text and markup: an `html` field makes an HTML page (its text extracted
+/// here); otherwise `text` is the page.
+fn page_text(
+    object: &serde_json::Map<String, Value>,
+) -> Result<(String, Option<std::sync::Arc<Markup>>), IngestErrorKind> {
+    let html = match object.get("html") {
+        Some(Value::String(html)) => Some(html.as_str()),
+        _ => None,
+    };
+    let given_text = match object.get("text") {
+        Some(Value::String(text)) => Some(text.clone()),
+        _ => None,
+    };
+    Ok(match (html, given_text) {
+        (Some(html), _) => match crate::html::extract(html.as_bytes(), Some("utf-8")) {
+            // JSON strings are Unicode already, whatever a <meta> inside says.
+            Ok(extracted) => (extracted.text, Some(std::sync::Arc::new(extracted.markup))),
+            Err(e) => return Err(IngestErrorKind::Html(e.to_string())),
+        },
+        // A text that starts with a byte-order mark loses it; `start`/`end` still point into
+        // the record's `text`, through a text-only map.
+        (None, Some(text)) => {
+            let source_len = text.len();
+            let (text, _, map) = decode_utf8_mapped(text.into_bytes(), false)?;
+            (
+                text,
+                map.map(|map| std::sync::Arc::new(Markup::text_only(map, source_len))),
+            )
+        }
+        (None, None) => return Err(IngestErrorKind::MissingText),
+    })
 }
 
 /// Parses one gold record (`ANNOTATION.md`): spans sorted, non-overlapping, on UTF-8 boundaries.

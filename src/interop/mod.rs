@@ -152,82 +152,116 @@ pub fn import(path: &str, content: &str, format: ToolFormat) -> Vec<Result<GoldP
 
 /// One record → a gold page with byte offsets.
 fn read_record(record: &Value, format: ToolFormat) -> Result<GoldPage, String> {
-    let str_of = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
-    let id_of = |v: Option<&Value>| match v {
+    let (text, id, url, raw_spans) = match format {
+        ToolFormat::Doccano => doccano_record(record)?,
+        ToolFormat::Spacy => spacy_record(record)?,
+        ToolFormat::LabelStudio => label_studio_record(record)?,
+    };
+    let text = text.ok_or("no string field \"text\"")?;
+    let spans = byte_spans(&text, raw_spans, format.unit())?;
+    Ok(GoldPage {
+        page: Page {
+            id,
+            url,
+            text,
+            ..Page::default()
+        },
+        spans,
+        unaligned: Default::default(),
+    })
+}
+
+/// A record as its tool wrote it: text, id, URL and spans in the tool's offsets.
+type RawRecord = (Option<String>, String, Option<String>, Vec<RawSpan>);
+
+fn str_of(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str).map(str::to_string)
+}
+
+/// A string or numeric id, or the empty string.
+fn id_of(v: Option<&Value>) -> String {
+    match v {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
         _ => String::new(),
+    }
+}
+
+fn doccano_record(record: &Value) -> Result<RawRecord, String> {
+    let spans = if let Some(list) = record.get("label").or_else(|| record.get("labels")) {
+        triples(list)?
+    } else if let Some(list) = record.get("entities") {
+        objects(list, "start_offset", "end_offset", "label")?
+    } else {
+        Vec::new()
     };
-    let (text, id, url, raw_spans) = match format {
-        ToolFormat::Doccano => {
-            let spans = if let Some(list) = record.get("label").or_else(|| record.get("labels")) {
-                triples(list)?
-            } else if let Some(list) = record.get("entities") {
-                objects(list, "start_offset", "end_offset", "label")?
-            } else {
-                Vec::new()
-            };
-            (
-                str_of(record.get("text")),
-                id_of(record.get("id")),
-                str_of(record.get("url")),
-                spans,
-            )
-        }
-        ToolFormat::Spacy => {
-            let meta = record.get("meta");
-            let spans = match record.get("spans") {
-                Some(list) => objects(list, "start", "end", "label")?,
-                None => Vec::new(),
-            };
-            let id = id_of(meta.and_then(|m| m.get("id")).or_else(|| record.get("id")));
-            (
-                str_of(record.get("text")),
-                id,
-                str_of(meta.and_then(|m| m.get("url"))),
-                spans,
-            )
-        }
-        ToolFormat::LabelStudio => {
-            let data = record.get("data").ok_or("task without \"data\"")?;
-            // Human annotations first; a task with none falls back to its predictions.
-            let pick = |key: &str| {
-                record
-                    .get(key)
-                    .and_then(Value::as_array)
-                    .and_then(|a| a.first())
-                    .and_then(|a| a.get("result"))
-                    .and_then(Value::as_array)
-                    .cloned()
-            };
-            let results = pick("annotations")
-                .or_else(|| pick("predictions"))
-                .unwrap_or_default();
-            let mut spans = Vec::new();
-            for result in results
-                .iter()
-                .filter(|r| r.get("type").and_then(Value::as_str) == Some("labels"))
-            {
-                let value = result.get("value").ok_or("result without \"value\"")?;
-                let number = |k: &str| value.get(k).and_then(Value::as_u64).map(|n| n as usize);
-                let label = value
-                    .get("labels")
-                    .and_then(Value::as_array)
-                    .and_then(|l| l.first())
-                    .and_then(Value::as_str)
-                    .ok_or("result without a label")?;
-                let (Some(start), Some(end)) = (number("start"), number("end")) else {
-                    return Err("result without numeric start/end".into());
-                };
-                spans.push((start, end, label.to_string(), str_of(value.get("text"))));
-            }
-            let id = id_of(data.get("page_id").or_else(|| record.get("id")));
-            (str_of(data.get("text")), id, str_of(data.get("url")), spans)
-        }
+    Ok((
+        str_of(record.get("text")),
+        id_of(record.get("id")),
+        str_of(record.get("url")),
+        spans,
+    ))
+}
+
+fn spacy_record(record: &Value) -> Result<RawRecord, String> {
+    let meta = record.get("meta");
+    let spans = match record.get("spans") {
+        Some(list) => objects(list, "start", "end", "label")?,
+        None => Vec::new(),
     };
-    let text = text.ok_or("no string field \"text\"")?;
-    let index = OffsetIndex::new(&text);
-    let unit = format.unit();
+    let id = id_of(meta.and_then(|m| m.get("id")).or_else(|| record.get("id")));
+    Ok((
+        str_of(record.get("text")),
+        id,
+        str_of(meta.and_then(|m| m.get("url"))),
+        spans,
+    ))
+}
+
+fn label_studio_record(record: &Value) -> Result<RawRecord, String> {
+    let data = record.get("data").ok_or("task without \"data\"")?;
+    // Human annotations first; a task with none falls back to its predictions.
+    let pick = |key: &str| {
+        record
+            .get(key)
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+            .and_then(|a| a.get("result"))
+            .and_then(Value::as_array)
+            .cloned()
+    };
+    let results = pick("annotations")
+        .or_else(|| pick("predictions"))
+        .unwrap_or_default();
+    let mut spans = Vec::new();
+    for result in results
+        .iter()
+        .filter(|r| r.get("type").and_then(Value::as_str) == Some("labels"))
+    {
+        let value = result.get("value").ok_or("result without \"value\"")?;
+        let number = |k: &str| value.get(k).and_then(Value::as_u64).map(|n| n as usize);
+        let label = value
+            .get("labels")
+            .and_then(Value::as_array)
+            .and_then(|l| l.first())
+            .and_then(Value::as_str)
+            .ok_or("result without a label")?;
+        let (Some(start), Some(end)) = (number("start"), number("end")) else {
+            return Err("result without numeric start/end".into());
+        };
+        spans.push((start, end, label.to_string(), str_of(value.get("text"))));
+    }
+    let id = id_of(data.get("page_id").or_else(|| record.get("id")));
+    Ok((str_of(data.get("text")), id, str_of(data.get("url")), spans))
+}
+
+/// A tool's spans as sorted, non-overlapping byte ranges of `text`.
+fn byte_spans(
+    text: &str,
+    raw_spans: Vec<RawSpan>,
+    unit: OffsetUnit,
+) -> Result<Vec<(ByteRange, Label)>, String> {
+    let index = OffsetIndex::new(text);
     let mut spans = Vec::with_capacity(raw_spans.len());
     for (start, end, label, quoted) in raw_spans {
         let label: Label = label.to_ascii_lowercase().parse()?;
@@ -244,10 +278,10 @@ fn read_record(record: &Value, format: ToolFormat) -> Result<GoldPage, String> {
         }
         // Label Studio repeats the span's text: a mismatch means the offsets were miscounted.
         if let Some(quoted) = quoted {
-            if quoted != range.slice(&text) {
+            if quoted != range.slice(text) {
                 return Err(format!(
                     "span [{start}, {end}) says {quoted:?} but the text there is {:?}",
-                    range.slice(&text)
+                    range.slice(text)
                 ));
             }
         }
@@ -260,16 +294,7 @@ fn read_record(record: &Value, format: ToolFormat) -> Result<GoldPage, String> {
             w[0].0.start, w[1].0.start
         ));
     }
-    Ok(GoldPage {
-        page: Page {
-            id,
-            url,
-            text,
-            ..Page::default()
-        },
-        spans,
-        unaligned: Default::default(),
-    })
+    Ok(spans)
 }
 
 type RawSpan = (usize, usize, String, Option<String>);
