@@ -85,12 +85,7 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 
 /// FNV-1a, 64 bits: not a defence against forgery, a check against damage and hand edits.
 fn checksum(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("fnv1a64:{h:016x}")
+    format!("fnv1a64:{:016x}", crate::hash::fnv1a64(bytes))
 }
 
 /// The manifest for the files given as (name, content).

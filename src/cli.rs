@@ -1,7 +1,7 @@
 //! Command-line shell: clap structs → library calls → exit codes. No pipeline logic here.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use pagesift::eval::{cross_validate_folds, Folds};
+use pagesift::cv::{cross_validate_folds, Folds};
 use pagesift::ingest::{into_pages, BatchLimits, BatchStream, InputFormat, ReadOptions};
 use pagesift::output::{
     span_writer, span_writer_with, AtomicFile, OutputFormat, SpanWriter, SummaryWriter,
@@ -1219,7 +1219,7 @@ fn cv_cmd(args: CvArgs) -> Result<ExitCode, String> {
             for e in &errors {
                 eprintln!("pagesift: skipped {e}");
             }
-            Some(pagesift::eval::ContentTraining {
+            Some(pagesift::cv::ContentTraining {
                 pages,
                 max_pages: args.options.content_max_pages,
                 sources: vec![index.clone()],

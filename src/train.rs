@@ -1,12 +1,14 @@
 //! Training: gold pages → tokenizer, unit labels, feature rows → classifier and transitions.
 
 use crate::bundle::{ModelBundle, SegmenterConfig, TrainingInfo};
+use crate::crossfit::{assign_folds, site_of, CrossFitted, Folds};
 use crate::decode::Transitions;
 use crate::error::ModelError;
-use crate::features::{with_neighbours, FeatureExtractor, FeatureOptions};
-use crate::label::{FeaturePipeline, Labeler};
+use crate::features::{with_neighbours, FeatureExtractor, FeatureOptions, PreparedPage};
 use crate::lexicon::Lexicon;
+use crate::metrics::f1_sum;
 use crate::model::{Classifier, ClassifierParams};
+use crate::pipeline::FeaturePipeline;
 use crate::segment::{SegmentOptions, TextSegmenter};
 use crate::tokenize::{PageTokenizer, TokenizerKind};
 use crate::types::{GoldPage, Label, Segmentation};
@@ -120,177 +122,46 @@ pub fn train(
     }
     let say = |what: &str| params.progress.say(what);
     say("training the tokenizer");
-    let tokenizer = PageTokenizer::train(
-        gold.iter().map(|g| g.page.text.as_str()),
-        params.vocab_size,
-        params.tokenizer,
-    )?;
-    let pipeline = FeaturePipeline {
-        segmenter: TextSegmenter::new(params.segment),
-        tokenizer,
-        features: FeatureExtractor::builder()
-            .options(params.features)
-            .build()?,
-        content: params.content.clone(),
-    };
+    let pipeline = build_pipeline(gold, params)?;
     let gold_pages: Vec<&crate::types::Page> = gold.iter().map(|g| &g.page).collect();
     let (segs, repeats) = pipeline.segment_batch(&gold_pages);
     // Pass 1: keys, layout and gold labels of every unit.
     say("segmenting and tokenizing the gold pages");
     let mut pages = Vec::with_capacity(gold.len());
-    let mut sequences: Vec<(Vec<Label>, Vec<bool>)> = Vec::new();
     for (g, seg) in gold.iter().zip(&segs) {
         let prepared = pipeline.prepare(&g.page, seg, &repeats)?;
-        let labels = unit_labels(g, seg);
-        let mut seq = (Vec::new(), Vec::new());
-        for (label, unit) in labels.iter().zip(&seg.units) {
-            if let Some(label) = label {
-                seq.0.push(*label);
-                seq.1.push(unit.position > 0);
-            }
-        }
-        sequences.push(seq);
-        pages.push((prepared, labels));
+        pages.push(GoldUnits {
+            labels: unit_labels(g, seg),
+            same_block: seg.units.iter().map(|u| u.position > 0).collect(),
+            prepared,
+        });
     }
-    // Long units count more in training (1 + log2 of their length in 64-byte steps), so the fit
-    // leans towards the byte-level score it is judged by.
-    let row_weight = |bytes: usize| {
-        if params.length_weighting {
-            1.0 + (1 + bytes / 64).ilog2() as f32
-        } else {
-            1.0
-        }
-    };
-    let fit_lexicon = |keep: &dyn Fn(usize) -> bool| {
-        let examples =
-            pages
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| keep(*i))
-                .flat_map(|(_, (p, labels))| {
-                    // Word keys per unit, and the DOM keys of its block as a separate example.
-                    let words = p.unit_keys.iter().zip(labels);
-                    let dom = p
-                        .unit_block
-                        .iter()
-                        .zip(labels)
-                        .filter_map(|(&b, l)| p.block_dom_keys.get(b).map(|k| (k, l)));
-                    // And the page's own keys (its URL) once per unit, as page-level evidence.
-                    let page_keys = labels.iter().map(|l| (&p.page_keys, l));
-                    words
-                        .chain(dom)
-                        .chain(page_keys.filter(|(k, _)| !k.is_empty()))
-                        .filter_map(|(k, l)| l.map(|l| (k.as_slice(), l)))
-                });
-        let mut lexicon = Lexicon::fit(examples, params.features.lexicon);
-        // The discriminative model learns from the units' words alone, weighted as the rows.
-        let words: Vec<(&[u32], Label, f32)> = pages
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| keep(*i))
-            .flat_map(|(_, (p, labels))| {
-                p.unit_keys
-                    .iter()
-                    .zip(labels)
-                    .zip(&p.unit_bytes)
-                    .filter_map(|((k, l), &b)| l.map(|l| (k.as_slice(), l, row_weight(b))))
-            })
-            .collect();
-        lexicon.fit_model(&words, crate::lexicon::ModelOptions::default());
-        lexicon
-    };
     // Pass 2: rows scored by a lexicon that never saw their page (cross-fitting).
     say("fitting the lexicons (cross-fitted)");
-    // Folds keep each site's pages together, so the lexicon's evidence on a training row is as
-    // unseen as it will be on a new site's page (a site's footer is in all its pages).
-    let folds = params.lexicon_folds.min(gold.len());
-    // With fewer sites than folds, pages are dealt to folds in turn.
-    let sites: std::collections::HashSet<String> =
-        gold.iter().map(|g| crate::eval::site_of(&g.page)).collect();
-    let grouping = if sites.len() >= folds.max(1) {
-        crate::eval::Folds::BySite(folds.max(1))
-    } else {
-        crate::eval::Folds::ByPage(folds.max(1))
-    };
-    let site_fold = crate::eval::assign_folds(gold, grouping);
-    let fold_of = |i: usize| site_fold[i];
-    let fold_lexicons: Vec<Lexicon> = if folds < 2 {
-        vec![fit_lexicon(&|_| true)]
-    } else {
-        (0..folds)
-            .map(|f| fit_lexicon(&|i| fold_of(i) != f))
-            .collect()
-    };
-    let rows: Vec<Array2<f32>> = pages
-        .iter()
-        .enumerate()
-        .map(|(i, (prepared, _))| {
-            pipeline
-                .features
-                .rows(prepared, &fold_lexicons[fold_of(i) % fold_lexicons.len()])
-        })
-        .collect();
-    let labels: Vec<&[Option<Label>]> = pages.iter().map(|(_, l)| l.as_slice()).collect();
-    let weights: Vec<Vec<f32>> = pages
-        .iter()
-        .map(|(p, _)| p.unit_bytes.iter().map(|&b| row_weight(b)).collect())
-        .collect();
-    let labelled_rows = |rows: &[Array2<f32>], keep: &dyn Fn(usize) -> bool| {
-        labelled_rows(rows, &labels, &weights, keep)
-    };
-    let keep_all = |_: usize| true;
-    let first = labelled_rows(&rows, &keep_all)?;
+    let stages = Stages::new(gold, &pages, params);
+    let lexicons = CrossFitted::fit(stages.fold_of.clone(), stages.folds, |keep| {
+        fit_lexicon(&pages, params, keep)
+    });
+    let rows = lexicons.rows(&pages, |page, lexicon| {
+        pipeline.features.rows(&page.prepared, lexicon)
+    });
+    let first = stages.labelled(&rows, &|_| true)?;
     say("fitting the classifier");
     let mut classifiers = vec![first.fit(&params.classifier)?];
-    // Later stages: the same rows plus the neighbours' probabilities from the stage before,
-    // taken out of fold so they are as noisy as they will be on new pages.
-    // Each page's probabilities from a classifier fitted on the other folds' rows.
-    // Each fold's fit starts from the fit on all the rows (`start`), a few steps from its own.
-    let out_of_fold =
-        |stage_rows: &[Array2<f32>], start: &Classifier| -> Result<Vec<Array2<f32>>, ModelError> {
-            let mut oof: Vec<Option<Array2<f32>>> = vec![None; pages.len()];
-            for f in 0..folds {
-                let stage = labelled_rows(stage_rows, &|i| fold_of(i) != f)?
-                    .fit_from(&params.classifier, start)?;
-                for (i, slot) in oof.iter_mut().enumerate().filter(|(i, _)| fold_of(*i) == f) {
-                    *slot = Some(stage.predict_proba(&stage_rows[i]));
-                }
-            }
-            Ok(oof
-                .into_iter()
-                .map(|p| p.expect("every page is in one fold"))
-                .collect())
-        };
-    let mut stage_rows = rows.clone();
-    for _ in 0..if folds >= 2 {
-        params.stacking_rounds
-    } else {
-        0
-    } {
-        say("fitting the next stage (out-of-fold neighbour probabilities)");
-        let oof = out_of_fold(&stage_rows, classifiers.last().expect("stage 0 is fitted"))?;
-        stage_rows = rows
-            .iter()
-            .zip(&oof)
-            .zip(&pages)
-            .map(|((x, p), (prepared, _))| with_neighbours(x, p, &prepared.unit_block))
-            .collect();
-        classifiers.push(labelled_rows(&stage_rows, &keep_all)?.fit(&params.classifier)?);
-    }
+    let stage_rows = stages.stack(&rows, &pages, &mut classifiers)?;
     // Class weights that maximise byte-level macro-F1 on held-out folds of the training pages.
-    let class_weights = if params.tune_class_weights && folds >= 2 {
+    let class_weights = if params.tune_class_weights && stages.folds >= 2 {
         say("tuning the class weights on held-out folds");
-        let oof = out_of_fold(&stage_rows, classifiers.last().expect("stage 0 is fitted"))?;
-        tune_class_weights(
-            &oof,
-            &labels,
-            pages.iter().map(|(p, _)| p.unit_bytes.as_slice()),
-        )
+        let last = classifiers.last().expect("stage 0 is fitted");
+        let oof = stages.out_of_fold(&stage_rows, last)?;
+        let bytes = pages.iter().map(|p| p.prepared.unit_bytes.as_slice());
+        tune_class_weights(&oof, &stages.labels, bytes)
     } else {
         [1.0; Label::COUNT]
     };
     say("fitting the final lexicon");
-    let lexicon = fit_lexicon(&|_| true);
+    let lexicon = fit_lexicon(&pages, params, &|_| true);
+    let sequences: Vec<(Vec<Label>, Vec<bool>)> = pages.iter().map(GoldUnits::sequence).collect();
     let mut transitions = Transitions::learn(
         sequences.iter().map(|(l, s)| (l.as_slice(), s.as_slice())),
         params.transition_weight,
@@ -311,6 +182,201 @@ pub fn train(
             pagesift_version: env!("CARGO_PKG_VERSION").to_string(),
         },
     })
+}
+
+/// The training pipeline: a tokenizer trained on the gold pages, the segmenter and features the
+/// parameters ask for, and their content model.
+fn build_pipeline(gold: &[GoldPage], params: &TrainParams) -> Result<FeaturePipeline, ModelError> {
+    let tokenizer = PageTokenizer::train(
+        gold.iter().map(|g| g.page.text.as_str()),
+        params.vocab_size,
+        params.tokenizer,
+    )?;
+    Ok(FeaturePipeline {
+        segmenter: TextSegmenter::new(params.segment),
+        tokenizer,
+        features: FeatureExtractor::builder()
+            .options(params.features)
+            .build()?,
+        content: params.content.clone(),
+    })
+}
+
+/// A gold page's units: prepared, with their gold labels and whether each continues its block.
+struct GoldUnits {
+    prepared: PreparedPage,
+    labels: Vec<Option<Label>>,
+    same_block: Vec<bool>,
+}
+
+impl GoldUnits {
+    /// The labelled units' labels, and whether each continues its block (what the transitions
+    /// learn from).
+    fn sequence(&self) -> (Vec<Label>, Vec<bool>) {
+        let mut seq = (Vec::new(), Vec::new());
+        for (label, &same) in self.labels.iter().zip(&self.same_block) {
+            if let Some(label) = label {
+                seq.0.push(*label);
+                seq.1.push(same);
+            }
+        }
+        seq
+    }
+}
+
+/// Long units count more in training (1 + log2 of their length in 64-byte steps), so the fit
+/// leans towards the byte-level score it is judged by.
+fn row_weight(params: &TrainParams, bytes: usize) -> f32 {
+    if params.length_weighting {
+        1.0 + (1 + bytes / 64).ilog2() as f32
+    } else {
+        1.0
+    }
+}
+
+/// The lexicon of the labelled units of the pages `keep` accepts: their word keys, their
+/// blocks' DOM keys and their page's own keys (its URL) as examples, and its discriminative
+/// model fitted on the units' words, weighted as the rows.
+fn fit_lexicon(pages: &[GoldUnits], params: &TrainParams, keep: &dyn Fn(usize) -> bool) -> Lexicon {
+    let kept = || pages.iter().enumerate().filter(|(i, _)| keep(*i));
+    let examples = kept().flat_map(|(_, page)| {
+        let (p, labels) = (&page.prepared, &page.labels);
+        // Word keys per unit, and the DOM keys of its block as a separate example.
+        let words = p.unit_keys.iter().zip(labels);
+        let dom = p
+            .unit_block
+            .iter()
+            .zip(labels)
+            .filter_map(|(&b, l)| p.block_dom_keys.get(b).map(|k| (k, l)));
+        // And the page's own keys (its URL) once per unit, as page-level evidence.
+        let page_keys = labels.iter().map(|l| (&p.page_keys, l));
+        words
+            .chain(dom)
+            .chain(page_keys.filter(|(k, _)| !k.is_empty()))
+            .filter_map(|(k, l)| l.map(|l| (k.as_slice(), l)))
+    });
+    let mut lexicon = Lexicon::fit(examples, params.features.lexicon);
+    // The discriminative model learns from the units' words alone, weighted as the rows.
+    let words: Vec<(&[u32], Label, f32)> = kept()
+        .flat_map(|(_, page)| {
+            let p = &page.prepared;
+            p.unit_keys
+                .iter()
+                .zip(&page.labels)
+                .zip(&p.unit_bytes)
+                .filter_map(|((k, l), &b)| l.map(|l| (k.as_slice(), l, row_weight(params, b))))
+        })
+        .collect();
+    lexicon.fit_model(&words, crate::lexicon::ModelOptions::default());
+    lexicon
+}
+
+/// What fitting the classifier's stages needs: the folds the pages are cross-fitted in, and
+/// each page's gold labels and row weights.
+struct Stages<'a> {
+    params: &'a TrainParams,
+    /// Folds of pages (at most the number of pages).
+    folds: usize,
+    fold_of: Vec<usize>,
+    labels: Vec<&'a [Option<Label>]>,
+    weights: Vec<Vec<f32>>,
+}
+
+impl<'a> Stages<'a> {
+    fn new(gold: &[GoldPage], pages: &'a [GoldUnits], params: &'a TrainParams) -> Self {
+        // Folds keep each site's pages together, so the lexicon's evidence on a training row is
+        // as unseen as it will be on a new site's page (a site's footer is in all its pages).
+        let folds = params.lexicon_folds.min(gold.len());
+        // With fewer sites than folds, pages are dealt to folds in turn.
+        let sites: std::collections::HashSet<String> =
+            gold.iter().map(|g| site_of(&g.page)).collect();
+        let grouping = if sites.len() >= folds.max(1) {
+            Folds::BySite(folds.max(1))
+        } else {
+            Folds::ByPage(folds.max(1))
+        };
+        Stages {
+            params,
+            folds,
+            fold_of: assign_folds(gold, grouping),
+            labels: pages.iter().map(|p| p.labels.as_slice()).collect(),
+            weights: pages
+                .iter()
+                .map(|p| {
+                    let bytes = &p.prepared.unit_bytes;
+                    bytes.iter().map(|&b| row_weight(params, b)).collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// The labelled rows of the pages `keep` accepts.
+    fn labelled(
+        &self,
+        rows: &[Array2<f32>],
+        keep: &dyn Fn(usize) -> bool,
+    ) -> Result<LabelledRows, ModelError> {
+        labelled_rows(rows, &self.labels, &self.weights, keep)
+    }
+
+    /// Each page's probabilities from a classifier fitted on the other folds' rows, taken out of
+    /// fold so they are as noisy as they will be on new pages. Each fold's fit starts from the
+    /// fit on all the rows (`start`), a few steps from its own.
+    fn out_of_fold(
+        &self,
+        stage_rows: &[Array2<f32>],
+        start: &Classifier,
+    ) -> Result<Vec<Array2<f32>>, ModelError> {
+        let mut oof: Vec<Option<Array2<f32>>> = vec![None; stage_rows.len()];
+        for f in 0..self.folds {
+            let stage = self
+                .labelled(stage_rows, &|i| self.fold_of[i] != f)?
+                .fit_from(&self.params.classifier, start)?;
+            for (i, slot) in oof.iter_mut().enumerate() {
+                if self.fold_of[i] == f {
+                    *slot = Some(stage.predict_proba(&stage_rows[i]));
+                }
+            }
+        }
+        Ok(oof
+            .into_iter()
+            .map(|p| p.expect("every page is in one fold"))
+            .collect())
+    }
+
+    /// Later stages: the same rows plus the neighbours' probabilities from the stage before
+    /// (out of fold), each stage pushed onto `classifiers`. Returns the last stage's rows.
+    fn stack(
+        &self,
+        rows: &[Array2<f32>],
+        pages: &[GoldUnits],
+        classifiers: &mut Vec<Classifier>,
+    ) -> Result<Vec<Array2<f32>>, ModelError> {
+        let rounds = if self.folds >= 2 {
+            self.params.stacking_rounds
+        } else {
+            0
+        };
+        let mut stage_rows = rows.to_vec();
+        for _ in 0..rounds {
+            self.params
+                .progress
+                .say("fitting the next stage (out-of-fold neighbour probabilities)");
+            let oof =
+                self.out_of_fold(&stage_rows, classifiers.last().expect("stage 0 is fitted"))?;
+            stage_rows = rows
+                .iter()
+                .zip(&oof)
+                .zip(pages)
+                .map(|((x, p), page)| with_neighbours(x, p, &page.prepared.unit_block))
+                .collect();
+            classifiers.push(
+                self.labelled(&stage_rows, &|_| true)?
+                    .fit(&self.params.classifier)?,
+            );
+        }
+        Ok(stage_rows)
+    }
 }
 
 /// The rows of the pages `keep` accepts whose units have a gold label, stacked, with targets and
@@ -397,18 +463,7 @@ fn tune_class_weights<'a>(
                 }
             }
         }
-        (0..Label::COUNT)
-            .map(|k| {
-                let tp = c[k][k];
-                let gold: f64 = c[k].iter().sum();
-                let predicted: f64 = (0..Label::COUNT).map(|g| c[g][k]).sum();
-                if tp == 0.0 {
-                    0.0
-                } else {
-                    2.0 * tp / (gold + predicted)
-                }
-            })
-            .sum::<f64>()
+        f1_sum(&c)
     };
     let mut best = ([1.0; Label::COUNT], macro_f1([1.0; Label::COUNT]));
     for &promotion in &GRID {
@@ -423,15 +478,16 @@ fn tune_class_weights<'a>(
     best.0
 }
 
-/// Trains and returns a ready labeler (what cross-validation needs).
-pub fn train_labeler(gold: &[GoldPage], params: &TrainParams) -> Result<Labeler, ModelError> {
-    Labeler::from_bundle(train(gold, params, &[])?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::label::Labeler;
     use crate::types::{ByteRange, Origin, Page};
+
+    /// Trains and returns a ready labeler.
+    fn train_labeler(gold: &[GoldPage], params: &TrainParams) -> Result<Labeler, ModelError> {
+        Labeler::from_bundle(train(gold, params, &[])?)
+    }
 
     #[test]
     fn units_take_the_label_covering_most_of_them() {
