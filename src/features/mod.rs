@@ -230,8 +230,8 @@ fn ids_within(tokens: &BlockTokens, local: ByteRange) -> &[u32] {
 mod tests {
     use super::*;
     use crate::lexicon::{Lexicon, LexiconOptions};
-    use crate::types::Label;
     use crate::segment::TextSegmenter;
+    use crate::types::Label;
 
     #[test]
     fn builder_rejects_bad_options() {
