@@ -24,9 +24,13 @@ pub const CONTENT_FILE: &str = "content.json";
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingInfo {
+    /// The training files, as given.
     pub sources: Vec<String>,
+    /// Gold pages trained on.
     pub pages: usize,
+    /// Labelled units trained on.
     pub units: usize,
+    /// The pagesift version that trained the model.
     pub pagesift_version: String,
 }
 
@@ -34,6 +38,7 @@ pub struct TrainingInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum SegmenterConfig {
+    /// The text segmenter, with its options.
     Text(SegmentOptions),
 }
 
@@ -60,14 +65,20 @@ struct ModelHeader {
 /// Everything needed to label pages.
 #[derive(Debug, Clone)]
 pub struct ModelBundle {
+    /// The subword tokenizer.
     pub tokenizer: PageTokenizer,
+    /// The segmenter the model was trained with.
     pub segmenter: SegmenterConfig,
+    /// The feature extractor's options.
     pub features: FeatureOptions,
+    /// The lexicon the lexical columns are scored with.
     pub lexicon: Lexicon,
     /// The stacked stages: the first sees the unit's features, each later one also the
     /// neighbours' probabilities from the stage before.
     pub classifiers: Vec<Classifier>,
+    /// The decoder's transitions and class weights.
     pub transitions: Transitions,
+    /// What the model was trained on.
     pub trained_on: TrainingInfo,
     /// The content model (`content.json`), when the model was trained with one.
     pub content: Option<Arc<ContentModel>>,

@@ -30,9 +30,13 @@ pub use crate::features::CONTENT_FEATURES;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContentTrainingInfo {
+    /// The files the pages came from.
     pub sources: Vec<String>,
+    /// Pages trained on.
     pub pages: usize,
+    /// Blocks weakly labelled main content.
     pub content_blocks: usize,
+    /// Blocks weakly labelled furniture.
     pub furniture_blocks: usize,
 }
 
@@ -48,6 +52,7 @@ pub struct ContentModel {
     /// The furniture probability above which a block is furniture, tuned on the training pages
     /// for mean per-page word F1; [`ContentModel::furniture`] shifts it to 0.5.
     threshold: f32,
+    /// What the model was trained on.
     pub trained_on: ContentTrainingInfo,
 }
 

@@ -15,22 +15,32 @@ const K: usize = Label::COUNT;
 /// Precision, recall and F1 of one label.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct LabelScore {
+    /// The label scored.
     pub label: Label,
+    /// Share of the bytes predicted with the label that have it in the gold.
     pub precision: f64,
+    /// Share of the gold bytes with the label that are predicted with it.
     pub recall: f64,
+    /// Harmonic mean of precision and recall.
     pub f1: f64,
+    /// Gold bytes with the label.
     pub gold_bytes: u64,
 }
 
 /// The result of `eval` or `cv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EvalReport {
+    /// Pages scored.
     pub pages: usize,
+    /// Scores of each label, in label order.
     pub labels: Vec<LabelScore>,
+    /// Mean of the labels' F1.
     pub macro_f1: f64,
+    /// Share of the gold bytes predicted with their gold label.
     pub accuracy: f64,
     /// Mean absolute difference between predicted and gold promotion share per page.
     pub promotion_share_mae: f64,
+    /// Byte counts over all pages (rows gold, columns predicted).
     pub confusion: Confusion,
     /// One row per page, in input order.
     pub per_page: Vec<PageScore>,
@@ -39,9 +49,13 @@ pub struct EvalReport {
 /// How one page fared.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PageScore {
+    /// The page's id.
     pub id: String,
+    /// Share of the page's gold bytes predicted with their gold label.
     pub accuracy: f64,
+    /// Promotion share of the page's gold spans.
     pub gold_promotion_share: f64,
+    /// Promotion share of the predicted spans.
     pub predicted_promotion_share: f64,
     /// The page's byte counts (rows gold, columns predicted), for scores over any subset.
     pub confusion: Confusion,

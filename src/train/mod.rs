@@ -20,10 +20,15 @@ use stages::{tune_class_weights, Stages};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TrainParams {
+    /// The subword model of the tokenizer.
     pub tokenizer: TokenizerKind,
+    /// Most tokens in its vocabulary.
     pub vocab_size: usize,
+    /// How pages are cut into units.
     pub segment: SegmentOptions,
+    /// The feature extractor's options.
     pub features: FeatureOptions,
+    /// How the classifier is fitted.
     pub classifier: ClassifierParams,
     /// Weight of the learned transitions in decoding (0 turns smoothing off).
     pub transition_weight: f32,
