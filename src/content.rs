@@ -23,7 +23,7 @@ use std::collections::HashSet;
 
 pub use crate::content_page::ContentPage;
 /// Columns the content model adds to the 3-label model's rows (declared with the other columns
-/// in [`crate::features::schema`]).
+/// in `features::schema`).
 pub use crate::features::CONTENT_FEATURES;
 
 /// What the content model was trained on.

@@ -24,7 +24,7 @@
 pub mod bundle;
 pub mod content;
 mod content_page;
-pub mod crossfit;
+pub(crate) mod crossfit;
 pub mod cv;
 pub mod decode;
 pub mod error;
@@ -40,7 +40,7 @@ pub(crate) mod metrics;
 pub mod model;
 pub mod output;
 pub mod parallel;
-pub mod pipeline;
+pub(crate) mod pipeline;
 pub mod progress;
 pub mod segment;
 pub mod tokenize;

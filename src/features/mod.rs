@@ -2,9 +2,9 @@
 //! (length, position, punctuation, digits, phone numbers, prices, URLs, capitalisation, imperative
 //! and second-person cues, repetition in the page and in the batch), then lexical evidence: the
 //! [`Lexicon`] score of the unit's tokens, of its neighbours (units and blocks, two either side)
-//! and of the whole page. Every column is declared once, with its name, in [`schema`].
+//! and of the whole page. Every column is declared once, with its name, in `schema`.
 //!
-//! By concern: [`schema`] (the columns), `options` (the extractor's options), `stats` (text
+//! By concern: `schema` (the columns), `options` (the extractor's options), `stats` (text
 //! statistics), `cues` (regex cues), `site` (the site's own name), `repeats` (in the page and
 //! in the batch), `dom` (DOM columns and keys), `url` (page keys), `layout` (a unit's layout
 //! row from all of these), `lexical` (the lexicon's columns) and `stack` (a stacked stage's
@@ -16,7 +16,7 @@ mod layout;
 mod lexical;
 mod options;
 mod repeats;
-pub mod schema;
+pub(crate) mod schema;
 mod site;
 mod stack;
 mod stats;
