@@ -24,9 +24,13 @@ pub const CONTENT_FILE: &str = "content.json";
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingInfo {
+    /// The training files, as given.
     pub sources: Vec<String>,
+    /// Gold pages trained on.
     pub pages: usize,
+    /// Labelled units trained on.
     pub units: usize,
+    /// The pagesift version that trained the model.
     pub pagesift_version: String,
 }
 
@@ -34,6 +38,7 @@ pub struct TrainingInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum SegmenterConfig {
+    /// The text segmenter, with its options.
     Text(SegmentOptions),
 }
 
@@ -60,14 +65,20 @@ struct ModelHeader {
 /// Everything needed to label pages.
 #[derive(Debug, Clone)]
 pub struct ModelBundle {
+    /// The subword tokenizer.
     pub tokenizer: PageTokenizer,
+    /// The segmenter the model was trained with.
     pub segmenter: SegmenterConfig,
+    /// The feature extractor's options.
     pub features: FeatureOptions,
+    /// The lexicon the lexical columns are scored with.
     pub lexicon: Lexicon,
     /// The stacked stages: the first sees the unit's features, each later one also the
     /// neighbours' probabilities from the stage before.
     pub classifiers: Vec<Classifier>,
+    /// The decoder's transitions and class weights.
     pub transitions: Transitions,
+    /// What the model was trained on.
     pub trained_on: TrainingInfo,
     /// The content model (`content.json`), when the model was trained with one.
     pub content: Option<Arc<ContentModel>>,
@@ -85,12 +96,7 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 
 /// FNV-1a, 64 bits: not a defence against forgery, a check against damage and hand edits.
 fn checksum(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("fnv1a64:{h:016x}")
+    format!("fnv1a64:{:016x}", crate::hash::fnv1a64(bytes))
 }
 
 /// The manifest for the files given as (name, content).
@@ -177,6 +183,29 @@ fn parse_content(place: &str, json: &str) -> Result<Arc<ContentModel>, ModelErro
     Ok(Arc::new(model))
 }
 
+/// Why a bundle failed its checks: the feature options are refused, or a file's content.
+enum Checked {
+    Model(ModelError),
+    Format(String),
+}
+
+/// The format and version of `model.json`, read first (the rest of the file skipped, not
+/// built), so an old or foreign file gets that error rather than a missing field's.
+fn check_header(model: &str) -> Result<(), String> {
+    let header: ModelHeader =
+        serde_json::from_str(model).map_err(|e| format!("model.json: {e}"))?;
+    if header.format.as_deref() != Some(MODEL_FORMAT) {
+        return Err("model.json has no \"format\": \"pagesift-model\"".into());
+    }
+    let version = header.version;
+    if version != Some(u64::from(MODEL_FORMAT_VERSION)) {
+        return Err(format!(
+            "model.json is format version {version:?}, this pagesift reads version {MODEL_FORMAT_VERSION}"
+        ));
+    }
+    Ok(())
+}
+
 impl ModelBundle {
     /// The built-in model (the files under `models/default/` at build time).
     ///
@@ -248,21 +277,7 @@ impl ModelBundle {
             path: place.to_string(),
             message,
         };
-        // The format and version first (the rest of the file skipped, not built), so an old or
-        // foreign file gets that error rather than a missing field's.
-        let header: ModelHeader =
-            serde_json::from_str(model).map_err(|e| format_err(format!("model.json: {e}")))?;
-        if header.format.as_deref() != Some(MODEL_FORMAT) {
-            return Err(format_err(
-                "model.json has no \"format\": \"pagesift-model\"".into(),
-            ));
-        }
-        let version = header.version;
-        if version != Some(u64::from(MODEL_FORMAT_VERSION)) {
-            return Err(format_err(format!(
-                "model.json is format version {version:?}, this pagesift reads version {MODEL_FORMAT_VERSION}"
-            )));
-        }
+        check_header(model).map_err(format_err)?;
         // The three files parse side by side when there are threads to spare.
         let ((file, tokenizer), content) = rayon::join(
             || {
@@ -290,34 +305,45 @@ impl ModelBundle {
             trained_on: file.trained_on,
             content: content?,
         };
+        bundle.check().map_err(|e| match e {
+            Checked::Model(e) => e,
+            Checked::Format(message) => format_err(message),
+        })?;
+        Ok(bundle)
+    }
+
+    /// Checks the classifier stages have the widths the feature options give, and every weight
+    /// of the classifiers and the decoder is usable.
+    fn check(&self) -> Result<(), Checked> {
         let expected = crate::features::FeatureExtractor::builder()
-            .options(bundle.features)
-            .build()?
+            .options(self.features)
+            .build()
+            .map_err(Checked::Model)?
             .width();
-        for (stage, classifier) in bundle.classifiers.iter().enumerate() {
+        for (stage, classifier) in self.classifiers.iter().enumerate() {
             let want = if stage == 0 {
                 expected
             } else {
                 expected + crate::features::NEIGHBOUR_COLUMNS
             };
             if classifier.width() != want {
-                return Err(format_err(format!(
+                return Err(Checked::Format(format!(
                     "classifier stage {stage} has {} feature columns, the feature options give {want}",
                     classifier.width()
                 )));
             }
         }
-        if bundle.classifiers.is_empty() {
-            return Err(format_err("model.json has no classifier".into()));
+        if self.classifiers.is_empty() {
+            return Err(Checked::Format("model.json has no classifier".into()));
         }
         // Checksums only say a file is the one the manifest names, not that its numbers are
         // usable: a weight that is not finite would make every score NaN.
-        if let Some(stage) = bundle.classifiers.iter().position(|c| !c.is_finite()) {
-            return Err(format_err(format!(
+        if let Some(stage) = self.classifiers.iter().position(|c| !c.is_finite()) {
+            return Err(Checked::Format(format!(
                 "classifier stage {stage} has a weight that is not a finite number"
             )));
         }
-        let t = &bundle.transitions;
+        let t = &self.transitions;
         let finite = |rows: &[[f32; crate::types::Label::COUNT]]| {
             rows.iter().flatten().all(|v| v.is_finite())
         };
@@ -327,13 +353,13 @@ impl ModelBundle {
             && t.weight >= 0.0
             && t.class_weights.iter().all(|w| w.is_finite() && *w > 0.0))
         {
-            return Err(format_err(
+            return Err(Checked::Format(
                 "model.json: the decoder's transitions, weight or class weights are not finite \
                  positive numbers"
                     .into(),
             ));
         }
-        Ok(bundle)
+        Ok(())
     }
 
     /// Writes the model into `dir` whole: `tokenizer.json`, `model.json`, `content.json` when
@@ -345,10 +371,22 @@ impl ModelBundle {
     /// `manifest.json`); anything else is refused rather than replaced. A symbolic link is
     /// followed: the directory it points to is replaced.
     pub fn save(&self, dir: &Path) -> Result<(), ModelError> {
-        let io = |path: &Path, e: std::io::Error| ModelError::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        };
+        let (tokenizer, model, content) = self.to_json()?;
+        let mut files = vec![
+            ("tokenizer.json", tokenizer.as_str()),
+            ("model.json", model.as_str()),
+        ];
+        if let Some(content) = &content {
+            files.push((CONTENT_FILE, content.as_str()));
+        }
+        let target = SaveTarget::of(dir)?;
+        let staging = target.write_staging(&files)?;
+        target.swap_in(staging)
+    }
+
+    /// The texts of `tokenizer.json`, `model.json` and `content.json` (when there is a content
+    /// model).
+    fn to_json(&self) -> Result<(String, String, Option<String>), ModelError> {
         let file = ModelFile {
             format: MODEL_FORMAT.to_string(),
             version: MODEL_FORMAT_VERSION,
@@ -368,16 +406,34 @@ impl ModelBundle {
             .map(|c| serde_json::to_string(c.as_ref()))
             .transpose()
             .map_err(|e| ModelError::Training(e.to_string()))?;
-        let mut files = vec![
-            ("tokenizer.json", tokenizer.as_str()),
-            ("model.json", model.as_str()),
-        ];
-        if let Some(content) = &content {
-            files.push((CONTENT_FILE, content.as_str()));
-        }
+        Ok((tokenizer, model, content))
+    }
+}
 
-        // Where the model goes: an existing directory (or a link to one) by its resolved path,
-        // so `.`, `..` and symbolic links name the directory itself.
+/// An I/O error at `path`.
+fn io(path: &Path, e: std::io::Error) -> ModelError {
+    ModelError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Where [`ModelBundle::save`] writes a model: the directory, resolved, and what was there.
+struct SaveTarget {
+    /// The existing directory's metadata (`None`: there is none yet).
+    old: Option<std::fs::Metadata>,
+    /// The directory's resolved path.
+    target: std::path::PathBuf,
+    /// Its name and parent directory.
+    name: String,
+    parent: std::path::PathBuf,
+}
+
+impl SaveTarget {
+    /// Where the model goes: an existing directory (or a link to one) by its resolved path,
+    /// so `.`, `..` and symbolic links name the directory itself. Refuses an existing path that
+    /// is not an empty or model directory.
+    fn of(dir: &Path) -> Result<Self, ModelError> {
         let old = match std::fs::metadata(dir) {
             Ok(meta) => Some(meta),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -421,52 +477,66 @@ impl ModelBundle {
             _ => std::path::PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent).map_err(|e| io(&parent, e))?;
+        Ok(SaveTarget {
+            old,
+            target,
+            name,
+            parent,
+        })
+    }
 
-        // The new model, whole, in a fresh directory beside the target.
+    /// The new model, whole (its files and their manifest), in a fresh directory beside the
+    /// target.
+    fn write_staging(&self, files: &[(&str, &str)]) -> Result<tempfile::TempDir, ModelError> {
         let staging = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
+            .prefix(&format!(".{}.", self.name))
             .suffix(".partial")
-            .tempdir_in(&parent)
-            .map_err(|e| io(&parent, e))?;
-        for (file_name, text) in &files {
+            .tempdir_in(&self.parent)
+            .map_err(|e| io(&self.parent, e))?;
+        for (file_name, text) in files {
             let path = staging.path().join(file_name);
             std::fs::write(&path, text).map_err(|e| io(&path, e))?;
         }
         let manifest_path = staging.path().join(MANIFEST_FILE);
-        std::fs::write(&manifest_path, manifest(&files)).map_err(|e| io(&manifest_path, e))?;
+        std::fs::write(&manifest_path, manifest(files)).map_err(|e| io(&manifest_path, e))?;
         // The temporary directory is private (0700); the model gets the old directory's
         // permissions, or the usual 0755.
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let permissions = old
+            let permissions = self
+                .old
                 .as_ref()
                 .map(|m| m.permissions())
                 .unwrap_or_else(|| std::fs::Permissions::from_mode(0o755));
             std::fs::set_permissions(staging.path(), permissions)
                 .map_err(|e| io(staging.path(), e))?;
         }
+        Ok(staging)
+    }
 
-        // The swap: the old directory is renamed onto an empty directory of its own (removed
-        // when `aside` is dropped), the new one renamed in; if that fails, the old one is put
-        // back.
-        let aside = match &old {
+    /// The swap: the old directory is renamed onto an empty directory of its own (removed
+    /// when `aside` is dropped), the new one renamed in; if that fails, the old one is put
+    /// back.
+    fn swap_in(&self, staging: tempfile::TempDir) -> Result<(), ModelError> {
+        let target = &self.target;
+        let aside = match &self.old {
             Some(_) => {
                 let aside = tempfile::Builder::new()
-                    .prefix(&format!(".{name}."))
+                    .prefix(&format!(".{}.", self.name))
                     .suffix(".old")
-                    .tempdir_in(&parent)
-                    .map_err(|e| io(&parent, e))?;
-                std::fs::rename(&target, aside.path()).map_err(|e| io(&target, e))?;
+                    .tempdir_in(&self.parent)
+                    .map_err(|e| io(&self.parent, e))?;
+                std::fs::rename(target, aside.path()).map_err(|e| io(target, e))?;
                 Some(aside)
             }
             None => None,
         };
-        if let Err(e) = std::fs::rename(staging.path(), &target) {
+        if let Err(e) = std::fs::rename(staging.path(), target) {
             if let Some(aside) = &aside {
-                let _ = std::fs::rename(aside.path(), &target);
+                let _ = std::fs::rename(aside.path(), target);
             }
-            return Err(io(&target, e));
+            return Err(io(target, e));
         }
         // The new model is in place: the staging directory must not be removed with `staging`.
         let _ = staging.keep();

@@ -7,9 +7,12 @@
 //! then gives every block of a new page a probability of being furniture, which the 3-label model
 //! reads as three more columns (the block's, the previous and the next block's).
 
+use crate::crossfit::CrossFitted;
 use crate::error::ModelError;
 use crate::features::{FeatureExtractor, PageContext, PreparedPage};
+use crate::hash::{fnv1a_byte, fold32, FNV_OFFSET};
 use crate::lexicon::{Evidence, Lexicon, LexiconOptions};
+use crate::metrics::f1_of_counts;
 use crate::model::{Classifier, ClassifierParams};
 use crate::segment::{SegmentOptions, Segmenter, TextSegmenter};
 use crate::types::{BlockTokens, Label, Page, Segmentation};
@@ -18,20 +21,22 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
-/// Columns the content model adds to the 3-label model's rows.
-pub const CONTENT_FEATURES: &[&str] = &[
-    "content_model_furniture",
-    "content_model_furniture_previous_block",
-    "content_model_furniture_next_block",
-];
+pub use crate::content_page::ContentPage;
+/// Columns the content model adds to the 3-label model's rows (declared with the other columns
+/// in `features::schema`).
+pub use crate::features::CONTENT_FEATURES;
 
 /// What the content model was trained on.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContentTrainingInfo {
+    /// The files the pages came from.
     pub sources: Vec<String>,
+    /// Pages trained on.
     pub pages: usize,
+    /// Blocks weakly labelled main content.
     pub content_blocks: usize,
+    /// Blocks weakly labelled furniture.
     pub furniture_blocks: usize,
 }
 
@@ -47,14 +52,8 @@ pub struct ContentModel {
     /// The furniture probability above which a block is furniture, tuned on the training pages
     /// for mean per-page word F1; [`ContentModel::furniture`] shifts it to 0.5.
     threshold: f32,
+    /// What the model was trained on.
     pub trained_on: ContentTrainingInfo,
-}
-
-/// A page with its known main content (plain text).
-#[derive(Debug, Clone)]
-pub struct ContentPage {
-    pub page: Page,
-    pub main_text: String,
 }
 
 /// Words and DOM keys seen in fewer training blocks are left out of the lexicon (rare keys
@@ -141,9 +140,7 @@ fn word_keys(text: &str) -> Vec<u32> {
     // FNV-1a of each word (namespace 1) and of each pair (namespace 2), a 0xff after every word.
     // FNV waits on a multiply per byte, so the three hashes a word takes part in (its own, the
     // pair it ends, and the start of the pair it begins) run side by side in one pass.
-    const FNV_PRIME: u64 = 0x0100_0000_01b3;
-    let seed = |namespace: u64| 0xcbf2_9ce4_8422_2325 ^ (namespace << 16);
-    let finish = |h: u64| (h ^ (h >> 32)) as u32;
+    let seed = |namespace: u64| FNV_OFFSET ^ (namespace << 16);
     let n = ends.len();
     let mut keys = vec![0u32; (2 * n).saturating_sub(1)];
     let mut pair_start = seed(2);
@@ -151,13 +148,13 @@ fn word_keys(text: &str) -> Vec<u32> {
     for (i, &word_end) in ends.iter().enumerate() {
         let (mut word, mut pair, mut next_pair_start) = (seed(1), pair_start, seed(2));
         for &b in lower[word_start..word_end].iter().chain(&[0xff]) {
-            word = (word ^ u64::from(b)).wrapping_mul(FNV_PRIME);
-            pair = (pair ^ u64::from(b)).wrapping_mul(FNV_PRIME);
-            next_pair_start = (next_pair_start ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+            word = fnv1a_byte(word, b);
+            pair = fnv1a_byte(pair, b);
+            next_pair_start = fnv1a_byte(next_pair_start, b);
         }
-        keys[i] = finish(word);
+        keys[i] = fold32(word);
         if i > 0 {
-            keys[n + i - 1] = finish(pair);
+            keys[n + i - 1] = fold32(pair);
         }
         pair_start = next_pair_start;
         word_start = word_end;
@@ -257,6 +254,103 @@ fn rows(
     x
 }
 
+/// A training page: its blocks prepared, and their weak labels.
+struct TrainingPage {
+    blocks: PreparedBlocks,
+    labels: Vec<Option<Label>>,
+}
+
+/// The HTML pages training uses (at most `max_pages`, spread evenly over the list), cut into
+/// blocks, prepared and weakly labelled (in parallel).
+fn prepare_training_pages(
+    pages: &[ContentPage],
+    features: &FeatureExtractor,
+    max_pages: usize,
+) -> Vec<TrainingPage> {
+    let segmenter = segmenter();
+    let html: Vec<&ContentPage> = pages.iter().filter(|p| p.page.markup.is_some()).collect();
+    let step = html.len().div_ceil(max_pages.max(1)).max(1);
+    let chosen: Vec<&ContentPage> = html.into_iter().step_by(step).collect();
+    chosen
+        .par_iter()
+        .map(|p| {
+            let seg = segmenter.segment(&p.page);
+            let labels = weak_labels(&p.page.text, &seg, &p.main_text);
+            TrainingPage {
+                blocks: prepare(features, &p.page, &seg),
+                labels,
+            }
+        })
+        .collect()
+}
+
+/// The lexicon of the words and DOM keys of the labelled blocks of the pages `keep` accepts.
+fn fit_lexicon(
+    pages: &[TrainingPage],
+    options: LexiconOptions,
+    keep: &dyn Fn(usize) -> bool,
+) -> Lexicon {
+    let examples = pages
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| keep(*i))
+        .flat_map(|(_, page)| {
+            let labels = &page.labels;
+            let words = page.blocks.word_keys.iter().zip(labels);
+            let dom = page.blocks.prepared.block_dom_keys.iter().zip(labels);
+            words
+                .chain(dom)
+                .filter_map(|(k, l)| l.map(|l| (k.as_slice(), l)))
+        });
+    Lexicon::fit(examples, options)
+}
+
+/// What the model was trained on: the sources, pages and blocks of each weak label.
+fn training_info(pages: &[TrainingPage], sources: &[String]) -> ContentTrainingInfo {
+    let mut info = ContentTrainingInfo {
+        sources: sources.to_vec(),
+        pages: pages.len(),
+        ..ContentTrainingInfo::default()
+    };
+    for label in pages.iter().flat_map(|p| p.labels.iter().flatten()) {
+        if *label == Label::Education {
+            info.content_blocks += 1;
+        } else {
+            info.furniture_blocks += 1;
+        }
+    }
+    info
+}
+
+/// Fits one stage on every `stride`-th labelled block's row of `rows` (one array per page).
+fn fit_stage(
+    rows: &[Array2<f32>],
+    pages: &[TrainingPage],
+    classifier: ClassifierParams,
+    stride: usize,
+) -> Result<Classifier, ModelError> {
+    let width = rows[0].ncols();
+    let (mut data, mut targets) = (Vec::new(), Vec::new());
+    let mut seen = 0usize;
+    for (x, page) in rows.iter().zip(pages) {
+        for (row, label) in x.rows().into_iter().zip(&page.labels) {
+            let Some(label) = label else { continue };
+            seen += 1;
+            if seen % stride == 0 {
+                data.extend(row.iter().copied());
+                targets.push(label.index());
+            }
+        }
+    }
+    let x = Array2::from_shape_vec((targets.len(), width), data)
+        .map_err(|e| ModelError::Training(e.to_string()))?;
+    classifier.fit_labels(
+        &x,
+        &Array1::from_vec(targets),
+        &[Label::Education, Label::Boilerplate],
+    )
+}
+
 impl ContentModel {
     /// Trains on pages with known main content. The lexicon scores in the training rows come
     /// from a lexicon fitted on the other half of the pages, so the regression learns how far
@@ -271,18 +365,7 @@ impl ContentModel {
         max_pages: usize,
         sources: &[String],
     ) -> Result<ContentModel, ModelError> {
-        let segmenter = segmenter();
-        let html: Vec<&ContentPage> = pages.iter().filter(|p| p.page.markup.is_some()).collect();
-        let step = html.len().div_ceil(max_pages.max(1)).max(1);
-        let chosen: Vec<&ContentPage> = html.into_iter().step_by(step).collect();
-        let prepared: Vec<(PreparedBlocks, Vec<Option<Label>>)> = chosen
-            .par_iter()
-            .map(|p| {
-                let seg = segmenter.segment(&p.page);
-                let labels = weak_labels(&p.page.text, &seg, &p.main_text);
-                (prepare(features, &p.page, &seg), labels)
-            })
-            .collect();
+        let prepared = prepare_training_pages(pages, features, max_pages);
         if prepared.is_empty() {
             return Err(ModelError::Training(
                 "no HTML pages to train the content model on".into(),
@@ -292,78 +375,30 @@ impl ContentModel {
             min_count: MIN_KEY_COUNT,
             ..features.options().lexicon
         };
-        let fit_lexicon = |keep: &dyn Fn(usize) -> bool| {
-            let examples = prepared
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| keep(*i))
-                .flat_map(|(_, (blocks, labels))| {
-                    let words = blocks.word_keys.iter().zip(labels);
-                    let dom = blocks.prepared.block_dom_keys.iter().zip(labels);
-                    words
-                        .chain(dom)
-                        .filter_map(|(k, l)| l.map(|l| (k.as_slice(), l)))
-                });
-            Lexicon::fit(examples, options)
-        };
-        let halves = [fit_lexicon(&|i| i % 2 == 1), fit_lexicon(&|i| i % 2 == 0)];
-        let page_rows: Vec<Array2<f32>> = prepared
-            .par_iter()
-            .enumerate()
-            .map(|(i, (blocks, _))| {
-                rows(
-                    &blocks.prepared.block_layout,
-                    &blocks.prepared.block_dom_keys,
-                    &blocks.word_keys,
-                    &halves[i % 2],
-                )
-            })
-            .collect();
-        let mut info = ContentTrainingInfo {
-            sources: sources.to_vec(),
-            pages: prepared.len(),
-            ..ContentTrainingInfo::default()
-        };
-        for label in prepared.iter().flat_map(|(_, l)| l.iter().flatten()) {
-            if *label == Label::Education {
-                info.content_blocks += 1;
-            } else {
-                info.furniture_blocks += 1;
-            }
-        }
+        let fit_lexicon = |keep: &dyn Fn(usize) -> bool| fit_lexicon(&prepared, options, keep);
+        // Cross-fitted by halves: the odd pages' lexicon scores the even pages, and back.
+        let halves = CrossFitted::fit((0..prepared.len()).map(|i| i % 2).collect(), 2, fit_lexicon);
+        let page_rows: Vec<Array2<f32>> = halves.rows(&prepared, |page, lexicon| {
+            let blocks = &page.blocks;
+            rows(
+                &blocks.prepared.block_layout,
+                &blocks.prepared.block_dom_keys,
+                &blocks.word_keys,
+                lexicon,
+            )
+        });
         // linfa's L-BFGS in f32 fails to take a first step on much more than ~20k rows (the
         // summed loss grows too large), so every k-th labelled block is kept.
         let labelled: usize = prepared
             .iter()
-            .map(|(_, l)| l.iter().flatten().count())
+            .map(|p| p.labels.iter().flatten().count())
             .sum();
         let stride = labelled.div_ceil(MAX_ROWS).max(1);
-        let fit = |rows: &[Array2<f32>]| -> Result<Classifier, ModelError> {
-            let width = rows[0].ncols();
-            let (mut data, mut targets) = (Vec::new(), Vec::new());
-            let mut seen = 0usize;
-            for (x, (_, labels)) in rows.iter().zip(&prepared) {
-                for (row, label) in x.rows().into_iter().zip(labels) {
-                    let Some(label) = label else { continue };
-                    seen += 1;
-                    if seen % stride == 0 {
-                        data.extend(row.iter().copied());
-                        targets.push(label.index());
-                    }
-                }
-            }
-            let x = Array2::from_shape_vec((targets.len(), width), data)
-                .map_err(|e| ModelError::Training(e.to_string()))?;
-            classifier.fit_labels(
-                &x,
-                &Array1::from_vec(targets),
-                &[Label::Education, Label::Boilerplate],
-            )
-        };
+        let fit = |rows: &[Array2<f32>]| fit_stage(rows, &prepared, classifier, stride);
         let first = fit(&page_rows)?;
         let smoothed_rows: Vec<Array2<f32>> = page_rows
             .par_iter()
-            .map(|x| with_neighbours(x, &first))
+            .map(|x| with_furniture_around(x, &first))
             .collect();
         let smoother = fit(&smoothed_rows)?;
         let threshold = tune_threshold(&smoother, &smoothed_rows, &prepared);
@@ -372,7 +407,7 @@ impl ContentModel {
             classifier: first,
             smoother,
             threshold,
-            trained_on: info,
+            trained_on: training_info(&prepared, sources),
         })
     }
 
@@ -415,7 +450,7 @@ impl ContentModel {
         }
         let shift = logit(self.threshold);
         self.smoother
-            .predict_proba(&with_neighbours(&x, &self.classifier))
+            .predict_proba(&with_furniture_around(&x, &self.classifier))
             .column(Label::Boilerplate.index())
             .iter()
             .map(|&p| sigmoid(logit(p) - shift))
@@ -425,9 +460,7 @@ impl ContentModel {
     /// Checks the model reads the rows this pagesift builds (layout and DOM columns, then its
     /// lexical contexts); a model trained with other features would only give zeros.
     pub fn check_width(&self) -> Result<(), String> {
-        let want = crate::features::DENSE_FEATURES.len()
-            + crate::features::DOM_FEATURES.len()
-            + CONTEXTS * 2;
+        let want = crate::features::schema::CONTENT_START + CONTEXTS * 2;
         if !(self.classifier.is_finite() && self.smoother.is_finite()) {
             Err("the content model has a weight that is not a finite number".into())
         } else if self.classifier.width() == want {
@@ -438,22 +471,6 @@ impl ContentModel {
                 self.classifier.width()
             ))
         }
-    }
-
-    /// The three columns of [`CONTENT_FEATURES`] for every unit of a page.
-    pub fn columns(furniture: &[f32], seg: &Segmentation) -> Vec<[f32; 3]> {
-        seg.units
-            .iter()
-            .map(|u| {
-                let at =
-                    |b: Option<usize>| b.and_then(|b| furniture.get(b)).copied().unwrap_or(0.0);
-                [
-                    at(Some(u.block)),
-                    at(u.block.checked_sub(1)),
-                    at(Some(u.block + 1)),
-                ]
-            })
-            .collect()
     }
 }
 
@@ -468,15 +485,12 @@ fn sigmoid(z: f32) -> f32 {
 
 /// The furniture threshold with the best mean per-page F1 over words (what extraction
 /// benchmarks score), on the training pages.
-fn tune_threshold(
-    model: &Classifier,
-    rows: &[Array2<f32>],
-    prepared: &[(PreparedBlocks, Vec<Option<Label>>)],
-) -> f32 {
+fn tune_threshold(model: &Classifier, rows: &[Array2<f32>], prepared: &[TrainingPage]) -> f32 {
     let pages: Vec<Vec<(f32, bool, f32)>> = rows
         .par_iter()
         .zip(prepared)
-        .map(|(x, (blocks, labels))| {
+        .map(|(x, page)| {
+            let (blocks, labels) = (&page.blocks, &page.labels);
             let p = model.predict_proba(x);
             labels
                 .iter()
@@ -503,11 +517,7 @@ fn tune_threshold(
                 kept += if keep { words } else { 0.0 };
                 content += if is_content { words } else { 0.0 };
             }
-            if tp == 0.0 {
-                0.0
-            } else {
-                2.0 * tp / (kept + content)
-            }
+            f1_of_counts(tp, content, kept)
         });
         f1s.sum::<f32>() / pages.len().max(1) as f32
     };
@@ -522,7 +532,7 @@ fn tune_threshold(
 const NEIGHBOUR_WINDOW: [isize; 4] = [-2, -1, 1, 2];
 
 /// `x` with the first stage's furniture probabilities of the neighbouring blocks appended.
-fn with_neighbours(x: &Array2<f32>, first: &Classifier) -> Array2<f32> {
+fn with_furniture_around(x: &Array2<f32>, first: &Classifier) -> Array2<f32> {
     let p = first.predict_proba(x);
     let furniture = p.column(Label::Boilerplate.index());
     let n = x.nrows();
@@ -552,14 +562,8 @@ mod tests {
 
     fn reference_word_keys(text: &str) -> Vec<u32> {
         let fnv = |namespace: u64, parts: &[&str]| {
-            let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ (namespace << 16);
-            for part in parts {
-                for b in part.bytes().chain([0xff]) {
-                    h ^= u64::from(b);
-                    h = h.wrapping_mul(0x0100_0000_01b3);
-                }
-            }
-            (h ^ (h >> 32)) as u32
+            let bytes = parts.iter().flat_map(|part| part.bytes().chain([0xff]));
+            crate::hash::fnv1a_key(FNV_OFFSET ^ (namespace << 16), bytes)
         };
         let w = words(text);
         let mut keys: Vec<u32> = w.iter().map(|a| fnv(1, &[a])).collect();

@@ -171,20 +171,7 @@ pub fn merge_spans(text: &str, units: &[Unit], labels: &[Label], probs: &[[f32; 
 
 /// Promotion bytes over labelled bytes (non-whitespace only).
 pub fn promotion_share(spans: &[Span]) -> f32 {
-    let mut promo = 0;
-    let mut all = 0;
-    for s in spans {
-        let n = non_whitespace_bytes(&s.text);
-        all += n;
-        if s.label == Label::Promotion {
-            promo += n;
-        }
-    }
-    if all == 0 {
-        0.0
-    } else {
-        promo as f32 / all as f32
-    }
+    crate::metrics::PromotionBytes::of(spans.iter().map(|s| (s.text.as_str(), s.label))).share_f32()
 }
 
 #[cfg(test)]

@@ -1,52 +1,46 @@
 //! Evaluation at byte level (`ANNOTATION.md`, "Scoring"): every non-whitespace byte a gold span
 //! covers is one example; per-label precision, recall and F1, their macro average, a confusion
-//! matrix, and how far the predicted promotion share is from the gold share. Also
-//! leave-one-document-out cross-validation.
+//! matrix, and how far the predicted promotion share is from the gold share. Cross-validation,
+//! which trains models to score, is in [`crate::cv`].
 
-use crate::error::ModelError;
-use crate::train::{train_labeler, TrainParams};
+use crate::metrics::{f1_of_precision_recall, PromotionBytes};
 use crate::types::{GoldPage, Label, LabelledPage, Span};
-use rayon::prelude::*;
 use serde::Serialize;
 use std::fmt;
 
+pub use crate::metrics::Confusion;
+
 const K: usize = Label::COUNT;
-
-/// Byte counts: rows are gold labels, columns predicted labels, the last column "no label".
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Confusion {
-    pub counts: [[u64; K + 1]; K],
-}
-
-impl Confusion {
-    pub fn add(&mut self, other: &Confusion) {
-        for g in 0..K {
-            for p in 0..=K {
-                self.counts[g][p] += other.counts[g][p];
-            }
-        }
-    }
-}
 
 /// Precision, recall and F1 of one label.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct LabelScore {
+    /// The label scored.
     pub label: Label,
+    /// Share of the bytes predicted with the label that have it in the gold.
     pub precision: f64,
+    /// Share of the gold bytes with the label that are predicted with it.
     pub recall: f64,
+    /// Harmonic mean of precision and recall.
     pub f1: f64,
+    /// Gold bytes with the label.
     pub gold_bytes: u64,
 }
 
 /// The result of `eval` or `cv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EvalReport {
+    /// Pages scored.
     pub pages: usize,
+    /// Scores of each label, in label order.
     pub labels: Vec<LabelScore>,
+    /// Mean of the labels' F1.
     pub macro_f1: f64,
+    /// Share of the gold bytes predicted with their gold label.
     pub accuracy: f64,
     /// Mean absolute difference between predicted and gold promotion share per page.
     pub promotion_share_mae: f64,
+    /// Byte counts over all pages (rows gold, columns predicted).
     pub confusion: Confusion,
     /// One row per page, in input order.
     pub per_page: Vec<PageScore>,
@@ -55,9 +49,13 @@ pub struct EvalReport {
 /// How one page fared.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PageScore {
+    /// The page's id.
     pub id: String,
+    /// Share of the page's gold bytes predicted with their gold label.
     pub accuracy: f64,
+    /// Promotion share of the page's gold spans.
     pub gold_promotion_share: f64,
+    /// Promotion share of the predicted spans.
     pub predicted_promotion_share: f64,
     /// The page's byte counts (rows gold, columns predicted), for scores over any subset.
     pub confusion: Confusion,
@@ -86,20 +84,13 @@ pub fn score_page(gold: &GoldPage, predicted: &[Span]) -> Confusion {
 }
 
 fn gold_promotion_share(gold: &GoldPage) -> f64 {
-    let mut promo = 0usize;
-    let mut all = 0usize;
-    for (range, label) in &gold.spans {
-        let n = crate::types::non_whitespace_bytes(range.slice(&gold.page.text));
-        all += n;
-        if *label == Label::Promotion {
-            promo += n;
-        }
-    }
-    if all == 0 {
-        0.0
-    } else {
-        promo as f64 / all as f64
-    }
+    let text = &gold.page.text;
+    PromotionBytes::of(
+        gold.spans
+            .iter()
+            .map(|(range, label)| (range.slice(text), *label)),
+    )
+    .share_f64()
 }
 
 /// Scores predicted pages against gold pages (same order).
@@ -143,11 +134,7 @@ fn report(confusion: Confusion, per_page: Vec<PageScore>) -> EvalReport {
             let predicted: u64 = (0..K).map(|g| c[g][k]).sum();
             let precision = ratio(tp, predicted);
             let recall = ratio(tp, gold);
-            let f1 = if precision + recall == 0.0 {
-                0.0
-            } else {
-                2.0 * precision * recall / (precision + recall)
-            };
+            let f1 = f1_of_precision_recall(precision, recall);
             LabelScore {
                 label,
                 precision,
@@ -171,175 +158,6 @@ fn report(confusion: Confusion, per_page: Vec<PageScore>) -> EvalReport {
         labels,
         confusion,
         per_page,
-    }
-}
-
-/// How cross-validation splits the gold pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Folds {
-    /// Each page is held out alone (leave-one-document-out).
-    LeaveOneOut,
-    /// `k` folds; all the pages of a site are in one fold (see [`site_of`]).
-    BySite(usize),
-    /// `k` folds of pages, in turn.
-    ByPage(usize),
-}
-
-/// A page's site: its URL's host, lower-cased, without `www.` and port; the page id when it has
-/// no URL (so a page without one is a site of its own).
-pub fn site_of(page: &crate::types::Page) -> String {
-    let host = page.url.as_deref().and_then(|url| {
-        let rest = url.split_once("://").map_or(url, |(_, r)| r);
-        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-        let host = host.split(':').next().unwrap_or("").to_ascii_lowercase();
-        let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
-        (!host.is_empty()).then_some(host)
-    });
-    host.unwrap_or_else(|| page.id.clone())
-}
-
-/// The fold of each gold page. Sites go to folds largest first, each to the fold with the fewest
-/// pages so far (ties to the lower fold), so folds are balanced and the split is deterministic.
-pub fn assign_folds(gold: &[GoldPage], folds: Folds) -> Vec<usize> {
-    match folds {
-        Folds::LeaveOneOut => (0..gold.len()).collect(),
-        Folds::ByPage(k) => (0..gold.len()).map(|i| i % k.max(1)).collect(),
-        Folds::BySite(k) => {
-            let k = k.max(1);
-            let sites: Vec<String> = gold.iter().map(|g| site_of(&g.page)).collect();
-            let mut sizes: std::collections::BTreeMap<&str, usize> = Default::default();
-            for s in &sites {
-                *sizes.entry(s).or_default() += 1;
-            }
-            let mut order: Vec<(&str, usize)> = sizes.into_iter().collect();
-            order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-            let mut load = vec![0usize; k];
-            let mut fold_of_site = std::collections::HashMap::new();
-            for (site, n) in order {
-                let f = (0..k).min_by_key(|&f| (load[f], f)).unwrap_or(0);
-                load[f] += n;
-                fold_of_site.insert(site, f);
-            }
-            sites.iter().map(|s| fold_of_site[s.as_str()]).collect()
-        }
-    }
-}
-
-/// Cross-validation: each fold's pages are labelled by a model trained (tokenizer included) on
-/// the other folds plus `train_also`, less any `train_also` page of a site being held out.
-/// Folds run in parallel. Returns the report and the held-out predictions, in gold order.
-pub fn cross_validate_folds(
-    gold: &[GoldPage],
-    train_also: &[GoldPage],
-    params: &TrainParams,
-    folds: Folds,
-    content: Option<&ContentTraining>,
-) -> Result<(EvalReport, Vec<LabelledPage>), ModelError> {
-    let fold_of = assign_folds(gold, folds);
-    let k = fold_of.iter().max().map_or(0, |m| m + 1);
-    if gold.len() < 2 || k < 2 {
-        return Err(ModelError::Training(
-            "cross-validation needs at least 2 gold pages and 2 folds".into(),
-        ));
-    }
-    // The folds train side by side: only their ends are told, not each one's phases.
-    let done = std::sync::Mutex::new(0usize);
-    let params_progress = params.progress.clone();
-    params_progress.say(&format!("training {k} folds"));
-    let by_fold = (0..k)
-        .into_par_iter()
-        .map(|f| {
-            let held: Vec<usize> = (0..gold.len()).filter(|&i| fold_of[i] == f).collect();
-            let held_sites: std::collections::HashSet<String> =
-                held.iter().map(|&i| site_of(&gold[i].page)).collect();
-            let train_set: Vec<GoldPage> =
-                gold.iter()
-                    .enumerate()
-                    .filter(|&(i, _)| fold_of[i] != f)
-                    .map(|(_, g)| g)
-                    .chain(train_also.iter().filter(|g| {
-                        g.page.url.is_none() || !held_sites.contains(&site_of(&g.page))
-                    }))
-                    .cloned()
-                    .collect();
-            let mut params = params.clone();
-            params.progress = crate::progress::Progress::default();
-            if let Some(content) = content {
-                params.content = Some(std::sync::Arc::new(content.train(&held_sites, &params)?));
-            }
-            let labeler = train_labeler(&train_set, &params)?;
-            // Repetition counts come from the held-out pages as one batch (for leave-one-out,
-            // from the whole gold set, as before).
-            let batch: Vec<&crate::types::Page> = if folds == Folds::LeaveOneOut {
-                gold.iter().map(|g| &g.page).collect()
-            } else {
-                held.iter().map(|&i| &gold[i].page).collect()
-            };
-            let (_, repeats) = labeler.pipeline.segment_batch(&batch);
-            let labelled = held
-                .iter()
-                .map(|&i| Ok((i, labeler.label_page(&gold[i].page, &repeats)?)))
-                .collect::<Result<Vec<_>, ModelError>>();
-            // Counted and told under one lock, so the messages come in order.
-            if let Ok(mut done) = done.lock() {
-                *done += 1;
-                params_progress.say(&format!("fold {} of {k} done", *done));
-            }
-            labelled
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut predicted: Vec<Option<LabelledPage>> = vec![None; gold.len()];
-    for (i, page) in by_fold.into_iter().flatten() {
-        predicted[i] = Some(page);
-    }
-    let predicted: Vec<LabelledPage> = predicted
-        .into_iter()
-        .map(|p| p.expect("every page is in one fold"))
-        .collect();
-    Ok((evaluate(gold, &predicted), predicted))
-}
-
-/// Leave-one-document-out cross-validation (see [`cross_validate_folds`]).
-pub fn cross_validate(
-    gold: &[GoldPage],
-    train_also: &[GoldPage],
-    params: &TrainParams,
-) -> Result<(EvalReport, Vec<LabelledPage>), ModelError> {
-    cross_validate_folds(gold, train_also, params, Folds::LeaveOneOut, None)
-}
-
-/// Pages with known main content, for a content model trained anew in every fold of a
-/// cross-validation without the held-out sites' pages (so no held-out page's main content is
-/// learned from).
-pub struct ContentTraining {
-    pub pages: Vec<crate::content::ContentPage>,
-    pub max_pages: usize,
-    pub sources: Vec<String>,
-}
-
-impl ContentTraining {
-    fn train(
-        &self,
-        held_sites: &std::collections::HashSet<String>,
-        params: &TrainParams,
-    ) -> Result<crate::content::ContentModel, ModelError> {
-        let pages: Vec<crate::content::ContentPage> = self
-            .pages
-            .iter()
-            .filter(|p| !held_sites.contains(&site_of(&p.page)))
-            .cloned()
-            .collect();
-        let features = crate::features::FeatureExtractor::builder()
-            .options(params.features)
-            .build()?;
-        crate::content::ContentModel::train(
-            &pages,
-            &features,
-            params.classifier,
-            self.max_pages,
-            &self.sources,
-        )
     }
 }
 
@@ -427,54 +245,6 @@ mod tests {
             text: String::new(),
             reasons: Vec::new(),
         }
-    }
-
-    #[test]
-    fn site_folds_never_split_a_host() {
-        let urls = [
-            Some("https://www.clinic.example/a"),
-            Some("http://clinic.example:8080/b?x=1"),
-            Some("https://CLINIC.example"),
-            Some("https://blog.clinic.example/post"),
-            Some("https://shop.example/p/1"),
-            Some("https://user@shop.example/p/2"),
-            None,
-            None,
-            Some("https://news.example/story"),
-            Some("https://other.example/"),
-            Some("https://other.example/2"),
-        ];
-        let pages: Vec<GoldPage> = urls
-            .iter()
-            .enumerate()
-            .map(|(i, url)| {
-                let mut g = gold();
-                g.page.id = format!("p{i}");
-                g.page.url = url.map(str::to_string);
-                g
-            })
-            .collect();
-        assert_eq!(site_of(&pages[1].page), "clinic.example");
-        assert_eq!(site_of(&pages[3].page), "blog.clinic.example");
-        assert_eq!(site_of(&pages[6].page), "p6", "no URL: a site of its own");
-        for k in [2, 3, 5] {
-            let folds = assign_folds(&pages, Folds::BySite(k));
-            for (i, a) in pages.iter().enumerate() {
-                for (j, b) in pages.iter().enumerate() {
-                    if site_of(&a.page) == site_of(&b.page) {
-                        assert_eq!(folds[i], folds[j], "k={k}: pages {i} and {j} split");
-                    }
-                }
-            }
-            // Balanced: the largest site has 3 pages, so no fold is emptier than it must be.
-            let mut load = vec![0; k];
-            folds.iter().for_each(|&f| load[f] += 1);
-            assert!(load.iter().all(|&n| n > 0), "k={k}: {load:?}");
-        }
-        assert_eq!(
-            assign_folds(&pages, Folds::LeaveOneOut),
-            (0..pages.len()).collect::<Vec<_>>()
-        );
     }
 
     #[test]

@@ -161,6 +161,7 @@ fn softmax(logits: [f32; K]) -> [f32; K] {
 /// Options of the lexicon's discriminative model.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ModelOptions {
+    /// Passes over the training examples.
     pub epochs: usize,
     /// AdaGrad's base step.
     pub rate: f32,
@@ -338,6 +339,7 @@ impl Lexicon {
         self.weights.len()
     }
 
+    /// Whether no key is kept.
     pub fn is_empty(&self) -> bool {
         self.weights.is_empty()
     }
@@ -379,7 +381,9 @@ impl Lexicon {
 /// Lexical evidence that adds up: blocks add up to a page without scoring its keys again.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Evidence {
+    /// Summed weights of the known keys, per label.
     pub sum: [f32; K],
+    /// Keys that were found in the lexicon.
     pub known: usize,
 }
 
@@ -392,6 +396,7 @@ impl Evidence {
         }
     }
 
+    /// Adds another stretch's evidence (a block's to its page's).
     pub fn add(&mut self, other: &Evidence) {
         for (sum, other) in self.sum.iter_mut().zip(other.sum) {
             *sum += other;
@@ -410,6 +415,7 @@ impl Evidence {
         }
     }
 
+    /// The mean weight of the known keys, per label (zeros when none is known).
     pub fn mean(&self) -> [f32; K] {
         if self.known == 0 {
             [0.0; K]

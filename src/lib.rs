@@ -39,18 +39,24 @@
 
 pub mod bundle;
 pub mod content;
+mod content_page;
+pub(crate) mod crossfit;
+pub mod cv;
 pub mod decode;
 pub mod error;
 pub mod eval;
 pub mod features;
+pub(crate) mod hash;
 pub mod html;
 pub mod ingest;
 pub mod interop;
 pub mod label;
 pub mod lexicon;
+pub(crate) mod metrics;
 pub mod model;
 pub mod output;
 pub mod parallel;
+pub(crate) mod pipeline;
 pub mod progress;
 pub mod run;
 pub mod segment;
@@ -59,8 +65,9 @@ pub mod train;
 pub mod types;
 
 pub use bundle::ModelBundle;
+pub use cv::cross_validate;
 pub use error::{Error, IngestError, ModelError};
-pub use eval::{cross_validate, evaluate, EvalReport};
+pub use eval::{evaluate, EvalReport};
 pub use label::Labeler;
 pub use progress::Progress;
 pub use train::{train, TrainParams};

@@ -2,7 +2,7 @@
 
 mod util;
 
-use pagesift::eval::{cross_validate_folds, Folds};
+use pagesift::cv::{cross_validate_folds, Folds};
 use pagesift::{read_gold, train, Progress, TrainParams};
 use std::sync::{Arc, Mutex};
 

@@ -3,43 +3,10 @@
 //! (`is_html` tells the model which case it is in). The `class`/`id` words, element path and
 //! landmarks are also keys for the lexicon, so names the fixed cues miss are learned from data.
 
+use super::schema::{Dom, DOM_FEATURES};
+use crate::hash::{fnv1a_key, fnv1a_seeded};
 use crate::html::dom::landmark;
 use crate::html::BlockContext;
-
-/// Column names, in order.
-pub const DOM_FEATURES: &[&str] = &[
-    "is_html",
-    "in_nav",
-    "in_header",
-    "in_footer",
-    "in_aside",
-    "in_form",
-    "in_main",
-    "in_article",
-    "in_button",
-    "in_list",
-    "in_heading",
-    "in_table",
-    "in_figure",
-    "in_label",
-    "in_blockquote",
-    "in_section",
-    "in_dialog",
-    "link_density",
-    "all_link",
-    "element_p",
-    "element_li",
-    "element_table_cell",
-    "element_heading",
-    "element_div_or_body",
-    "element_option",
-    "element_other",
-    "has_image",
-    "depth",
-    "class_boilerplate_cue",
-    "class_promotion_cue",
-    "class_content_cue",
-];
 
 /// Which cue list a `class`/`id` word is on, as a bit: [`BOILERPLATE_CUE`], [`PROMOTION_CUE`],
 /// [`CONTENT_CUE`] or none. A `match` compiles to a switch on the length, so a block's words
@@ -67,48 +34,52 @@ const BOILERPLATE_CUE: u8 = 1;
 const PROMOTION_CUE: u8 = 2;
 const CONTENT_CUE: u8 = 4;
 
-/// The DOM columns of a unit in block `context` (`None`: a text page).
-pub fn dom_row(context: Option<&BlockContext>, row: &mut Vec<f32>) {
+/// Fills the DOM columns of a unit in block `context` (`None`: a text page, whose columns stay
+/// zero); `columns` is the row's DOM section, all zero.
+pub(super) fn dom_columns(context: Option<&BlockContext>, columns: &mut [f32]) {
+    debug_assert_eq!(columns.len(), DOM_FEATURES.len());
     let Some(c) = context else {
-        row.extend(std::iter::repeat_n(0.0, DOM_FEATURES.len()));
         return;
     };
     let flag = |b: bool| if b { 1.0 } else { 0.0 };
-    row.push(1.0);
+    columns[Dom::IsHtml.index()] = 1.0;
     for bit in 0..landmark::NAMES.len() {
-        row.push(flag(c.has(1 << bit)));
+        // The landmark columns follow the order of the landmark bits.
+        columns[Dom::InNav.index() + bit] = flag(c.has(1 << bit));
     }
+    let mut set = |column: Dom, value: f32| columns[column.index()] = value;
     let density = c.link_density();
-    row.push(density);
-    row.push(flag(density > 0.9));
+    set(Dom::LinkDensity, density);
+    set(Dom::AllLink, flag(density > 0.9));
     let tag = c.tag.as_str();
     let heading = matches!(tag, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
     let cell = matches!(tag, "td" | "th");
     let div = matches!(tag, "div" | "body" | "section" | "article" | "main");
-    row.push(flag(tag == "p"));
-    row.push(flag(tag == "li"));
-    row.push(flag(cell));
-    row.push(flag(heading));
-    row.push(flag(div));
-    row.push(flag(tag == "option"));
-    row.push(flag(
-        !(heading || cell || div || matches!(tag, "p" | "li" | "option")),
-    ));
-    row.push(flag(c.images > 0));
-    row.push(c.depth.min(40) as f32 / 40.0);
+    set(Dom::ElementP, flag(tag == "p"));
+    set(Dom::ElementLi, flag(tag == "li"));
+    set(Dom::ElementTableCell, flag(cell));
+    set(Dom::ElementHeading, flag(heading));
+    set(Dom::ElementDivOrBody, flag(div));
+    set(Dom::ElementOption, flag(tag == "option"));
+    set(
+        Dom::ElementOther,
+        flag(!(heading || cell || div || matches!(tag, "p" | "li" | "option"))),
+    );
+    set(Dom::HasImage, flag(c.images > 0));
+    set(Dom::Depth, c.depth.min(40) as f32 / 40.0);
     let cues = c
         .attribute_tokens
         .iter()
         .fold(0, |bits, t| bits | class_cue(t));
-    row.push(flag(cues & BOILERPLATE_CUE != 0));
-    row.push(flag(cues & PROMOTION_CUE != 0));
-    row.push(flag(cues & CONTENT_CUE != 0));
+    set(Dom::ClassBoilerplateCue, flag(cues & BOILERPLATE_CUE != 0));
+    set(Dom::ClassPromotionCue, flag(cues & PROMOTION_CUE != 0));
+    set(Dom::ClassContentCue, flag(cues & CONTENT_CUE != 0));
 }
 
 /// Lexicon keys of each block's DOM context: its element, path, landmarks, class/id words and
 /// link-density band, each hashed in its own namespace. The blocks under the same open elements share one list of
 /// class/id words (dozens of words on many pages), whose keys are hashed once.
-pub fn dom_keys_of(blocks: &[BlockContext]) -> Vec<Vec<u32>> {
+pub(super) fn dom_keys_of(blocks: &[BlockContext]) -> Vec<Vec<u32>> {
     let mut shared: Option<(&BlockContext, Vec<u32>)> = None;
     blocks
         .iter()
@@ -157,10 +128,7 @@ fn dom_keys_with(context: &BlockContext, word_keys: &[u32]) -> Vec<u32> {
 
 /// FNV-1a of a string in a namespace (the namespaces keep DOM keys apart from token keys).
 fn hash_str(namespace: u8, text: &str) -> u32 {
-    super::fnv1a_key(
-        super::fnv1a_seeded(u64::from(namespace) << 8 | 0xD0),
-        text.bytes(),
-    )
+    fnv1a_key(fnv1a_seeded(u64::from(namespace) << 8 | 0xD0), text.bytes())
 }
 
 #[cfg(test)]
@@ -170,8 +138,8 @@ mod tests {
 
     #[test]
     fn a_row_has_one_value_per_name_and_text_pages_are_zero() {
-        let mut row = Vec::new();
-        dom_row(None, &mut row);
+        let mut row = vec![0.0; DOM_FEATURES.len()];
+        dom_columns(None, &mut row);
         assert_eq!(row, vec![0.0; DOM_FEATURES.len()]);
         let context = BlockContext {
             tag: "li".into(),
@@ -181,8 +149,7 @@ mod tests {
             text_bytes: 10,
             ..BlockContext::default()
         };
-        row.clear();
-        dom_row(Some(&context), &mut row);
+        dom_columns(Some(&context), &mut row);
         assert_eq!(row.len(), DOM_FEATURES.len());
         let value = |name: &str| row[DOM_FEATURES.iter().position(|n| *n == name).unwrap()];
         assert_eq!(value("is_html"), 1.0);

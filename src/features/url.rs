@@ -3,6 +3,8 @@
 //! (`.gov`, `.edu`). The keys go into the lexicon like words, so which of them mean selling
 //! is learned from the training pages; a page without a URL has none.
 
+use crate::hash::{fnv1a_key, FNV_OFFSET};
+
 /// Namespaces of the keys (kept apart from token n-grams and DOM keys by their own seeds).
 const PATH_WORD: u64 = 0x7572_6c5f_7061_7468; // "url_path"
 const SUFFIX: u64 = 0x7572_6c5f_7466_6978; // "url_tfix"
@@ -53,7 +55,7 @@ pub fn page_type_keys(types: &[String]) -> Vec<u32> {
 /// FNV-1a of a namespace and a string, folded to 32 bits (the namespace is the starting state's
 /// XOR, without the extra step the other key families take).
 fn key(namespace: u64, s: &str) -> u32 {
-    super::fnv1a_key(0xcbf2_9ce4_8422_2325 ^ namespace, s.bytes())
+    fnv1a_key(FNV_OFFSET ^ namespace, s.bytes())
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! `main_text` (the main content as plain text).
 
 use super::html::html_page;
-use crate::content::ContentPage;
+use crate::content_page::ContentPage;
 use crate::error::{IngestError, IngestErrorKind};
 use crate::types::Origin;
 use rayon::prelude::*;

@@ -5,7 +5,7 @@ use crate::args::{
     InputArgs, LabelArgs, ReportArgs, TrainArgs,
 };
 use crate::terminal::{output_failed, phase_spinner, side_output, OutputFile, RunReport, Terminal};
-use pagesift::eval::{cross_validate_folds, Folds};
+use pagesift::cv::{cross_validate_folds, Folds};
 use pagesift::ingest::{BatchLimits, BatchStream, ReadOptions};
 use pagesift::output::{
     span_writer, span_writer_with, AtomicFile, MainTextFormat, MainTextWriter, OutputFormat,
@@ -352,7 +352,7 @@ pub fn cv(args: CvArgs) -> Result<ExitCode, String> {
             for e in &errors {
                 eprintln!("pagesift: skipped {e}");
             }
-            Some(pagesift::eval::ContentTraining {
+            Some(pagesift::cv::ContentTraining {
                 pages,
                 max_pages: args.options.content_max_pages,
                 sources: vec![index.clone()],

@@ -1,0 +1,127 @@
+//! Stacking: a later stage's input is a unit's row plus the stage before's label probabilities
+//! around it (the units either side, its block and the blocks around, the page), see
+//! [`Neighbour`].
+
+use super::schema::{Neighbour, NEIGHBOUR_CONTEXTS};
+use crate::types::Label;
+use ndarray::Array2;
+
+/// Blocks either side whose mean is the context before and after a block.
+const WINDOW: usize = 3;
+/// Blocks either side whose mean is the section around a block.
+const SECTION: usize = 8;
+
+/// Per-block sums of the stage before's probabilities, and the page's mean.
+struct BlockMeans {
+    sum: Vec<[f32; 3]>,
+    count: Vec<f32>,
+    page: [f32; 3],
+}
+
+fn mean(sum: [f32; 3], count: f32) -> [f32; 3] {
+    if count > 0.0 {
+        sum.map(|v| v / count)
+    } else {
+        [0.0; 3]
+    }
+}
+
+impl BlockMeans {
+    fn of(probs: &Array2<f32>, unit_block: &[usize], n: usize) -> Self {
+        let n_blocks = unit_block.last().map_or(0, |b| b + 1);
+        let mut sum = vec![[0f32; 3]; n_blocks];
+        let mut count = vec![0f32; n_blocks];
+        let mut page = [0f32; 3];
+        for (u, &b) in unit_block.iter().enumerate() {
+            for c in 0..Label::COUNT {
+                sum[b][c] += probs[[u, c]];
+                page[c] += probs[[u, c]];
+            }
+            count[b] += 1.0;
+        }
+        BlockMeans {
+            sum,
+            count,
+            page: mean(page, n as f32),
+        }
+    }
+
+    fn n_blocks(&self) -> usize {
+        self.count.len()
+    }
+
+    /// The mean of block `b` (zeros beyond the page).
+    fn block(&self, b: Option<usize>) -> [f32; 3] {
+        b.filter(|&b| b < self.n_blocks())
+            .map_or([0.0; 3], |b| mean(self.sum[b], self.count[b]))
+    }
+
+    /// Mean of the block means over blocks `from..to`: the wider context a block sits in (the
+    /// few blocks before and after it, and the section around it).
+    fn window(&self, from: usize, to: usize) -> [f32; 3] {
+        let mut sum = [0f32; 3];
+        let mut count = 0f32;
+        for b in from..to {
+            if self.count[b] > 0.0 {
+                let m = mean(self.sum[b], self.count[b]);
+                for c in 0..3 {
+                    sum[c] += m[c];
+                }
+                count += 1.0;
+            }
+        }
+        mean(sum, count)
+    }
+}
+
+/// `x` with the neighbours' label probabilities appended (the second, stacked stage's input).
+pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize]) -> Array2<f32> {
+    let n = x.nrows();
+    let k = Label::COUNT;
+    let means = BlockMeans::of(probs, unit_block, n);
+    let n_blocks = means.n_blocks();
+    let mut out = Array2::<f32>::zeros((n, x.ncols() + NEIGHBOUR_CONTEXTS.len() * k));
+    for (u, &b) in unit_block.iter().enumerate().take(n) {
+        let unit = |i: Option<usize>| {
+            i.filter(|&i| i < n)
+                .map_or([0.0; 3], |i| [probs[[i, 0]], probs[[i, 1]], probs[[i, 2]]])
+        };
+        let page = means.page;
+        let mut contexts = [[0f32; 3]; NEIGHBOUR_CONTEXTS.len()];
+        let mut set = |context: Neighbour, p: [f32; 3]| contexts[context.index()] = p;
+        set(Neighbour::PreviousUnit, unit(u.checked_sub(1)));
+        set(Neighbour::NextUnit, unit(Some(u + 1)));
+        set(Neighbour::Block, means.block(Some(b)));
+        set(Neighbour::PreviousBlock, means.block(b.checked_sub(1)));
+        set(Neighbour::NextBlock, means.block(Some(b + 1)));
+        set(Neighbour::Page, page);
+        set(
+            Neighbour::BlocksBefore,
+            means.window(b.saturating_sub(WINDOW), b),
+        );
+        set(
+            Neighbour::BlocksAfter,
+            means.window(b + 1, (b + 1 + WINDOW).min(n_blocks)),
+        );
+        set(
+            Neighbour::Section,
+            means.window(b.saturating_sub(SECTION), (b + SECTION + 1).min(n_blocks)),
+        );
+        // How the page leans times how the unit leans: a linear stage cannot multiply.
+        let own = unit(Some(u));
+        set(
+            Neighbour::PageTimesUnit,
+            [page[0] * own[0], page[1] * own[1], page[2] * own[2]],
+        );
+        let mut row = out.row_mut(u);
+        for (i, v) in x.row(u).iter().enumerate() {
+            row[i] = *v;
+        }
+        for (c, p) in contexts.iter().enumerate() {
+            for j in 0..k {
+                row[x.ncols() + c * k + j] = p[j];
+            }
+        }
+    }
+    out
+}
