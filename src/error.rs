@@ -7,7 +7,9 @@ use thiserror::Error;
 #[derive(Debug, Clone, Error, PartialEq)]
 #[error("{origin}: {kind}")]
 pub struct IngestError {
+    /// Where the record was.
     pub origin: Origin,
+    /// What was wrong with it.
     pub kind: IngestErrorKind,
     /// The page's id, when it was known before the error (an HTML page that does not parse, a
     /// WARC record whose payload is bad): `--errors` writes it.
@@ -15,6 +17,7 @@ pub struct IngestError {
 }
 
 impl IngestError {
+    /// An error at `origin` with no id known.
     pub fn new(origin: Origin, kind: IngestErrorKind) -> Self {
         IngestError {
             origin,
@@ -33,24 +36,42 @@ impl IngestError {
 /// What was wrong with an input record.
 #[derive(Debug, Clone, Error, PartialEq)]
 pub enum IngestErrorKind {
+    /// The input could not be read (the operating system's message).
     #[error("cannot read: {0}")]
     Io(String),
+    /// The bytes are not UTF-8 (and `--lossy` was not given).
     #[error("not valid UTF-8 (first bad byte at offset {0})")]
     NotUtf8(usize),
+    /// The page has no text.
     #[error("empty page (no text)")]
     Empty,
+    /// The JSON Lines record is not a JSON object (the parser's message).
     #[error("not valid JSON: {0}")]
     BadJson(String),
+    /// A JSON Lines record without a string `text` or `html`.
     #[error("no string field \"text\" or \"html\"")]
     MissingText,
     #[error("WARC record {record}: {message}")]
-    Warc { record: usize, message: String },
+    /// A WARC record that could not be read.
+    Warc {
+        /// The record's number in its file, from 1.
+        record: usize,
+        /// What was wrong.
+        message: String,
+    },
     #[error("larger than the limit of {limit} bytes (--max-page-bytes)")]
-    TooLarge { limit: usize },
+    /// A page over `--max-page-bytes`.
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The HTML could not be parsed, or has no visible text.
     #[error("cannot read HTML: {0}")]
     Html(String),
+    /// Gold spans out of order, overlapping, off the text or not on character boundaries.
     #[error("bad gold spans: {0}")]
     BadSpans(String),
+    /// A symbolic link inside a directory input, not followed without `--follow`.
     #[error("symbolic link not followed (--follow follows links)")]
     LinkNotFollowed,
 }
@@ -59,13 +80,28 @@ pub enum IngestErrorKind {
 #[derive(Debug, Error)]
 pub enum ModelError {
     #[error("{path}: {message}")]
-    Io { path: String, message: String },
+    /// A model file could not be read or written.
+    Io {
+        /// The file.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
     #[error("{path}: not a pagesift model: {message}")]
-    Format { path: String, message: String },
+    /// A model file that is not a pagesift model (bad JSON, wrong version, failed checksum, bad weights).
+    Format {
+        /// The file.
+        path: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// The tokenizer could not be trained, saved or loaded.
     #[error("tokenizer: {0}")]
     Tokenizer(String),
+    /// Training failed (too few pages, a solver that did not move).
     #[error("training: {0}")]
     Training(String),
+    /// A parameter out of its range.
     #[error("invalid parameter: {0}")]
     Param(String),
     /// A page cut into more blocks than a page may have (see `label::MAX_UNITS`).

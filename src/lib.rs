@@ -32,10 +32,12 @@
 //! Files, directories, JSON Lines and WARC, streamed into any [`run::Sink`]: [`run`].
 //!
 //! The pipeline, one module per stage: [`ingest`] → [`segment`] → [`tokenize`] → [`features`] →
-//! [`model`] → [`decode`] → [`output`]. [`label`], [`train`] and [`eval`] compose them, and
+//! [`model`] → [`decode`] → [`output`]. [`label`], [`train`](mod@train) and [`eval`] compose them, and
 //! [`run`] drives a labeller over a stream of inputs into sinks; the `pagesift` binary
 //! (`crates/pagesift-cli`) is a thin shell over this library. Plain data ([`types`]) is at the
 //! bottom, and no module imports one that imports it back (`scripts/check_shape.py`).
+
+#![deny(missing_docs)]
 
 pub mod bundle;
 pub mod content;

@@ -1,5 +1,5 @@
 //! Regex cues of a unit: phone numbers, prices, URLs, copyright, calls to action, disclaimers,
-//! bylines, author boxes, offers, navigation, "At <Name>" and citation marks, all answered by one
+//! bylines, author boxes, offers, navigation, "At `<Name>`" and citation marks, all answered by one
 //! scan of the unit; and the imperative verbs that open a call to action.
 
 use super::schema::Dense;

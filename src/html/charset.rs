@@ -13,7 +13,9 @@ const META_PRESCAN_BYTES: usize = 4096;
 /// The encoding chosen and where the page's content starts (after a byte-order mark).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Detected {
+    /// The encoding the bytes are decoded with.
     pub encoding: &'static Encoding,
+    /// Length of the byte-order mark at the start (0 without one).
     pub bom_len: usize,
     /// Where the decision came from: `bom`, `http`, `meta`, `utf-8` or `fallback`.
     pub source: &'static str,

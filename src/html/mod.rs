@@ -26,14 +26,17 @@ use std::rc::Rc;
 pub struct ExtractedHtml {
     /// The visible text, one block per line (`\n`-separated, no other newlines).
     pub text: String,
+    /// Where each block of `text` came from in the HTML.
     pub markup: Markup,
 }
 
 /// Why an HTML page could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HtmlError {
+    /// lol_html could not parse the page (its message).
     #[error("HTML parser: {0}")]
     Parser(String),
+    /// The page has no visible text.
     #[error("no visible text")]
     NoText,
 }

@@ -11,7 +11,9 @@ use std::sync::Arc;
 /// hold `bytes` bytes (of text or HTML), so big pages keep memory bounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchLimits {
+    /// Records per batch at most.
     pub pages: usize,
+    /// Bytes of text or HTML per batch at most (a batch ends once it holds this many).
     pub bytes: usize,
 }
 
@@ -129,6 +131,7 @@ fn total_size(inputs: &[String], follow: bool) -> Option<u64> {
 }
 
 impl<'a> BatchStream<'a> {
+    /// Starts reading `inputs` (files, directories, `-`), each read as `forced` or as its name or first bytes say, and cuts the records into batches by `limits`; `read_ahead` reads on a thread of its own.
     pub fn start(
         inputs: &'a [String],
         forced: Option<InputFormat>,

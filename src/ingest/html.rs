@@ -28,16 +28,22 @@ pub(crate) fn read_html_record(
 /// HTML is a third of the work of labelling it, so a batch parses its HTML on every core.
 #[derive(Debug)]
 pub enum Record {
+    /// A page ready to label (text).
     Page(Page),
+    /// HTML whose parsing is left to the caller.
     Html(HtmlSource),
 }
 
 /// An HTML page as read: its bytes and what the transport said about it.
 #[derive(Debug)]
 pub struct HtmlSource {
+    /// The page's id.
     pub id: String,
+    /// Where the page came from.
     pub origin: Origin,
+    /// The page's URL (WARC `WARC-Target-URI`, a JSON Lines `url`).
     pub url: Option<String>,
+    /// The HTML bytes as read.
     pub bytes: Vec<u8>,
     /// The transport's `charset=`, if any.
     pub http_charset: Option<String>,

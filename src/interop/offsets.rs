@@ -6,8 +6,11 @@
 /// A unit of string offsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OffsetUnit {
+    /// UTF-8 bytes (pagesift's own offsets).
     Utf8Bytes,
+    /// Unicode code points (Python `str` indices: doccano, spaCy).
     CodePoints,
+    /// UTF-16 code units (JavaScript string indices: Label Studio).
     Utf16Units,
 }
 
@@ -22,6 +25,7 @@ pub struct OffsetIndex {
 }
 
 impl OffsetIndex {
+    /// An index of `text`'s characters.
     pub fn new(text: &str) -> Self {
         let mut bytes = Vec::with_capacity(text.len() + 1);
         let mut utf16 = Vec::with_capacity(text.len() + 1);

@@ -31,6 +31,7 @@ pub(crate) fn csv_io_error(e: csv::Error) -> io::Error {
     }
 }
 
+/// Writes one CSV row per span: `id,start,end,text_start,text_end,label,score,text` (and `reasons` with `--explain`).
 pub struct CsvWriter<W: Write> {
     out: csv::Writer<W>,
     raw: bool,

@@ -4,11 +4,13 @@ use super::SpanWriter;
 use crate::types::LabelledPage;
 use std::io::{self, BufWriter, Write};
 
+/// Writes one JSON object per page: `{"id", "promotion_share", "spans": [...]}`.
 pub struct JsonlWriter<W: Write> {
     out: BufWriter<W>,
 }
 
 impl<W: Write> JsonlWriter<W> {
+    /// A writer into `out` (buffered).
     pub fn new(out: W) -> Self {
         JsonlWriter {
             out: BufWriter::new(out),

@@ -1,4 +1,4 @@
-//! Outputs: each is a [`Sink`](crate::run::Sink) a run hands labelled pages to. The span
+//! Outputs: each is a [`Sink`] a run hands labelled pages to. The span
 //! outputs (JSON Lines, CSV, the summary CSV) are [`SpanWriter`]s, which need only the labels.
 
 mod atomic;

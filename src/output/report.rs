@@ -42,6 +42,7 @@ struct PageSummary {
 const HISTOGRAM_BINS: usize = 10;
 
 impl<W: Write> ReportWriter<W> {
+    /// A report into `out` showing the first `max_pages` pages in full.
     pub fn new(out: W, max_pages: usize) -> Self {
         ReportWriter {
             out,

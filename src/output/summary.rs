@@ -6,6 +6,7 @@ use super::SpanWriter;
 use crate::types::{non_whitespace_bytes, Label, LabelledPage};
 use std::io::{self, Write};
 
+/// Writes one CSV row per page: its label shares, promotion spans and highest promotion score.
 pub struct SummaryWriter<W: Write> {
     out: csv::Writer<W>,
     raw: bool,

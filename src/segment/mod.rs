@@ -30,5 +30,6 @@ impl Default for SegmentOptions {
 
 /// Cuts a page into blocks and units.
 pub trait Segmenter {
+    /// Cuts `page` into blocks and units.
     fn segment(&self, page: &Page) -> Segmentation;
 }

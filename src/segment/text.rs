@@ -6,10 +6,12 @@ use crate::types::{Block, ByteRange, Page, Segmentation, Unit};
 /// Segments plain text into lines, then sentences.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TextSegmenter {
+    /// Whether blocks are cut into sentences.
     pub options: SegmentOptions,
 }
 
 impl TextSegmenter {
+    /// A segmenter with `options`.
     pub fn new(options: SegmentOptions) -> Self {
         TextSegmenter { options }
     }

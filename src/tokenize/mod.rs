@@ -154,7 +154,7 @@ impl PageTokenizer {
     /// bookkeeping and per-token strings cost more than the subword model itself.
     ///
     /// A word (a run of word characters, or of punctuation) longer than [`MAX_WORD_BYTES`] is
-    /// encoded by its first [`MAX_WORD_BYTES`] bytes only (see [`cut_long_words`]): the subword
+    /// encoded by its first [`MAX_WORD_BYTES`] bytes only (see `cut_long_words`): the subword
     /// model costs tens of bytes of memory per byte of a word, so one 30 MB word took 2.3 GB.
     ///
     /// A block longer than [`MAX_BLOCK_TOKENIZED_BYTES`] is encoded by its head only: its words

@@ -4,21 +4,37 @@ use std::sync::Arc;
 
 /// Landmarks and roles of the elements enclosing a block, one bit each.
 pub mod landmark {
+    /// Inside `<nav>`, or `role=navigation`, `menu` or `menubar`.
     pub const NAV: u32 = 1;
+    /// Inside `<header>` or `role=banner`.
     pub const HEADER: u32 = 1 << 1;
+    /// Inside `<footer>` or `role=contentinfo`.
     pub const FOOTER: u32 = 1 << 2;
+    /// Inside `<aside>` or `role=complementary`.
     pub const ASIDE: u32 = 1 << 3;
+    /// Inside a `<form>`, or `role=form` or `search`.
     pub const FORM: u32 = 1 << 4;
+    /// Inside `<main>` or `role=main`.
     pub const MAIN: u32 = 1 << 5;
+    /// Inside `<article>` or `role=article`.
     pub const ARTICLE: u32 = 1 << 6;
+    /// Inside a `<button>` or `role=button`.
     pub const BUTTON: u32 = 1 << 7;
+    /// Inside a list (`<ul>`, `<ol>`, `<menu>`, `<dl>`).
     pub const LIST: u32 = 1 << 8;
+    /// Inside a heading (`<h1>`–`<h6>`, `role=heading`).
     pub const HEADING: u32 = 1 << 9;
+    /// Inside a `<table>`.
     pub const TABLE: u32 = 1 << 10;
+    /// Inside a `<figure>` or `<figcaption>`.
     pub const FIGURE: u32 = 1 << 11;
+    /// Inside a `<label>` or `<legend>`.
     pub const LABEL: u32 = 1 << 12;
+    /// Inside a `<blockquote>`.
     pub const BLOCKQUOTE: u32 = 1 << 13;
+    /// Inside a `<section>`.
     pub const SECTION: u32 = 1 << 14;
+    /// Inside a `<dialog>`, or `role=dialog` or `alertdialog`.
     pub const DIALOG: u32 = 1 << 15;
 
     /// Names for explanations and feature names, in bit order.
@@ -57,9 +73,11 @@ pub struct BlockContext {
     pub attribute_tokens: AttributeWords,
     /// Visible text bytes inside links, and in all.
     pub link_bytes: u32,
+    /// Visible text bytes in all.
     pub text_bytes: u32,
     /// Images with alt text inside the block, and whether the block's own text is an alt text.
     pub images: u32,
+    /// Whether the block's own text is an image's alt text or a button's value.
     pub alt_text: bool,
     /// Depth of the block's element in the tree.
     pub depth: u32,
@@ -104,10 +122,12 @@ impl AttributeWords {
         self.ids.iter().map(|&id| &*self.vocabulary[id as usize])
     }
 
+    /// How many words.
     pub fn len(&self) -> usize {
         self.ids.len()
     }
 
+    /// Whether there are no words.
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
     }
@@ -127,10 +147,12 @@ impl PartialEq for AttributeWords {
 impl Eq for AttributeWords {}
 
 impl BlockContext {
+    /// Whether the block is inside `landmark` (one of [`landmark`]'s bits).
     pub fn has(&self, landmark: u32) -> bool {
         self.landmarks & landmark != 0
     }
 
+    /// Share of the block's text bytes inside links (0 for an empty block).
     pub fn link_density(&self) -> f32 {
         if self.text_bytes == 0 {
             0.0
@@ -144,15 +166,19 @@ impl BlockContext {
 /// an element allocates nothing; other names (custom elements) are shared strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TagName {
+    /// One of HTML's own element names.
     Html(&'static str),
+    /// Any other name (a custom element).
     Other(Arc<str>),
 }
 
 impl TagName {
+    /// The lower-case name, static for HTML's own elements.
     pub fn new(name: &str) -> TagName {
         html_tag(name).map_or_else(|| TagName::Other(name.into()), TagName::Html)
     }
 
+    /// The name.
     pub fn as_str(&self) -> &str {
         match self {
             TagName::Html(name) => name,

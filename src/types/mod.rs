@@ -16,7 +16,9 @@ use std::str::FromStr;
 /// into a page's source text, on character boundaries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ByteRange {
+    /// First byte.
     pub start: usize,
+    /// One past the last byte.
     pub end: usize,
 }
 
@@ -59,8 +61,11 @@ impl ByteRange {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Label {
+    /// Text that informs: what a condition is, how a treatment works, its evidence and risks.
     Education,
+    /// Text that sells: offers, prices, calls to book or buy, testimonials, the provider's pitch.
     Promotion,
+    /// Page furniture: navigation, footers, cookie banners, share buttons, legal lines.
     Boilerplate,
 }
 
@@ -113,7 +118,9 @@ impl FromStr for Label {
 /// Where a page came from: a file, and for JSON Lines the 1-based line number.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Origin {
+    /// The input file (`-` for standard input).
     pub path: String,
+    /// The line (JSON Lines) or record number (WARC), when a file holds several pages.
     pub line: Option<usize>,
 }
 
@@ -129,7 +136,9 @@ impl fmt::Display for Origin {
 /// One input page: the text every offset points into.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Page {
+    /// The page's id: given in the input, or made from the file name (and line).
     pub id: String,
+    /// Where the page was read.
     pub origin: Origin,
     /// The page's address, when the input gives one (JSON Lines `url`).
     pub url: Option<String>,
@@ -144,25 +153,31 @@ pub struct Page {
 /// A block: one trimmed, non-empty line of a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Block {
+    /// The block's position in the page, from 0.
     pub index: usize,
+    /// The block's bytes in the page's text.
     pub range: ByteRange,
 }
 
 /// The piece the classifier labels: a sentence (or a whole block) inside a block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unit {
+    /// The unit's bytes in the page's text.
     pub range: ByteRange,
     /// Index of the block holding this unit.
     pub block: usize,
     /// Position of this unit inside its block, and how many units the block has.
     pub position: usize,
+    /// How many units its block has.
     pub siblings: usize,
 }
 
 /// A page cut into blocks and units; units are in text order and cover every non-whitespace byte.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Segmentation {
+    /// The page's blocks, in text order.
     pub blocks: Vec<Block>,
+    /// The page's units, in text order.
     pub units: Vec<Unit>,
 }
 
@@ -188,7 +203,9 @@ impl Segmentation {
 /// Tokens of one block: ids and byte offsets relative to the block's text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BlockTokens {
+    /// Token ids, in order.
     pub ids: Vec<u32>,
+    /// Each token's byte offsets, relative to the block's text.
     pub offsets: Vec<(u32, u32)>,
 }
 
@@ -200,12 +217,15 @@ pub struct BlockTokens {
 /// offsets into the page's text (what `--emit-text` writes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Span {
+    /// The span's bytes in the page's text.
     pub range: ByteRange,
     /// For HTML pages: the span's bytes in the original HTML.
     pub source: Option<ByteRange>,
+    /// The span's label.
     pub label: Label,
     /// Mean probability of `label` over the span's units, weighted by their length.
     pub score: f32,
+    /// The span's text.
     pub text: String,
     /// The features that pushed the span to its label, strongest first (only with `--explain`).
     pub reasons: Vec<Reason>,
@@ -242,6 +262,7 @@ impl Serialize for Span {
 /// its mean weight over all labels, averaged over the span's units by length.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reason {
+    /// The feature's name (e.g. `cue:call_to_action`, `lex:free consultation`).
     pub feature: String,
     /// How hard the feature pushed the span towards its label: its value times its weight for
     /// the label minus its mean weight over the labels (averaged over the span's units by length).
@@ -254,7 +275,9 @@ pub struct Reason {
 /// The labelling of one page.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LabelledPage {
+    /// The page's id.
     pub id: String,
+    /// The page's URL, when the input gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Promotion bytes over labelled bytes, both counting non-whitespace bytes only.
@@ -262,6 +285,7 @@ pub struct LabelledPage {
     /// The page's bytes were not valid UTF-8 and were decoded lossily (`--lossy`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub lossy: bool,
+    /// The page's spans, in text order, covering every non-whitespace byte.
     pub spans: Vec<Span>,
     /// Size of the page's text in bytes (for summaries; not written with the spans).
     #[serde(skip)]
@@ -278,7 +302,9 @@ impl LabelledPage {
 /// A gold page: its text and its labelled byte ranges (`ANNOTATION.md`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GoldPage {
+    /// The page (its text is what the spans point into).
     pub page: Page,
+    /// The labelled ranges, sorted and non-overlapping.
     pub spans: Vec<(ByteRange, Label)>,
     /// Gold bytes (non-whitespace) per label that have no place in `page.text`: gold made on
     /// another segmenter's text, aligned onto ours, where our extraction left them out. They
