@@ -229,7 +229,11 @@ impl PageIterator {
 
 /// How many of the `pending` records `pagesift label` would put in its next batch, or `None`
 /// when that depends on records not read yet (`exhausted`: there are none).
-pub(crate) fn cut(pending: &VecDeque<Parsed>, exhausted: bool, limits: BatchLimits) -> Option<usize> {
+pub(crate) fn cut(
+    pending: &VecDeque<Parsed>,
+    exhausted: bool,
+    limits: BatchLimits,
+) -> Option<usize> {
     let (mut n, mut bytes) = (0, 0);
     while n < limits.pages.max(1) && bytes < limits.bytes {
         let Some(p) = pending.get(n) else {

@@ -167,7 +167,11 @@ pub(crate) fn py_repr(py: Python<'_>, s: &Option<String>) -> PyResult<String> {
     }
 }
 
-pub(crate) fn make_page(py: Python<'_>, id: Option<String>, labelled: LabelledPage) -> PyResult<Page> {
+pub(crate) fn make_page(
+    py: Python<'_>,
+    id: Option<String>,
+    labelled: LabelledPage,
+) -> PyResult<Page> {
     let spans = PyList::empty(py);
     for s in labelled.spans {
         let input = s.input_range();
