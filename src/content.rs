@@ -556,6 +556,27 @@ fn with_furniture_around(x: &Array2<f32>, first: &Classifier) -> Array2<f32> {
     out
 }
 
+/// Trains a content model on the pages of an index in the format of the web pack's
+/// `index.jsonl` (`pagesift train --content-pages`): at most `max_pages` of them, spread evenly
+/// over the file. Also returns the index's records that could not be read (they are left out).
+pub fn train_from_index(
+    index: &str,
+    features: crate::features::FeatureOptions,
+    classifier: ClassifierParams,
+    max_pages: usize,
+) -> Result<(ContentModel, Vec<crate::error::IngestError>), ModelError> {
+    let (pages, skipped) = crate::ingest::read_content_pages(index);
+    let extractor = FeatureExtractor::builder().options(features).build()?;
+    let model = ContentModel::train(
+        &pages,
+        &extractor,
+        classifier,
+        max_pages,
+        std::slice::from_ref(&index.to_string()),
+    )?;
+    Ok((model, skipped))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -660,11 +660,7 @@ fn merge_sorted(a: &[u32], b: &[u32], vocabulary: &[Box<str>]) -> Arc<[u32]> {
 /// A well-mixed 64-bit hash of a word (FNV-1a, then SplitMix64's finaliser), for sums that
 /// name a set of words.
 fn word_hash(word: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in word.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
+    let mut h = crate::hash::fnv1a64(word.as_bytes());
     h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     h ^ (h >> 31)

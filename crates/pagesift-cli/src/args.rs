@@ -267,22 +267,16 @@ impl TrainOptions {
     pub fn params_with_content(&self) -> Result<TrainParams, String> {
         let mut params = self.params();
         if let Some(index) = &self.content_pages {
-            let (pages, errors) = pagesift::ingest::read_content_pages(index);
+            let (model, errors) = pagesift::content::train_from_index(
+                index,
+                params.features,
+                params.classifier,
+                self.content_max_pages,
+            )
+            .map_err(|e| e.to_string())?;
             for e in &errors {
                 eprintln!("pagesift: skipped {e}");
             }
-            let features = pagesift::features::FeatureExtractor::builder()
-                .options(params.features)
-                .build()
-                .map_err(|e| e.to_string())?;
-            let model = pagesift::content::ContentModel::train(
-                &pages,
-                &features,
-                params.classifier,
-                self.content_max_pages,
-                std::slice::from_ref(index),
-            )
-            .map_err(|e| e.to_string())?;
             let info = &model.trained_on;
             eprintln!(
                 "pagesift: content model trained on {} pages ({} content, {} furniture blocks), {} skipped",
