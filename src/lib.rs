@@ -32,7 +32,7 @@
 //! Files, directories, JSON Lines and WARC, streamed into any [`run::Sink`]: [`run`].
 //!
 //! The pipeline, one module per stage: [`ingest`] → [`segment`] → [`tokenize`] → [`features`] →
-//! [`model`] → [`decode`] → [`output`]. [`label`], [`train`](mod@train) and [`eval`] compose them, and
+//! `model` → `decode` → [`output`]. [`label`], [`train`](mod@train) and [`eval`] compose them, and
 //! [`run`] drives a labeller over a stream of inputs into sinks; the `pagesift` binary
 //! (`crates/pagesift-cli`) is a thin shell over this library. Plain data ([`types`]) is at the
 //! bottom, and no module imports one that imports it back (`scripts/check_shape.py`).
@@ -44,7 +44,7 @@ pub mod content;
 mod content_page;
 pub(crate) mod crossfit;
 pub mod cv;
-pub mod decode;
+pub(crate) mod decode;
 pub mod error;
 pub mod eval;
 pub mod features;
@@ -53,9 +53,9 @@ pub mod html;
 pub mod ingest;
 pub mod interop;
 pub mod label;
-pub mod lexicon;
+pub(crate) mod lexicon;
 pub(crate) mod metrics;
-pub mod model;
+pub(crate) mod model;
 pub mod output;
 pub mod parallel;
 pub(crate) mod pipeline;

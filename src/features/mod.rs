@@ -1,7 +1,7 @@
 //! Features: one dense row per unit, as linfa needs. A fixed list of layout and cue features
 //! (length, position, punctuation, digits, phone numbers, prices, URLs, capitalisation, imperative
 //! and second-person cues, repetition in the page and in the batch), then lexical evidence: the
-//! [`Lexicon`] score of the unit's tokens, of its neighbours (units and blocks, two either side)
+//! lexicon score of the unit's tokens, of its neighbours (units and blocks, two either side)
 //! and of the whole page. Every column is declared once, with its name, in `schema`.
 //!
 //! By concern: `schema` (the columns), `options` (the extractor's options), `stats` (text
