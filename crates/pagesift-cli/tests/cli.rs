@@ -776,3 +776,43 @@ fn train_replaces_the_model_directory_whole() {
     );
     assert!(dir.path("notes/keep.txt").exists());
 }
+
+/// What `label --explain 2` and `extract --with-promotion` write for the seed pages, pinned byte
+/// for byte: a reshaping of the code must not change it. After a deliberate change (a retrained
+/// model, a new feature), regenerate both files and say why in the commit:
+/// `pagesift label --explain 2 data/seeds.gold.jsonl > tests/fixtures/seeds.labelled.jsonl` and
+/// `pagesift extract --with-promotion data/seeds.gold.jsonl > tests/fixtures/seeds.extracted.jsonl`.
+#[test]
+fn seed_output_is_pinned() {
+    let seeds = data("seeds.gold.jsonl");
+    let runs = [
+        (
+            vec!["label", "--explain", "2", seeds.as_str()],
+            "seeds.labelled.jsonl",
+        ),
+        (
+            vec!["extract", "--with-promotion", seeds.as_str()],
+            "seeds.extracted.jsonl",
+        ),
+    ];
+    for (args, pinned) in runs {
+        let out = pagesift(&args, None);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let expected =
+            std::fs::read_to_string(util::root().join("tests/fixtures").join(pinned)).unwrap();
+        let got = stdout(&out);
+        if let Some((n, (g, e))) = got
+            .lines()
+            .zip(expected.lines())
+            .enumerate()
+            .find(|(_, (g, e))| g != e)
+        {
+            panic!(
+                "{pinned}: line {} differs:\n got      {g}\n expected {e}",
+                n + 1
+            );
+        }
+        assert_eq!(got.lines().count(), expected.lines().count(), "{pinned}");
+        assert_eq!(got, expected, "{pinned}");
+    }
+}
