@@ -109,7 +109,9 @@ pub fn label(args: LabelArgs) -> Result<ExitCode, String> {
         ],
     )?;
     let batches = input_batches(&args.input);
-    let mut labeler = load_labeler(&args.input.model)?.with_explain(args.explain);
+    let mut labeler = load_labeler(&args.input.model)?
+        .with_explain(args.explain)
+        .with_main_content_axis(args.main_content);
     for &(label, p) in &args.threshold {
         labeler = labeler
             .with_threshold(label, p)

@@ -339,3 +339,37 @@ fn extract_leaves_out_alt_texts_and_button_labels() {
     assert!(!text.contains("Chart of blood sugar"), "{text}");
     assert!(!text.contains("Subscribe to updates"), "{text}");
 }
+
+/// `label --main-content` decides boilerplate as `extract` does, so on HTML pages its spans that
+/// are not boilerplate are exactly `extract --with-promotion`'s text; without it, `label` decides
+/// with the 3-label model and some page of the 22 differs.
+#[test]
+fn label_with_main_content_agrees_with_extract() {
+    let file = data("pages_b.gold.jsonl");
+    let extracted = pages(&pagesift(&["extract", "--with-promotion", &file], None));
+    let not_boilerplate = |page: &Value| {
+        page["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["label"] != "boilerplate")
+            .map(|s| s["text"].as_str().unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let agreed = pages(&pagesift(&["label", "--main-content", &file], None));
+    let own = pages(&pagesift(&["label", &file], None));
+    assert_eq!((extracted.len(), agreed.len()), (22, 22));
+    for (e, l) in extracted.iter().zip(&agreed) {
+        assert_eq!(
+            e["text"].as_str().unwrap(),
+            not_boilerplate(l),
+            "{}",
+            e["id"]
+        );
+    }
+    assert!(extracted
+        .iter()
+        .zip(&own)
+        .any(|(e, l)| e["text"].as_str().unwrap() != not_boilerplate(l)));
+}
