@@ -205,6 +205,8 @@ columns! {
         BlocksAfter = "blocks_after",
         Section = "section",
         PageTimesUnit = "page_times_unit",
+        Heading = "heading",
+        HeadingSection = "heading_section",
     }
 }
 
@@ -292,7 +294,7 @@ mod tests {
             (DOM_START, CONTENT_START, LAYOUT_WIDTH, WIDTH),
             (72, 103, 106, 163)
         );
-        assert_eq!(NEIGHBOUR_COLUMNS, 30);
+        assert_eq!(NEIGHBOUR_COLUMNS, 36);
         assert_eq!(dense(Dense::PagePosition), 23);
         assert_eq!(dense(Dense::RepeatsInBatch), 36);
         assert_eq!(
