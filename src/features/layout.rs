@@ -285,3 +285,45 @@ fn page_columns(layout: &mut [Vec<f32>]) {
         row[Dense::SiteNameOnSellingPage] = row[Dense::MentionsSiteName] * selling;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::types::Label;
+
+    /// The label of the span holding `needle` when the built-in model labels `text`.
+    fn label_of(text: &str, needle: &str) -> Label {
+        let labeler = crate::Labeler::builtin().unwrap();
+        let labelled = labeler.label_text("t", text).unwrap();
+        let at = text.find(needle).unwrap();
+        labelled
+            .spans
+            .iter()
+            .find(|s| s.range.start <= at && at < s.range.end)
+            .unwrap()
+            .label
+    }
+
+    #[test]
+    fn the_page_decides_the_label_of_a_first_person_sentence() {
+        // The same sentence: a client's praise on a page of testimonials, a quoted participant's
+        // words in a report. Only the page around it differs.
+        let sentence =
+            "Since joining, I have gained mental clarity and my energy levels have never felt better.";
+        let testimonials = format!(
+            "Client Testimonials\n\
+             “Josh is a wonderful teacher. We feel incredibly lucky to have found him.” — Sarah K.\n\
+             “I would highly recommend Harbor Coaching to anyone.” — Mark D.\n\
+             {sentence}\n\
+             “Amazing coaches and a welcoming community. Five stars!” — Priya S.\n"
+        );
+        let report = format!(
+            "How Strength Training Affects Energy\n\
+             Strength training improves insulin sensitivity and sleep quality in adults.\n\
+             Researchers followed 300 adults over twelve weeks of supervised training.\n\
+             {sentence}\n\
+             Participants reported less fatigue, and the effect lasted after the study ended.\n"
+        );
+        assert_eq!(label_of(&testimonials, sentence), Label::Promotion);
+        assert_eq!(label_of(&report, sentence), Label::Education);
+    }
+}
