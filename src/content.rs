@@ -177,6 +177,7 @@ fn prepare(features: &FeatureExtractor, page: &Page, seg: &Segmentation) -> Prep
         tokens: &tokens,
         batch_repeats: &repeats,
         markup: page.markup.as_deref(),
+        url: page.url.as_deref(),
         block_rows: true,
     });
     PreparedBlocks {

@@ -78,6 +78,7 @@ impl FeaturePipeline {
             tokens: &tokens,
             batch_repeats: &batch_repeats,
             markup: html,
+            url: page.url.as_deref(),
             block_rows: self.content.is_some() && html.is_some(),
         });
         let furniture = self

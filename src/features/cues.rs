@@ -55,6 +55,10 @@ cues! {
     // Site furniture: navigation, account, sharing and legal links, form mechanics.
     Navigation => r"(?i)(?-u:\b)(?:skip to|home|menu|search|log ?in|sign ?in|my account|cart|basket|privacy(?: policy)?|terms(?: of use| of service)?|cookies?|sitemap|site map|share|print|tags?:|related|read more|next|previous|comments?|reply|back to top|top of page|follow us|all rights reserved|this field|required fields?|fields? marked|left unchanged|captcha)(?-u:\b)",
     AtName => r"^At [A-Z]",
+    // Testimonials and reviews: praise of a service or a person, recommendations, ratings.
+    Praise => r"(?i)(?-u:\b)(?:highly recommend|would recommend|(?:can't|cannot|can not) recommend|recommend (?:him|her|them|this|it|you)|thank you|thanks to|so grateful|so happy|life[- ]changing|changed my life|amazing|fantastic|wonderful|outstanding|incredible|phenomenal|exceeded|couldn't be happier|could not be happier|pleased with|helped me|helped us|i love|we love|loved (?:it|the|my|our)|five stars|[1-5](?:\.[0-9])? (?:out of 5|stars?)|rated [0-9]|verified (?:buyer|purchase|customer)|reviews?)(?-u:\b)|[0-9](?:\.[0-9])? ?/ ?5(?-u:\b)",
+    // A quote's attribution: "— Jane D.", "- Mark, Leeds", "” – Sam".
+    Attribution => r#"^\s*[—–~] ?[A-Z]|^\s*- [A-Z][a-z]+(?:,| [A-Z]\.?$)|[”"] ?[—–-] ?[A-Z][a-z]+"#,
     Citation => r"\[\d+\]",
 }
 
@@ -94,7 +98,7 @@ const IMPERATIVES: &[&str] = &[
 ];
 
 /// The dense column each cue answers.
-const CUE_COLUMNS: [(Cue, Dense); 12] = [
+const CUE_COLUMNS: [(Cue, Dense); 14] = [
     (Cue::Phone, Dense::HasPhoneNumber),
     (Cue::Price, Dense::HasPrice),
     (Cue::Url, Dense::HasUrlOrEmail),
@@ -107,6 +111,8 @@ const CUE_COLUMNS: [(Cue, Dense); 12] = [
     (Cue::AuthorBio, Dense::HasAuthorBioPhrase),
     (Cue::Offer, Dense::HasOfferOrTrustPhrase),
     (Cue::Navigation, Dense::HasNavigationPhrase),
+    (Cue::Praise, Dense::HasPraiseOrRating),
+    (Cue::Attribution, Dense::HasAttribution),
 ];
 
 /// Fills the cue columns of a unit's row: one flag per cue, and whether it opens with an
@@ -153,5 +159,33 @@ mod tests {
         assert_eq!(row[Dense::HasPhoneNumber], 1.0);
         assert_eq!(row[Dense::StartsWithImperative], 1.0);
         assert_eq!(row[Dense::HasPrice], 0.0);
+    }
+
+    #[test]
+    fn testimonial_cues() {
+        let cue = |text: &str, column: Dense| {
+            let mut row = vec![0.0; crate::features::schema::DENSE_FEATURES.len()];
+            cue_columns(text, &mut row);
+            row[column] == 1.0
+        };
+        assert!(cue(
+            "Josh is a wonderful teacher.",
+            Dense::HasPraiseOrRating
+        ));
+        assert!(cue(
+            "I would highly recommend the Armoury!",
+            Dense::HasPraiseOrRating
+        ));
+        assert!(cue("Rated 4.8 out of 5", Dense::HasPraiseOrRating));
+        assert!(!cue(
+            "Vitamin D helps the body absorb calcium.",
+            Dense::HasPraiseOrRating
+        ));
+        assert!(cue("— Sarah K., Leeds", Dense::HasAttribution));
+        assert!(cue("“Best coaching ever.” – Mark", Dense::HasAttribution));
+        assert!(!cue(
+            "The dose - as a rule - is small.",
+            Dense::HasAttribution
+        ));
     }
 }

@@ -6,7 +6,9 @@ use super::cues::cue_columns;
 use super::dom::dom_columns;
 use super::repeats::{page_repeats, PageCopies};
 use super::schema::{Dense, CONTENT_START, DOM_START, LAYOUT_WIDTH};
-use super::site::{copyright_block, mentions_any, site_name_as_actor, site_name_words};
+use super::site::{
+    copyright_block, host_label, mentions_any, mentions_host, site_name_as_actor, site_name_words,
+};
 use super::stats::{text_columns, word_count};
 use crate::html::BlockContext;
 use crate::types::{Block, Segmentation, Unit};
@@ -25,6 +27,8 @@ pub(super) struct PageFacts<'a> {
     block_mentions: Vec<bool>,
     /// The DOM context of each block, on HTML pages.
     dom_blocks: Option<&'a [BlockContext]>,
+    /// The distinctive label of the page's host (see [`host_label`]).
+    host: Option<String>,
 }
 
 /// One stretch of the page measured as a unit: a unit, or a whole block taken as one.
@@ -40,11 +44,13 @@ struct Measured<'a> {
 }
 
 impl<'a> PageFacts<'a> {
-    /// Measures the page's blocks once. `dom_blocks`: the DOM context of each block.
+    /// Measures the page's blocks once. `dom_blocks`: the DOM context of each block; `url`: the
+    /// page's address.
     pub(super) fn of(
         text: &'a str,
         seg: &'a Segmentation,
         dom_blocks: Option<&'a [BlockContext]>,
+        url: Option<&str>,
     ) -> Self {
         let block_words = seg
             .blocks
@@ -66,6 +72,7 @@ impl<'a> PageFacts<'a> {
             site_name,
             block_mentions,
             dom_blocks,
+            host: host_label(url),
         }
     }
 
@@ -213,6 +220,11 @@ impl<'a> PageFacts<'a> {
         row[Dense::MentionsSiteName] = flag(unit_mentions);
         row[Dense::BlockMentionsSiteName] = flag(self.block_mentions[b]);
         row[Dense::SiteNameAsActor] = flag(site_name_as_actor(m.text, &self.site_name));
+        row[Dense::MentionsHostName] = flag(
+            self.host
+                .as_deref()
+                .is_some_and(|h| mentions_host(m.text, h)),
+        );
     }
 }
 
@@ -251,11 +263,67 @@ fn page_columns(layout: &mut [Vec<f32>]) {
         0.0
     };
     let selling = (cta_share * 4.0).min(1.0);
+    let praise_share = share(Dense::HasPraiseOrRating);
+    let quote_share = share(Dense::WrappedInQuotes);
+    let singular_share = share(Dense::FirstPersonSingularShare);
+    let host_share = share(Dense::MentionsHostName);
+    // A page of testimonials: praise and quoted speech throughout.
+    let testimonials = (praise_share * 3.0 + quote_share * 3.0).min(1.0);
     for row in layout.iter_mut() {
+        row[Dense::PagePraiseShare] = praise_share;
+        row[Dense::PageQuoteShare] = quote_share;
+        row[Dense::PageFirstPersonSingularShare] = singular_share;
+        row[Dense::PageHostNameShare] = host_share;
+        row[Dense::FirstPersonSingularOnTestimonialPage] =
+            row[Dense::FirstPersonSingularShare] * testimonials;
+        row[Dense::PraiseOnSellingPage] = row[Dense::HasPraiseOrRating] * selling;
+        row[Dense::HostNameOnSellingPage] = row[Dense::MentionsHostName] * selling;
         row[Dense::PageCallToActionShare] = cta_share;
         row[Dense::PageFirstPersonPluralShare] = plural_share;
         row[Dense::PageHasPhoneOrPrice] = phone_or_price;
         row[Dense::FirstPersonPluralOnSellingPage] = row[Dense::HasFirstPersonPlural] * selling;
         row[Dense::SiteNameOnSellingPage] = row[Dense::MentionsSiteName] * selling;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::types::Label;
+
+    /// The label of the span holding `needle` when the built-in model labels `text`.
+    fn label_of(text: &str, needle: &str) -> Label {
+        let labeler = crate::Labeler::builtin().unwrap();
+        let labelled = labeler.label_text("t", text).unwrap();
+        let at = text.find(needle).unwrap();
+        labelled
+            .spans
+            .iter()
+            .find(|s| s.range.start <= at && at < s.range.end)
+            .unwrap()
+            .label
+    }
+
+    #[test]
+    fn the_page_decides_the_label_of_a_first_person_sentence() {
+        // The same sentence: a client's praise on a page of testimonials, a quoted participant's
+        // words in a report. Only the page around it differs.
+        let sentence =
+            "Since joining, I have gained mental clarity and my energy levels have never felt better.";
+        let testimonials = format!(
+            "Client Testimonials\n\
+             “Josh is a wonderful teacher. We feel incredibly lucky to have found him.” — Sarah K.\n\
+             “I would highly recommend Harbor Coaching to anyone.” — Mark D.\n\
+             {sentence}\n\
+             “Amazing coaches and a welcoming community. Five stars!” — Priya S.\n"
+        );
+        let report = format!(
+            "How Strength Training Affects Energy\n\
+             Strength training improves insulin sensitivity and sleep quality in adults.\n\
+             Researchers followed 300 adults over twelve weeks of supervised training.\n\
+             {sentence}\n\
+             Participants reported less fatigue, and the effect lasted after the study ended.\n"
+        );
+        assert_eq!(label_of(&testimonials, sentence), Label::Promotion);
+        assert_eq!(label_of(&report, sentence), Label::Education);
     }
 }

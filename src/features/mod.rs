@@ -90,6 +90,8 @@ pub struct PageContext<'a> {
     pub batch_repeats: &'a [u32],
     /// The DOM context of each block, for HTML pages.
     pub markup: Option<&'a crate::html::Markup>,
+    /// The page's address (its host names the site, see the `mentions_host_name` column).
+    pub url: Option<&'a str>,
     /// Also fill [`PreparedPage::block_layout`]. A block that is one whole unit lends it its
     /// unit's row (only the position and batch columns differ), so most blocks are measured once.
     pub block_rows: bool,
@@ -148,7 +150,7 @@ impl FeatureExtractor {
             .map(|m| m.blocks.as_slice())
             .filter(|b| b.len() == seg.blocks.len());
         debug_assert!(ctx.markup.is_none() || dom_blocks.is_some());
-        let facts = PageFacts::of(ctx.text, seg, dom_blocks);
+        let facts = PageFacts::of(ctx.text, seg, dom_blocks, ctx.url);
         let mut prepared = self.keys(ctx);
         prepared.block_dom_keys = dom_blocks.map(dom::dom_keys_of).unwrap_or_default();
         prepared.layout = facts.unit_rows(ctx.batch_repeats);
@@ -283,6 +285,7 @@ mod tests {
             tokens: &tokens,
             batch_repeats: &repeats,
             markup: None,
+            url: None,
             block_rows: false,
         });
         assert_eq!(prepared.unit_keys.len(), seg.units.len());
@@ -328,6 +331,7 @@ mod tests {
                 tokens: &tokens,
                 batch_repeats: repeats,
                 markup: None,
+                url: None,
                 block_rows,
             })
         };

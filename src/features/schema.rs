@@ -99,12 +99,23 @@ columns! {
         HasNavigationPhrase = "has_navigation_phrase",
         StartsWithQuote = "starts_with_quote",
         FirstPersonSingularShare = "first_person_singular_share",
+        HasPraiseOrRating = "has_praise_or_rating",
+        HasAttribution = "has_attribution",
+        WrappedInQuotes = "wrapped_in_quotes",
+        MentionsHostName = "mentions_host_name",
         // Page-level columns: filled in once every unit of the page is known.
         PageCallToActionShare = "page_call_to_action_share",
         PageFirstPersonPluralShare = "page_first_person_plural_share",
         PageHasPhoneOrPrice = "page_has_phone_or_price",
         FirstPersonPluralOnSellingPage = "first_person_plural_on_selling_page",
         SiteNameOnSellingPage = "site_name_on_selling_page",
+        PagePraiseShare = "page_praise_share",
+        PageQuoteShare = "page_quote_share",
+        PageFirstPersonSingularShare = "page_first_person_singular_share",
+        PageHostNameShare = "page_host_name_share",
+        FirstPersonSingularOnTestimonialPage = "first_person_singular_on_testimonial_page",
+        PraiseOnSellingPage = "praise_on_selling_page",
+        HostNameOnSellingPage = "host_name_on_selling_page",
     }
 }
 
@@ -194,6 +205,8 @@ columns! {
         BlocksAfter = "blocks_after",
         Section = "section",
         PageTimesUnit = "page_times_unit",
+        Heading = "heading",
+        HeadingSection = "heading_section",
     }
 }
 
@@ -275,18 +288,18 @@ mod tests {
 
     #[test]
     fn the_columns_keep_the_shipped_models_order() {
-        // The shipped model's widths: 61 dense, 31 DOM, 3 content, 19 lexical contexts and 10
+        // The shipped model's widths: 72 dense, 31 DOM, 3 content, 19 lexical contexts and 10
         // neighbour contexts of 3 labels.
         assert_eq!(
             (DOM_START, CONTENT_START, LAYOUT_WIDTH, WIDTH),
-            (61, 92, 95, 152)
+            (72, 103, 106, 163)
         );
-        assert_eq!(NEIGHBOUR_COLUMNS, 30);
+        assert_eq!(NEIGHBOUR_COLUMNS, 36);
         assert_eq!(dense(Dense::PagePosition), 23);
         assert_eq!(dense(Dense::RepeatsInBatch), 36);
         assert_eq!(
             dense(Dense::PageCallToActionShare),
-            DENSE_FEATURES.len() - 5
+            DENSE_FEATURES.len() - 12
         );
         assert_eq!(Dense::ALL.len(), DENSE_FEATURES.len());
         assert_eq!(column_name(0), "unit_bytes_log");

@@ -99,6 +99,66 @@ pub(super) fn site_name_as_actor(text: &str, words: &[&str]) -> bool {
     })
 }
 
+/// The distinctive label of a page's host, lower-case: `armouryfitness` of
+/// `https://www.armouryfitness.ca/x`, `pseg` of `homeenergy.pseg.com`, `acme` of `acme.co.uk`.
+/// `None` without a URL or when the label is shorter than 4 letters (too easily found by chance).
+pub(super) fn host_label(url: Option<&str>) -> Option<String> {
+    let rest = url?.split_once("://").map_or(url?, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = host.split(':').next().unwrap_or("").to_ascii_lowercase();
+    let labels: Vec<&str> = host.split('.').filter(|l| !l.is_empty()).collect();
+    let n = labels.len();
+    let label = match n {
+        0 => return None,
+        1 => labels[0],
+        _ => {
+            let second = labels[n - 2];
+            // A second-level suffix (co.uk, com.au, ac.uk): the brand is the label before it.
+            let generic = ["co", "com", "org", "net", "ac", "gov", "edu", "or", "ne"];
+            if n >= 3 && generic.contains(&second) {
+                labels[n - 3]
+            } else {
+                second
+            }
+        }
+    };
+    let label: String = label.chars().filter(char::is_ascii_alphanumeric).collect();
+    (label.len() >= 4).then_some(label)
+}
+
+/// Whether `text` names the site by its host's label: words that spell it together
+/// ("Make More Music" for `makemoremusic`), or a capitalised word of 5 letters or more that
+/// begins it ("Armoury" for `armouryfitness`).
+pub(super) fn mentions_host(text: &str, label: &str) -> bool {
+    let words: Vec<&str> =
+        crate::types::words_by(text, |b| b.is_ascii_alphanumeric(), char::is_alphanumeric)
+            .collect();
+    for (i, first) in words.iter().enumerate() {
+        let lower = first.to_ascii_lowercase();
+        if !label.starts_with(lower.as_str()) {
+            continue;
+        }
+        if lower.len() >= 5 && first.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return true;
+        }
+        let mut spelt = lower;
+        for next in &words[i + 1..] {
+            if spelt.len() >= label.len() {
+                break;
+            }
+            spelt.push_str(&next.to_ascii_lowercase());
+            if !label.starts_with(spelt.as_str()) {
+                break;
+            }
+        }
+        if spelt == label {
+            return true;
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +180,27 @@ mod tests {
             None
         );
         assert!(site_name_words(None).is_empty());
+    }
+
+    #[test]
+    fn the_host_names_the_site() {
+        let label = host_label(Some("https://www.makemoremusic.uk/why-us/")).unwrap();
+        assert_eq!(label, "makemoremusic");
+        assert!(mentions_host("Why choose Make More Music?", &label));
+        assert!(!mentions_host("Make more of your music.", "makemoremusicx"));
+        let label = host_label(Some("https://armouryfitness.ca/stories")).unwrap();
+        assert!(mentions_host("I joined the Armoury in May.", &label));
+        assert!(!mentions_host("the armoury was old", &label));
+        assert_eq!(
+            host_label(Some("https://acme.co.uk/")).as_deref(),
+            Some("acme")
+        );
+        assert_eq!(
+            host_label(Some("https://ring.com/")).as_deref(),
+            Some("ring")
+        );
+        assert!(!mentions_host("During the day", "ring"));
+        assert_eq!(host_label(Some("https://ab.com/")), None);
+        assert_eq!(host_label(None), None);
     }
 }

@@ -2,7 +2,7 @@
 //! around it (the units either side, its block and the blocks around, the page), see
 //! [`Neighbour`].
 
-use super::schema::{Neighbour, NEIGHBOUR_CONTEXTS};
+use super::schema::{dense, Dense, Dom, Neighbour, DOM_START, NEIGHBOUR_CONTEXTS};
 use crate::types::Label;
 use ndarray::Array2;
 
@@ -74,12 +74,55 @@ impl BlockMeans {
     }
 }
 
+/// Whether unit `u`'s row is a heading's: an `h1`–`h6` element on HTML pages; on text pages a
+/// short line of its own (10 words at most) without end punctuation.
+fn is_heading(x: &Array2<f32>, u: usize) -> bool {
+    let at = |c: usize| x.get((u, c)).copied().unwrap_or(0.0);
+    if at(DOM_START + Dom::IsHtml.index()) > 0.0 {
+        return at(DOM_START + Dom::ElementHeading.index()) > 0.0;
+    }
+    at(dense(Dense::EndsWithoutPunctuation)) > 0.0
+        && at(dense(Dense::BlockHasSeveralUnits)) == 0.0
+        && at(dense(Dense::UnitWordsLog)) <= 11f32.ln() / 5.0
+        && at(dense(Dense::UnitWordsLog)) > 0.0
+}
+
+/// For each block, the heading block it sits under (the last heading block at or before it) and
+/// the end of that heading's section (the next heading block, or the page's end).
+fn heading_sections(
+    x: &Array2<f32>,
+    unit_block: &[usize],
+    n_blocks: usize,
+) -> Vec<(Option<usize>, usize)> {
+    let mut heading = vec![false; n_blocks];
+    for (u, &b) in unit_block.iter().enumerate().take(x.nrows()) {
+        heading[b] |= is_heading(x, u);
+    }
+    let mut out = vec![(None, n_blocks); n_blocks];
+    let mut last = None;
+    for b in 0..n_blocks {
+        if heading[b] {
+            last = Some(b);
+        }
+        out[b].0 = last;
+    }
+    let mut next = n_blocks;
+    for b in (0..n_blocks).rev() {
+        out[b].1 = next;
+        if heading[b] {
+            next = b;
+        }
+    }
+    out
+}
+
 /// `x` with the neighbours' label probabilities appended (the second, stacked stage's input).
 pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize]) -> Array2<f32> {
     let n = x.nrows();
     let k = Label::COUNT;
     let means = BlockMeans::of(probs, unit_block, n);
     let n_blocks = means.n_blocks();
+    let sections = heading_sections(x, unit_block, n_blocks);
     let mut out = Array2::<f32>::zeros((n, x.ncols() + NEIGHBOUR_CONTEXTS.len() * k));
     for (u, &b) in unit_block.iter().enumerate().take(n) {
         let unit = |i: Option<usize>| {
@@ -103,15 +146,21 @@ pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize
             Neighbour::BlocksAfter,
             means.window(b + 1, (b + 1 + WINDOW).min(n_blocks)),
         );
-        set(
-            Neighbour::Section,
-            means.window(b.saturating_sub(SECTION), (b + SECTION + 1).min(n_blocks)),
-        );
+        let section = means.window(b.saturating_sub(SECTION), (b + SECTION + 1).min(n_blocks));
+        set(Neighbour::Section, section);
         // How the page leans times how the unit leans: a linear stage cannot multiply.
         let own = unit(Some(u));
         set(
             Neighbour::PageTimesUnit,
             [page[0] * own[0], page[1] * own[1], page[2] * own[2]],
+        );
+        // The heading a block sits under, and the blocks of that heading's section.
+        let (heading, section_end) = sections[b];
+        set(Neighbour::Heading, means.block(heading));
+        let section_start = heading.map_or(0, |h| h + 1);
+        set(
+            Neighbour::HeadingSection,
+            means.window(section_start.min(section_end), section_end),
         );
         let mut row = out.row_mut(u);
         for (i, v) in x.row(u).iter().enumerate() {
@@ -124,4 +173,49 @@ pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::schema::WIDTH;
+
+    #[test]
+    fn blocks_sit_under_the_last_heading_before_them() {
+        // Text page: blocks 1 and 3 are short lines without end punctuation (headings).
+        let mut x = Array2::<f32>::zeros((5, WIDTH));
+        let short = 3f32.ln() / 5.0;
+        for u in [1, 3] {
+            x[[u, dense(Dense::EndsWithoutPunctuation)]] = 1.0;
+            x[[u, dense(Dense::UnitWordsLog)]] = short;
+        }
+        for u in [0, 2, 4] {
+            x[[u, dense(Dense::UnitWordsLog)]] = 1.0;
+        }
+        let blocks = [0, 1, 2, 3, 4];
+        let sections = heading_sections(&x, &blocks, 5);
+        assert_eq!(
+            sections,
+            [
+                (None, 1),
+                (Some(1), 3),
+                (Some(1), 3),
+                (Some(3), 5),
+                (Some(3), 5)
+            ]
+        );
+        // The heading's probabilities reach the prose under it.
+        let probs = ndarray::array![
+            [1.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0],
+            [1.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0],
+            [1.0, 0.0, 0.0]
+        ];
+        let stacked = with_neighbours(&x, &probs, &blocks);
+        let heading = WIDTH + Neighbour::Heading.index() * Label::COUNT;
+        assert_eq!(stacked[[2, heading + 1]], 1.0);
+        assert_eq!(stacked[[4, heading + 2]], 1.0);
+        assert_eq!(stacked[[0, heading + 1]], 0.0);
+    }
 }

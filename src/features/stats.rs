@@ -223,6 +223,13 @@ pub(super) fn text_columns(unit_text: &str, row: &mut [f32]) {
     );
     row[Dense::HasFirstPersonPlural] = flag(stats.first_plural > 0);
     row[Dense::StartsWithQuote] = flag(unit_text.starts_with(['“', '"', '‘']));
+    // Quoted speech (a testimonial): opens with a quote and closes one near its end.
+    let trimmed = unit_text.trim_end();
+    let closes = trimmed
+        .rfind(['”', '"'])
+        .is_some_and(|i| i > 0 && i + 40 >= trimmed.len());
+    row[Dense::WrappedInQuotes] =
+        flag(unit_text.starts_with(['“', '"']) && closes && unit_text.len() > 20);
     row[Dense::FirstPersonSingularShare] = pronoun_share(stats.first_singular);
 }
 

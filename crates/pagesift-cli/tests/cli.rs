@@ -681,10 +681,14 @@ fn explain_names_sensible_reasons_for_the_seed_pages() {
             .any(|f| f.starts_with("lexicon_") && f.ends_with("_promotion")),
         "{why:?}"
     );
+    // And a reason beyond its own words: its repetition, the imperative, its layout, or its
+    // neighbours (their probabilities, or the next block's vocabulary).
     assert!(
         why.iter().any(|f| f == "repeats_in_page"
             || f == "starts_with_imperative"
-            || f.starts_with("neighbours_")),
+            || f == "indented"
+            || f.starts_with("neighbours_")
+            || f.starts_with("lexicon_next_block")),
         "{why:?}"
     );
     // The accessibility statement: its vocabulary and its place at the end of the page.

@@ -1,0 +1,42 @@
+#!/bin/bash
+# Web-gold cross-validation (issue 17), reproducible.
+#
+#   BIN=target/release/pagesift OUT=/tmp/wgcv/base scripts/web_gold_cv.sh A
+#
+# A: web-gold 5-fold site-grouped CV, HTML input; the written pages (data/*.gold.jsonl,
+#    weighted x6) and web-gold's text view of other folds' pages train in every fold.
+# B: the same folds scored on web-gold's text view (web-gold HTML trains in every fold).
+# C: 7-fold page-grouped CV over the written seeds/pages_a/pages_b with all web-gold training.
+#
+# Writes $OUT.json (cv --json), $OUT.pred.jsonl, $OUT.err (timing) and $OUT.report
+# (scripts/web_gold.py report: per-label P/R/F1, per page type, confusion matrix).
+# Needs /tmp/pagesift-web (python3 scripts/web_benchmark.py split) and
+# /tmp/pagesift-webgold (python3 scripts/web_gold.py text-view).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-target/release/pagesift}
+OUT=${OUT:?set OUT to an output path prefix, e.g. /tmp/wgcv/base}
+MODE=${1:-A}
+mkdir -p "$(dirname "$OUT")"
+[ -f /tmp/pagesift-web/train.jsonl ] || python3 scripts/web_benchmark.py split
+[ -f /tmp/pagesift-webgold/text.jsonl ] || python3 scripts/web_gold.py text-view
+W="data/seeds.gold.jsonl data/pages_a.gold.jsonl data/pages_b.gold.jsonl data/pages_c.gold.jsonl"
+WG=$(ls ../shared/data/web-gold/*.gold.jsonl)
+TA=""; for i in 1 2 3 4 5 6; do for f in $W; do TA="$TA --train-also $f"; done; done
+case $MODE in
+A) ( time "$BIN" cv --json --transition-weight 0 --folds 5 --group-by site \
+       --content-pages /tmp/pagesift-web/train.jsonl $TA \
+       --train-also /tmp/pagesift-webgold/text.jsonl \
+       --predictions "$OUT.pred.jsonl" $WG > "$OUT.json" ) 2> "$OUT.err" ;;
+B) TB=""; for f in $WG; do TB="$TB --train-also $f"; done
+   ( time "$BIN" cv --json --transition-weight 0 --folds 5 --group-by site \
+       --content-pages /tmp/pagesift-web/train.jsonl $TA $TB \
+       --predictions "$OUT.pred.jsonl" /tmp/pagesift-webgold/text.jsonl > "$OUT.json" ) 2> "$OUT.err" ;;
+C) TC=""; for f in $WG /tmp/pagesift-webgold/text.jsonl; do TC="$TC --train-also $f"; done
+   ( time "$BIN" cv --json --transition-weight 0 --folds 7 --group-by page \
+       --content-model models/default $TC --predictions "$OUT.pred.jsonl" \
+       data/seeds.gold.jsonl data/pages_a.gold.jsonl data/pages_b.gold.jsonl > "$OUT.json" ) 2> "$OUT.err" ;;
+*) echo "usage: BIN=... OUT=... $0 [A|B|C]" >&2; exit 2 ;;
+esac
+python3 scripts/web_gold.py report "$OUT.json" > "$OUT.report" 2>&1
+head -1 "$OUT.report"
