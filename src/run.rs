@@ -130,29 +130,24 @@ pub trait Sink {
     }
 }
 
-impl<S: Sink + ?Sized> Sink for &mut S {
-    fn page(&mut self, page: &Page, labelled: &LabelledPage) -> io::Result<()> {
-        (**self).page(page, labelled)
-    }
-    fn skipped(&mut self, skipped: &Skipped<'_>) -> io::Result<()> {
-        (**self).skipped(skipped)
-    }
-    fn finish(&mut self) -> io::Result<()> {
-        (**self).finish()
-    }
+/// A sink behind a reference or a box is the sink itself.
+macro_rules! delegate_sink {
+    ($($outer:ty),*) => {$(
+        impl<S: Sink + ?Sized> Sink for $outer {
+            fn page(&mut self, page: &Page, labelled: &LabelledPage) -> io::Result<()> {
+                (**self).page(page, labelled)
+            }
+            fn skipped(&mut self, skipped: &Skipped<'_>) -> io::Result<()> {
+                (**self).skipped(skipped)
+            }
+            fn finish(&mut self) -> io::Result<()> {
+                (**self).finish()
+            }
+        }
+    )*};
 }
 
-impl<S: Sink + ?Sized> Sink for Box<S> {
-    fn page(&mut self, page: &Page, labelled: &LabelledPage) -> io::Result<()> {
-        (**self).page(page, labelled)
-    }
-    fn skipped(&mut self, skipped: &Skipped<'_>) -> io::Result<()> {
-        (**self).skipped(skipped)
-    }
-    fn finish(&mut self) -> io::Result<()> {
-        (**self).finish()
-    }
-}
+delegate_sink!(&mut S, Box<S>);
 
 impl<S: Sink> Sink for Option<S> {
     fn page(&mut self, page: &Page, labelled: &LabelledPage) -> io::Result<()> {
