@@ -1,7 +1,7 @@
 #!/bin/bash
 # Web-gold cross-validation (issue 17), reproducible.
 #
-#   BIN=target/release/pagesift OUT=/tmp/wgcv/base scripts/web_gold_cv.sh A
+#   BIN=target/release/pagesift OUT=/tmp/wgcv/base scripts/web_gold_cv.sh A [more cv options]
 #
 # A: web-gold 5-fold site-grouped CV, HTML input; the written pages (data/*.gold.jsonl,
 #    weighted x6) and web-gold's text view of other folds' pages train in every fold.
@@ -17,6 +17,8 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-target/release/pagesift}
 OUT=${OUT:?set OUT to an output path prefix, e.g. /tmp/wgcv/base}
 MODE=${1:-A}
+shift || true
+EXTRA=("$@")   # more cv options, e.g. --stacking-rounds 2
 mkdir -p "$(dirname "$OUT")"
 [ -f /tmp/pagesift-web/train.jsonl ] || python3 scripts/web_benchmark.py split
 [ -f /tmp/pagesift-webgold/text.jsonl ] || python3 scripts/web_gold.py text-view
@@ -27,14 +29,14 @@ case $MODE in
 A) ( time "$BIN" cv --json --transition-weight 0 --folds 5 --group-by site \
        --content-pages /tmp/pagesift-web/train.jsonl $TA \
        --train-also /tmp/pagesift-webgold/text.jsonl \
-       --predictions "$OUT.pred.jsonl" $WG > "$OUT.json" ) 2> "$OUT.err" ;;
+       --predictions "$OUT.pred.jsonl" "${EXTRA[@]}" $WG > "$OUT.json" ) 2> "$OUT.err" ;;
 B) TB=""; for f in $WG; do TB="$TB --train-also $f"; done
    ( time "$BIN" cv --json --transition-weight 0 --folds 5 --group-by site \
        --content-pages /tmp/pagesift-web/train.jsonl $TA $TB \
-       --predictions "$OUT.pred.jsonl" /tmp/pagesift-webgold/text.jsonl > "$OUT.json" ) 2> "$OUT.err" ;;
+       --predictions "$OUT.pred.jsonl" "${EXTRA[@]}" /tmp/pagesift-webgold/text.jsonl > "$OUT.json" ) 2> "$OUT.err" ;;
 C) TC=""; for f in $WG /tmp/pagesift-webgold/text.jsonl; do TC="$TC --train-also $f"; done
    ( time "$BIN" cv --json --transition-weight 0 --folds 7 --group-by page \
-       --content-model models/default $TC --predictions "$OUT.pred.jsonl" \
+       --content-model models/default $TC --predictions "$OUT.pred.jsonl" "${EXTRA[@]}" \
        data/seeds.gold.jsonl data/pages_a.gold.jsonl data/pages_b.gold.jsonl > "$OUT.json" ) 2> "$OUT.err" ;;
 *) echo "usage: BIN=... OUT=... $0 [A|B|C]" >&2; exit 2 ;;
 esac

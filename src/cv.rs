@@ -29,6 +29,20 @@ pub fn cross_validate_folds(
     folds: Folds,
     content: Option<&ContentTraining>,
 ) -> Result<(EvalReport, Vec<LabelledPage>), ModelError> {
+    cross_validate_weighted(gold, 1, train_also, params, folds, content)
+}
+
+/// [`cross_validate_folds`] with the gold pages of every training side repeated `gold_repeat`
+/// times (as a model trained on them repeated would see them: `scripts/train_default.sh` gives
+/// the written pages six times their weight). Held-out pages are labelled and scored once.
+pub fn cross_validate_weighted(
+    gold: &[GoldPage],
+    gold_repeat: usize,
+    train_also: &[GoldPage],
+    params: &TrainParams,
+    folds: Folds,
+    content: Option<&ContentTraining>,
+) -> Result<(EvalReport, Vec<LabelledPage>), ModelError> {
     let fold_of = assign_folds(gold, folds);
     let k = fold_of.iter().max().map_or(0, |m| m + 1);
     if gold.len() < 2 || k < 2 {
@@ -46,16 +60,7 @@ pub fn cross_validate_folds(
             let held: Vec<usize> = (0..gold.len()).filter(|&i| fold_of[i] == f).collect();
             let held_sites: HashSet<String> =
                 held.iter().map(|&i| site_of(&gold[i].page)).collect();
-            let train_set: Vec<GoldPage> =
-                gold.iter()
-                    .enumerate()
-                    .filter(|&(i, _)| fold_of[i] != f)
-                    .map(|(_, g)| g)
-                    .chain(train_also.iter().filter(|g| {
-                        g.page.url.is_none() || !held_sites.contains(&site_of(&g.page))
-                    }))
-                    .cloned()
-                    .collect();
+            let train_set = training_side(gold, &fold_of, f, gold_repeat, train_also, &held_sites);
             let mut params = params.clone();
             params.progress = crate::progress::Progress::default();
             if let Some(content) = content {
@@ -91,6 +96,29 @@ pub fn cross_validate_folds(
         .map(|p| p.expect("every page is in one fold"))
         .collect();
     Ok((evaluate(gold, &predicted), predicted))
+}
+
+/// The pages fold `f` trains on: the other folds' gold pages, each `gold_repeat` times, and the
+/// `train_also` pages of no held-out site.
+fn training_side(
+    gold: &[GoldPage],
+    fold_of: &[usize],
+    f: usize,
+    gold_repeat: usize,
+    train_also: &[GoldPage],
+    held_sites: &HashSet<String>,
+) -> Vec<GoldPage> {
+    gold.iter()
+        .zip(fold_of)
+        .filter(|&(_, &fold)| fold != f)
+        .flat_map(|(g, _)| std::iter::repeat_n(g, gold_repeat.max(1)))
+        .chain(
+            train_also
+                .iter()
+                .filter(|g| g.page.url.is_none() || !held_sites.contains(&site_of(&g.page))),
+        )
+        .cloned()
+        .collect()
 }
 
 /// Leave-one-document-out cross-validation (see [`cross_validate_folds`]).
@@ -136,5 +164,41 @@ impl ContentTraining {
             self.max_pages,
             &self.sources,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Page;
+
+    fn page(id: &str, url: Option<&str>) -> GoldPage {
+        let page = Page {
+            id: id.to_string(),
+            url: url.map(str::to_string),
+            ..Page::default()
+        };
+        GoldPage::new(page, Vec::new())
+    }
+
+    #[test]
+    fn the_training_side_repeats_other_folds_and_drops_held_out_sites() {
+        let gold = vec![page("a", None), page("b", None), page("c", None)];
+        let fold_of = vec![0, 1, 1];
+        let also = vec![
+            page("x", Some("https://www.held.example/p")),
+            page("y", Some("https://other.example/")),
+            page("z", None),
+        ];
+        let held: HashSet<String> = ["held.example".to_string()].into();
+        let ids = |side: Vec<GoldPage>| side.into_iter().map(|g| g.page.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(training_side(&gold, &fold_of, 0, 3, &also, &held)),
+            ["b", "b", "b", "c", "c", "c", "y", "z"]
+        );
+        assert_eq!(
+            ids(training_side(&gold, &fold_of, 1, 1, &also, &held)),
+            ["a", "y", "z"]
+        );
     }
 }

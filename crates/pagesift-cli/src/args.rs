@@ -367,6 +367,10 @@ pub struct CvArgs {
     /// site) in one fold, or deal pages to folds in turn.
     #[arg(long, value_enum, default_value = "site", requires = "folds")]
     pub group_by: GroupByArg,
+    /// Repeat the gold pages of every training side N times (as `train` given them N times);
+    /// held-out pages are scored once.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat_gold: u32,
     #[command(flatten)]
     pub options: TrainOptions,
 }

@@ -5,7 +5,7 @@ use crate::args::{
     InputArgs, LabelArgs, ReportArgs, TrainArgs,
 };
 use crate::terminal::{output_failed, phase_spinner, side_output, OutputFile, RunReport, Terminal};
-use pagesift::cv::{cross_validate_folds, Folds};
+use pagesift::cv::{cross_validate_weighted, Folds};
 use pagesift::ingest::{BatchLimits, BatchStream, ReadOptions};
 use pagesift::output::{
     span_writer, span_writer_with, AtomicFile, MainTextFormat, MainTextWriter, OutputFormat,
@@ -369,7 +369,14 @@ pub fn cv(args: CvArgs) -> Result<ExitCode, String> {
     };
     let (spinner, progress) = phase_spinner();
     let params = TrainParams { progress, ..params };
-    let validated = cross_validate_folds(&gold, &extra, &params, folds, per_fold_content.as_ref());
+    let validated = cross_validate_weighted(
+        &gold,
+        args.repeat_gold as usize,
+        &extra,
+        &params,
+        folds,
+        per_fold_content.as_ref(),
+    );
     spinner.finish_and_clear();
     let (result, predicted) = validated.map_err(|e| e.to_string())?;
     if let Some(path) = &args.predictions {
