@@ -51,9 +51,6 @@ struct ModelFile {
     features: FeatureOptions,
     lexicon: Lexicon,
     classifiers: Vec<Classifier>,
-    /// Absent in models before the page model (they load as before).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    page_model: Option<Classifier>,
     decoder: Transitions,
     trained_on: TrainingInfo,
 }
@@ -79,10 +76,6 @@ pub struct ModelBundle {
     /// The stacked stages: the first sees the unit's features, each later one also the
     /// neighbours' probabilities from the stage before.
     pub classifiers: Vec<Classifier>,
-    /// Reads a page as a whole, from the means of its first-stage rows and probabilities
-    /// ([`crate::features::page_row`]): the share of each label it expects. Its probabilities
-    /// are columns of the later stages.
-    pub page_model: Option<Classifier>,
     /// The decoder's transitions and class weights.
     pub transitions: Transitions,
     /// What the model was trained on.
@@ -308,7 +301,6 @@ impl ModelBundle {
             features: file.features,
             lexicon: file.lexicon,
             classifiers: file.classifiers,
-            page_model: file.page_model,
             transitions: file.decoder,
             trained_on: file.trained_on,
             content: content?,
@@ -328,16 +320,11 @@ impl ModelBundle {
             .build()
             .map_err(Checked::Model)?
             .width();
-        let page_columns = if self.page_model.is_some() {
-            crate::features::PAGE_MODEL_COLUMNS
-        } else {
-            0
-        };
         for (stage, classifier) in self.classifiers.iter().enumerate() {
             let want = if stage == 0 {
                 expected
             } else {
-                expected + crate::features::NEIGHBOUR_COLUMNS + page_columns
+                expected + crate::features::NEIGHBOUR_COLUMNS
             };
             if classifier.width() != want {
                 return Err(Checked::Format(format!(
@@ -348,16 +335,6 @@ impl ModelBundle {
         }
         if self.classifiers.is_empty() {
             return Err(Checked::Format("model.json has no classifier".into()));
-        }
-        if let Some(page) = &self.page_model {
-            let want = crate::features::page_row_width(expected);
-            if page.width() != want || !page.is_finite() {
-                return Err(Checked::Format(format!(
-                    "the page model has {} feature columns (the feature options give {want}) \
-                     or a weight that is not a finite number",
-                    page.width()
-                )));
-            }
         }
         // Checksums only say a file is the one the manifest names, not that its numbers are
         // usable: a weight that is not finite would make every score NaN.
@@ -417,7 +394,6 @@ impl ModelBundle {
             features: self.features,
             lexicon: self.lexicon.clone(),
             classifiers: self.classifiers.clone(),
-            page_model: self.page_model.clone(),
             decoder: self.transitions.clone(),
             trained_on: self.trained_on.clone(),
         };

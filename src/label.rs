@@ -4,9 +4,7 @@
 use crate::bundle::{ModelBundle, SegmenterConfig};
 use crate::decode::{apply_thresholds, merge_spans, promotion_share, Transitions};
 use crate::error::{Error, ModelError};
-use crate::features::{
-    page_row, stacked_feature_name, with_neighbours, FeatureExtractor, RepeatIndex,
-};
+use crate::features::{stacked_feature_name, with_neighbours, FeatureExtractor, RepeatIndex};
 use crate::lexicon::Lexicon;
 use crate::model::Classifier;
 use crate::segment::TextSegmenter;
@@ -18,24 +16,17 @@ use ndarray::Array2;
 pub use crate::pipeline::{FeaturePipeline, MAX_UNITS};
 
 /// Runs the stacked classifiers: stage 0 on `x`, each later stage on `x` plus the neighbours'
-/// probabilities from the stage before and, with a page model, the page model's reading of
-/// the page (from `x` and stage 0's probabilities, see [`page_row`]).
+/// probabilities from the stage before.
 /// Also returns the last stage's input, which explanations read.
 pub fn stacked_proba(
     classifiers: &[Classifier],
-    page_model: Option<&Classifier>,
     x: &Array2<f32>,
     unit_block: &[usize],
-    unit_bytes: &[usize],
 ) -> (Array2<f32>, Array2<f32>) {
     let mut p = classifiers[0].predict_proba(x);
-    let page = page_model.filter(|_| classifiers.len() > 1).map(|model| {
-        let q = model.predict_proba(&page_row(x, &p, unit_bytes));
-        [q[[0, 0]], q[[0, 1]], q[[0, 2]]]
-    });
     let mut input = None;
     for stage in &classifiers[1..] {
-        let stacked = with_neighbours(x, &p, unit_block, page);
+        let stacked = with_neighbours(x, &p, unit_block);
         p = stage.predict_proba(&stacked);
         input = Some(stacked);
     }
@@ -62,8 +53,6 @@ pub struct Labeler {
     pub(crate) pipeline: FeaturePipeline,
     pub(crate) lexicon: Lexicon,
     pub(crate) classifiers: Vec<Classifier>,
-    /// Reads the page as a whole (what share of each label it expects) for the later stages.
-    pub(crate) page_model: Option<Classifier>,
     pub(crate) transitions: Transitions,
     /// Per-label minimum probability (see [`apply_thresholds`]); zeros by default.
     thresholds: [f32; Label::COUNT],
@@ -106,7 +95,6 @@ impl Labeler {
             },
             lexicon: bundle.lexicon,
             classifiers: bundle.classifiers,
-            page_model: bundle.page_model,
             transitions: bundle.transitions,
             thresholds: [0.0; Label::COUNT],
             explain: 0,
@@ -173,13 +161,7 @@ impl Labeler {
         }
         let (prepared, furniture) = self.pipeline.prepare_with_furniture(page, seg, repeats)?;
         let x = self.pipeline.features.rows(&prepared, &self.lexicon);
-        let (p, input) = stacked_proba(
-            &self.classifiers,
-            self.page_model.as_ref(),
-            &x,
-            &prepared.unit_block,
-            &prepared.unit_bytes,
-        );
+        let (p, input) = stacked_proba(&self.classifiers, &x, &prepared.unit_block);
         let probs: Vec<[f32; Label::COUNT]> =
             p.rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect();
         let same_block: Vec<bool> = seg.units.iter().map(|u| u.position > 0).collect();

@@ -26,9 +26,9 @@ pub use options::{FeatureExtractorBuilder, FeatureOptions};
 pub use repeats::RepeatIndex;
 pub use schema::{
     CONTENT_FEATURES, DENSE_FEATURES, DOM_FEATURES, LEXICAL_CONTEXTS, NEIGHBOUR_COLUMNS,
-    NEIGHBOUR_CONTEXTS, PAGE_MODEL_COLUMNS,
+    NEIGHBOUR_CONTEXTS,
 };
-pub use stack::{page_row, page_row_width, with_neighbours};
+pub use stack::with_neighbours;
 pub use url::{page_type_keys, url_keys};
 
 use crate::hash::{fnv1a_key, fnv1a_seeded};

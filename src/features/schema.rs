@@ -250,10 +250,6 @@ pub(crate) const WIDTH: usize = LAYOUT_WIDTH + LEXICAL_CONTEXTS.len() * Label::C
 /// Columns a stacked stage appends: one per neighbour context and label.
 pub const NEIGHBOUR_COLUMNS: usize = NEIGHBOUR_CONTEXTS.len() * Label::COUNT;
 
-/// Columns a stacked stage appends after the neighbours' when the model has a page model: the
-/// page model's probabilities, then each times the unit's own probability of that label.
-pub const PAGE_MODEL_COLUMNS: usize = 2 * Label::COUNT;
-
 /// The row column of a dense column.
 pub(crate) const fn dense(column: Dense) -> usize {
     column.index()
@@ -281,14 +277,8 @@ pub fn column_name(column: usize) -> String {
         CONTENT_FEATURES[column - CONTENT_START].to_string()
     } else if column < WIDTH {
         labelled(LEXICAL_CONTEXTS, column - LAYOUT_WIDTH, "lexicon")
-    } else if column < WIDTH + NEIGHBOUR_COLUMNS {
-        labelled(NEIGHBOUR_CONTEXTS, column - WIDTH, "neighbours")
     } else {
-        labelled(
-            &["page", "page_times_unit"],
-            (column - WIDTH - NEIGHBOUR_COLUMNS).min(PAGE_MODEL_COLUMNS - 1),
-            "page_model",
-        )
+        labelled(NEIGHBOUR_CONTEXTS, column - WIDTH, "neighbours")
     }
 }
 

@@ -2,9 +2,7 @@
 //! around it (the units either side, its block and the blocks around, the page), see
 //! [`Neighbour`].
 
-use super::schema::{
-    dense, Dense, Dom, Neighbour, DOM_START, NEIGHBOUR_CONTEXTS, PAGE_MODEL_COLUMNS,
-};
+use super::schema::{dense, Dense, Dom, Neighbour, DOM_START, NEIGHBOUR_CONTEXTS};
 use crate::types::Label;
 use ndarray::Array2;
 
@@ -118,67 +116,14 @@ fn heading_sections(
     out
 }
 
-/// Columns of the page model's input ([`page_row`]): the units' rows, weighted by their bytes,
-/// then the stage before's probabilities, as a plain mean and weighted by bytes.
-pub const fn page_row_width(row_width: usize) -> usize {
-    row_width + 2 * Label::COUNT
-}
-
-/// The page model's input: what the page is made of, read from its units' rows (the mean of
-/// each column over the units, weighted by their bytes: the share of text in first person, with
-/// prices, in a form, the lexicon's lean) and from the first stage's probabilities (how much of
-/// the page it reads as each label, by units and by bytes). One row.
-pub fn page_row(x: &Array2<f32>, probs: &Array2<f32>, unit_bytes: &[usize]) -> Array2<f32> {
-    let width = x.ncols();
-    let mut row = Array2::<f32>::zeros((1, page_row_width(width)));
-    let n = x.nrows().min(unit_bytes.len());
-    let total: f64 = unit_bytes[..n].iter().map(|&b| b as f64).sum();
-    if n == 0 || total <= 0.0 {
-        return row;
-    }
-    let mut sums = vec![0f64; width];
-    let mut plain = [0f64; Label::COUNT];
-    let mut weighted = [0f64; Label::COUNT];
-    for u in 0..n {
-        let w = unit_bytes[u] as f64;
-        for (s, v) in sums.iter_mut().zip(x.row(u)) {
-            *s += w * f64::from(*v);
-        }
-        for c in 0..Label::COUNT {
-            plain[c] += f64::from(probs[[u, c]]);
-            weighted[c] += w * f64::from(probs[[u, c]]);
-        }
-    }
-    for (j, s) in sums.iter().enumerate() {
-        row[[0, j]] = (s / total) as f32;
-    }
-    for c in 0..Label::COUNT {
-        row[[0, width + c]] = (plain[c] / n as f64) as f32;
-        row[[0, width + Label::COUNT + c]] = (weighted[c] / total) as f32;
-    }
-    row
-}
-
-/// `x` with the neighbours' label probabilities appended (the second, stacked stage's input),
-/// and, when the model has a page model, its reading of the page (the share of each label it
-/// expects) and that reading times the unit's own probabilities ([`PAGE_MODEL_COLUMNS`]).
-pub fn with_neighbours(
-    x: &Array2<f32>,
-    probs: &Array2<f32>,
-    unit_block: &[usize],
-    page_model: Option<[f32; 3]>,
-) -> Array2<f32> {
+/// `x` with the neighbours' label probabilities appended (the second, stacked stage's input).
+pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize]) -> Array2<f32> {
     let n = x.nrows();
     let k = Label::COUNT;
     let means = BlockMeans::of(probs, unit_block, n);
     let n_blocks = means.n_blocks();
     let sections = heading_sections(x, unit_block, n_blocks);
-    let extra = if page_model.is_some() {
-        PAGE_MODEL_COLUMNS
-    } else {
-        0
-    };
-    let mut out = Array2::<f32>::zeros((n, x.ncols() + NEIGHBOUR_CONTEXTS.len() * k + extra));
+    let mut out = Array2::<f32>::zeros((n, x.ncols() + NEIGHBOUR_CONTEXTS.len() * k));
     for (u, &b) in unit_block.iter().enumerate().take(n) {
         let unit = |i: Option<usize>| {
             i.filter(|&i| i < n)
@@ -226,13 +171,6 @@ pub fn with_neighbours(
                 row[x.ncols() + c * k + j] = p[j];
             }
         }
-        if let Some(page) = page_model {
-            let at = x.ncols() + NEIGHBOUR_CONTEXTS.len() * k;
-            for j in 0..k {
-                row[at + j] = page[j];
-                row[at + k + j] = page[j] * own[j];
-            }
-        }
     }
     out
 }
@@ -274,41 +212,10 @@ mod tests {
             [0.0, 0.0, 1.0],
             [1.0, 0.0, 0.0]
         ];
-        let stacked = with_neighbours(&x, &probs, &blocks, None);
+        let stacked = with_neighbours(&x, &probs, &blocks);
         let heading = WIDTH + Neighbour::Heading.index() * Label::COUNT;
         assert_eq!(stacked[[2, heading + 1]], 1.0);
         assert_eq!(stacked[[4, heading + 2]], 1.0);
         assert_eq!(stacked[[0, heading + 1]], 0.0);
-    }
-
-    #[test]
-    fn the_page_row_weighs_units_by_their_bytes() {
-        let x = ndarray::array![[1.0, 0.0], [0.0, 1.0]];
-        let probs = ndarray::array![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
-        let row = page_row(&x, &probs, &[1, 3]);
-        assert_eq!(row.ncols(), page_row_width(2));
-        // Columns by bytes, then probabilities by units and by bytes.
-        assert_eq!(
-            row.row(0).to_vec(),
-            [0.25, 0.75, 0.5, 0.5, 0.0, 0.25, 0.75, 0.0]
-        );
-        assert!(page_row(&x, &probs, &[]).iter().all(|&v| v == 0.0));
-    }
-
-    #[test]
-    fn the_page_models_reading_is_appended_with_its_product() {
-        let x = Array2::<f32>::zeros((2, WIDTH));
-        let probs = ndarray::array![[0.5, 0.5, 0.0], [0.0, 0.2, 0.8]];
-        let plain = with_neighbours(&x, &probs, &[0, 1], None);
-        let page = with_neighbours(&x, &probs, &[0, 1], Some([0.1, 0.6, 0.3]));
-        assert_eq!(page.ncols(), plain.ncols() + PAGE_MODEL_COLUMNS);
-        let at = plain.ncols();
-        let tail = page.row(1).slice(ndarray::s![at..]).to_vec();
-        let want = [0.1, 0.6, 0.3, 0.0, 0.6 * 0.2, 0.3 * 0.8];
-        assert!(
-            tail.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6),
-            "{tail:?}"
-        );
-        assert_eq!(page.slice(ndarray::s![.., ..at]), plain);
     }
 }

@@ -37,9 +37,6 @@ pub struct TrainParams {
     pub lexicon_folds: usize,
     /// Stacked stages after the first, each seeing the neighbours' probabilities from the one before.
     pub stacking_rounds: usize,
-    /// Fit a page model (the page's mix of labels, from its units' mean rows and stage 0's
-    /// probabilities) whose reading of the page is a column of the stacked stages.
-    pub page_model: bool,
     /// Tune per-label probability multipliers for macro-F1 on held-out training folds.
     pub tune_class_weights: bool,
     /// Repeat long units in training (1 + log2 of their length in 64-byte steps), so the fit
@@ -65,7 +62,6 @@ impl Default for TrainParams {
             transition_weight: 0.1,
             lexicon_folds: 5,
             stacking_rounds: 1,
-            page_model: true,
             tune_class_weights: true,
             length_weighting: true,
             content: None,
@@ -158,7 +154,7 @@ pub fn train(
     let first = stages.labelled(&rows, &|_| true)?;
     say("fitting the classifier");
     let mut classifiers = vec![first.fit(&params.classifier)?];
-    let (stage_rows, page_model) = stages.stack(&rows, &pages, &mut classifiers)?;
+    let stage_rows = stages.stack(&rows, &pages, &mut classifiers)?;
     // Class weights that maximise byte-level macro-F1 on held-out folds of the training pages.
     let class_weights = if params.tune_class_weights && stages.folds >= 2 {
         say("tuning the class weights on held-out folds");
@@ -183,7 +179,6 @@ pub fn train(
         features: params.features,
         lexicon,
         classifiers,
-        page_model,
         transitions,
         content: params.content.clone(),
         trained_on: TrainingInfo {
@@ -232,19 +227,6 @@ impl GoldUnits {
             }
         }
         seq
-    }
-
-    /// The page's gold mix of labels: each label's share of the labelled units' bytes (zeros
-    /// when no unit is labelled). The page model's target.
-    fn label_shares(&self) -> [f32; Label::COUNT] {
-        let mut bytes = [0f64; Label::COUNT];
-        for (label, &b) in self.labels.iter().zip(&self.prepared.unit_bytes) {
-            if let Some(label) = label {
-                bytes[label.index()] += b as f64;
-            }
-        }
-        let total: f64 = bytes.iter().sum();
-        bytes.map(|b| if total > 0.0 { (b / total) as f32 } else { 0.0 })
     }
 }
 
@@ -411,14 +393,7 @@ mod tests {
             vocab_size: 500,
             ..TrainParams::default()
         };
-        let bundle = train(&gold, &params, &[]).expect("training on mixed scales succeeds");
-        // The page model is fitted, saved and read back with the rest.
-        assert!(bundle.page_model.is_some());
-        let dir = tempfile::tempdir().unwrap();
-        bundle.save(dir.path()).unwrap();
-        let loaded = crate::bundle::ModelBundle::load(dir.path()).unwrap();
-        assert_eq!(loaded.page_model, bundle.page_model);
-        let labeler = Labeler::from_bundle(bundle).unwrap();
+        let labeler = train_labeler(&gold, &params).expect("training on mixed scales succeeds");
         let page = Page::from_text(
             "check",
             "Regular exercise lowers blood pressure in most adults.\n\

@@ -4,7 +4,7 @@
 use super::{row_weight, GoldUnits, TrainParams};
 use crate::crossfit::{assign_folds, site_of, Folds};
 use crate::error::ModelError;
-use crate::features::{page_row, with_neighbours};
+use crate::features::with_neighbours;
 use crate::metrics::f1_sum;
 use crate::model::{Classifier, ClassifierParams};
 use crate::types::{GoldPage, Label};
@@ -86,110 +86,37 @@ impl<'a> Stages<'a> {
     }
 
     /// Later stages: the same rows plus the neighbours' probabilities from the stage before
-    /// (out of fold) and the page model's reading of the page (out of fold), each stage pushed
-    /// onto `classifiers`. Returns the last stage's rows and the page model.
+    /// (out of fold), each stage pushed onto `classifiers`. Returns the last stage's rows.
     pub(super) fn stack(
         &self,
         rows: &[Array2<f32>],
         pages: &[GoldUnits],
         classifiers: &mut Vec<Classifier>,
-    ) -> Result<(Vec<Array2<f32>>, Option<Classifier>), ModelError> {
+    ) -> Result<Vec<Array2<f32>>, ModelError> {
         let rounds = if self.folds >= 2 {
             self.params.stacking_rounds
         } else {
             0
         };
         let mut stage_rows = rows.to_vec();
-        let mut page_model = None;
-        let mut page_probs = vec![None; rows.len()];
-        for round in 0..rounds {
+        for _ in 0..rounds {
             self.params
                 .progress
                 .say("fitting the next stage (out-of-fold neighbour probabilities)");
             let oof =
                 self.out_of_fold(&stage_rows, classifiers.last().expect("stage 0 is fitted"))?;
-            // The page model reads stage 0's probabilities, as it does when labelling.
-            if round == 0 && self.params.page_model {
-                if let Some((model, probs)) = self.page_model(rows, &oof, pages)? {
-                    page_model = Some(model);
-                    page_probs = probs.into_iter().map(Some).collect();
-                }
-            }
             stage_rows = rows
                 .iter()
                 .zip(&oof)
                 .zip(pages)
-                .zip(&page_probs)
-                .map(|(((x, p), page), q)| with_neighbours(x, p, &page.prepared.unit_block, *q))
+                .map(|((x, p), page)| with_neighbours(x, p, &page.prepared.unit_block))
                 .collect();
             classifiers.push(
                 self.labelled(&stage_rows, &|_| true)?
                     .fit(&self.params.classifier)?,
             );
         }
-        Ok((stage_rows, page_model))
-    }
-
-    /// The page model: one row per page ([`page_row`]: the byte-weighted means of its units'
-    /// rows and of stage 0's out-of-fold probabilities), whose target is the page's gold mix of
-    /// labels by bytes (a page is three rows, one per label, weighted by that label's share).
-    /// Returns the model fitted on every page and each page's probabilities from a model
-    /// fitted on the other folds; `None` when a label is in no page or a fold cannot be fitted
-    /// (too few pages).
-    fn page_model(
-        &self,
-        rows: &[Array2<f32>],
-        oof: &[Array2<f32>],
-        pages: &[GoldUnits],
-    ) -> Result<Option<(Classifier, Vec<[f32; 3]>)>, ModelError> {
-        self.params.progress.say("fitting the page model");
-        let page_rows: Vec<Array2<f32>> = rows
-            .iter()
-            .zip(oof)
-            .zip(pages)
-            .map(|((x, p), page)| page_row(x, p, &page.prepared.unit_bytes))
-            .collect();
-        let shares: Vec<[f32; Label::COUNT]> = pages.iter().map(GoldUnits::label_shares).collect();
-        let fit = |keep: &dyn Fn(usize) -> bool, start: Option<&Classifier>| {
-            let width = page_rows.first().map_or(0, |r| r.ncols());
-            let (mut data, mut y, mut weights) = (Vec::new(), Vec::new(), Vec::new());
-            for i in (0..pages.len()).filter(|&i| keep(i)) {
-                for (c, &share) in shares[i].iter().enumerate().filter(|(_, &s)| s > 0.0) {
-                    data.extend(page_rows[i].iter());
-                    y.push(c);
-                    weights.push(share);
-                }
-            }
-            if (0..Label::COUNT).any(|c| !y.contains(&c)) {
-                return Ok(None);
-            }
-            let x = Array2::from_shape_vec((y.len(), width), data)
-                .map_err(|e| ModelError::Training(e.to_string()))?;
-            let rows = LabelledRows {
-                x,
-                y: Array1::from(y),
-                weights,
-            };
-            match start {
-                Some(start) => rows.fit_from(&self.params.classifier, start),
-                None => rows.fit(&self.params.classifier),
-            }
-            .map(Some)
-        };
-        let Some(all) = fit(&|_| true, None)? else {
-            return Ok(None);
-        };
-        let mut probs = vec![[0f32; Label::COUNT]; pages.len()];
-        for f in 0..self.folds {
-            let Some(model) = fit(&|i| self.fold_of[i] != f, Some(&all))? else {
-                return Ok(None);
-            };
-            for i in (0..pages.len()).filter(|&i| self.fold_of[i] == f) {
-                let q = model.predict_proba(&page_rows[i]);
-                probs[i] = [q[[0, 0]], q[[0, 1]], q[[0, 2]]];
-            }
-        }
-        Ok(Some((all, probs)))
+        Ok(stage_rows)
     }
 }
 

@@ -247,10 +247,6 @@ pub struct TrainOptions {
     /// Stacked stages over the neighbours' probabilities (0 = the first classifier only).
     #[arg(long, default_value_t = TrainParams::default().stacking_rounds)]
     pub stacking_rounds: usize,
-    /// No page model (a classifier of the page's mix of labels whose reading of the page is a
-    /// column of the stacked stages).
-    #[arg(long)]
-    pub no_page_model: bool,
     /// Do not tune per-label probability multipliers for macro-F1.
     #[arg(long)]
     pub no_class_weights: bool,
@@ -320,7 +316,6 @@ impl TrainOptions {
         p.classifier.max_iterations = self.max_iterations;
         p.segment.split_sentences = !self.no_sentences;
         p.stacking_rounds = self.stacking_rounds;
-        p.page_model = !self.no_page_model;
         p.length_weighting = !self.no_length_weighting;
         p.tune_class_weights = !self.no_class_weights;
         p
