@@ -6,7 +6,8 @@
 # A: web-gold 5-fold site-grouped CV, HTML input; the written pages (data/*.gold.jsonl,
 #    weighted x6) and web-gold's text view of other folds' pages train in every fold.
 # B: the same folds scored on web-gold's text view (web-gold HTML trains in every fold).
-# C: 7-fold page-grouped CV over the written seeds/pages_a/pages_b with all web-gold training.
+# C: 7-fold page-grouped CV over the written seeds/pages_a/pages_b with all web-gold training;
+#    the written pages of each training side six times (WRITTEN_WEIGHT, as train_default.sh).
 #
 # Writes $OUT.json (cv --json), $OUT.pred.jsonl, $OUT.err (timing) and $OUT.report
 # (scripts/web_gold.py report: per-label P/R/F1, per page type, confusion matrix).
@@ -36,7 +37,7 @@ B) TB=""; for f in $WG; do TB="$TB --train-also $f"; done
        --predictions "$OUT.pred.jsonl" "${EXTRA[@]}" /tmp/pagesift-webgold/text.jsonl > "$OUT.json" ) 2> "$OUT.err" ;;
 C) TC=""; for f in $WG /tmp/pagesift-webgold/text.jsonl; do TC="$TC --train-also $f"; done
    ( time "$BIN" cv --json --transition-weight 0 --folds 7 --group-by page \
-       --content-model models/default $TC --predictions "$OUT.pred.jsonl" "${EXTRA[@]}" \
+       --repeat-gold "${WRITTEN_WEIGHT:-6}" --content-model models/default $TC --predictions "$OUT.pred.jsonl" "${EXTRA[@]}" \
        data/seeds.gold.jsonl data/pages_a.gold.jsonl data/pages_b.gold.jsonl > "$OUT.json" ) 2> "$OUT.err" ;;
 *) echo "usage: BIN=... OUT=... $0 [A|B|C]" >&2; exit 2 ;;
 esac
