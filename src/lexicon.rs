@@ -93,22 +93,25 @@ impl<'de> Deserialize<'de> for Lexicon {
         {
             return Err(serde::de::Error::custom("lexicon weights must be finite"));
         }
+        // Saved files list both key lists in ascending order (see `sorted_pairs`): then the
+        // model weights join their entries in one merge pass, where a lookup per model key
+        // (300,000 random probes of a 15 MB table) took a twelfth of the start-up time. A model
+        // key left over (from a file in another order, or with no entry) is looked up.
+        let ascending = |keys: &[u32]| keys.windows(2).all(|w| w[0] < w[1]);
+        let merge = ascending(&file.keys) && ascending(&file.model_keys);
+        let mut model = file.model_keys.iter().zip(&file.model_weights).peekable();
         let mut weights: HashMap<u32, Entry, BuildHasherDefault<KeyHasher>> = file
             .keys
-            .into_iter()
-            .zip(file.weights)
-            .map(|(k, nb)| {
-                (
-                    k,
-                    Entry {
-                        nb,
-                        model: [0.0; K],
-                    },
-                )
+            .iter()
+            .zip(&file.weights)
+            .map(|(&k, &nb)| {
+                let joined = model.next_if(|&(&m, _)| merge && m == k);
+                let model = joined.map_or([0.0; K], |(_, &w)| w);
+                (k, Entry { nb, model })
             })
             .collect();
-        for (k, model) in file.model_keys.into_iter().zip(file.model_weights) {
-            match weights.get_mut(&k) {
+        for (k, &model) in model {
+            match weights.get_mut(k) {
                 Some(entry) => entry.model = model,
                 None => {
                     return Err(serde::de::Error::custom(
@@ -450,6 +453,38 @@ mod tests {
         let one_by_one: Vec<[f32; K]> = lists.iter().map(|k| lexicon.score(k)).collect();
         assert_eq!(lexicon.scores(&lists), one_by_one);
         assert_ne!(one_by_one[0], one_by_one[2]);
+    }
+
+    #[test]
+    fn model_weights_join_their_keys_in_any_order() {
+        let read = |json: &str| serde_json::from_str::<Lexicon>(json);
+        let w = |x: f32| [x, 0.0, -x];
+        let sorted = r#"{"keys":[1,5,9],"weights":[[1,0,-1],[2,0,-2],[3,0,-3]],
+            "model_keys":[5,9],"model_weights":[[5,0,-5],[9,0,-9]]}"#;
+        let lexicon = read(sorted).unwrap();
+        let entry = |l: &Lexicon, k: u32| l.weights.get(&k).copied();
+        assert_eq!(entry(&lexicon, 1).map(|e| e.model), Some([0.0; K]));
+        assert_eq!(
+            entry(&lexicon, 5).map(|e| (e.nb, e.model)),
+            Some((w(2.0), w(5.0)))
+        );
+        assert_eq!(entry(&lexicon, 9).map(|e| e.model), Some(w(9.0)));
+        // The same lexicon written in another order.
+        let unsorted = r#"{"keys":[9,1,5],"weights":[[3,0,-3],[1,0,-1],[2,0,-2]],
+            "model_keys":[9,5],"model_weights":[[9,0,-9],[5,0,-5]]}"#;
+        assert_eq!(read(unsorted).unwrap(), lexicon);
+        // A model key with no entry, before or among the others.
+        for (model_keys, model_weights) in [
+            ("[3,5]", "[[3,0,-3],[5,0,-5]]"),
+            ("[5,7,9]", "[[5,0,-5],[7,0,-7],[9,0,-9]]"),
+        ] {
+            let json = format!(
+                r#"{{"keys":[1,5,9],"weights":[[1,0,-1],[2,0,-2],[3,0,-3]],
+                "model_keys":{model_keys},"model_weights":{model_weights}}}"#
+            );
+            let error = read(&json).unwrap_err().to_string();
+            assert!(error.contains("has no lexicon entry"), "{error}");
+        }
     }
 
     #[test]
