@@ -124,6 +124,20 @@ pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize
     let n_blocks = means.n_blocks();
     let sections = heading_sections(x, unit_block, n_blocks);
     let mut out = Array2::<f32>::zeros((n, x.ncols() + NEIGHBOUR_CONTEXTS.len() * k));
+    // The wider contexts are the same for every unit of a block: worked out once per block.
+    let wide: Vec<[[f32; 3]; 5]> = (0..n_blocks)
+        .map(|b| {
+            let (heading, section_end) = sections[b];
+            let section_start = heading.map_or(0, |h| h + 1);
+            [
+                means.window(b.saturating_sub(WINDOW), b),
+                means.window(b + 1, (b + 1 + WINDOW).min(n_blocks)),
+                means.window(b.saturating_sub(SECTION), (b + SECTION + 1).min(n_blocks)),
+                means.block(heading),
+                means.window(section_start.min(section_end), section_end),
+            ]
+        })
+        .collect();
     for (u, &b) in unit_block.iter().enumerate().take(n) {
         let unit = |i: Option<usize>| {
             i.filter(|&i| i < n)
@@ -138,15 +152,9 @@ pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize
         set(Neighbour::PreviousBlock, means.block(b.checked_sub(1)));
         set(Neighbour::NextBlock, means.block(Some(b + 1)));
         set(Neighbour::Page, page);
-        set(
-            Neighbour::BlocksBefore,
-            means.window(b.saturating_sub(WINDOW), b),
-        );
-        set(
-            Neighbour::BlocksAfter,
-            means.window(b + 1, (b + 1 + WINDOW).min(n_blocks)),
-        );
-        let section = means.window(b.saturating_sub(SECTION), (b + SECTION + 1).min(n_blocks));
+        let [before, after, section, heading, heading_section] = wide[b];
+        set(Neighbour::BlocksBefore, before);
+        set(Neighbour::BlocksAfter, after);
         set(Neighbour::Section, section);
         // How the page leans times how the unit leans: a linear stage cannot multiply.
         let own = unit(Some(u));
@@ -155,13 +163,8 @@ pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize
             [page[0] * own[0], page[1] * own[1], page[2] * own[2]],
         );
         // The heading a block sits under, and the blocks of that heading's section.
-        let (heading, section_end) = sections[b];
-        set(Neighbour::Heading, means.block(heading));
-        let section_start = heading.map_or(0, |h| h + 1);
-        set(
-            Neighbour::HeadingSection,
-            means.window(section_start.min(section_end), section_end),
-        );
+        set(Neighbour::Heading, heading);
+        set(Neighbour::HeadingSection, heading_section);
         let mut row = out.row_mut(u);
         for (i, v) in x.row(u).iter().enumerate() {
             row[i] = *v;
