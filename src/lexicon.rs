@@ -161,20 +161,6 @@ fn softmax(logits: [f32; K]) -> [f32; K] {
     e.map(|v| v / sum)
 }
 
-/// One training example of the lexicon's discriminative model: a unit's word keys, its context
-/// keys (its block's DOM keys and its page's keys), its label and its row weight.
-#[derive(Debug, Clone, Copy)]
-pub struct ModelExample<'a> {
-    /// The unit's word keys.
-    pub keys: &'a [u32],
-    /// Its block's DOM keys and its page's keys.
-    pub context: [&'a [u32]; 2],
-    /// Its gold label.
-    pub label: Label,
-    /// Its row weight.
-    pub weight: f32,
-}
-
 /// Options of the lexicon's discriminative model.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ModelOptions {
@@ -267,62 +253,56 @@ impl Lexicon {
     /// regression on each example's keys (binary, scaled by 1/√count), by AdaGrad over shuffled
     /// examples, with an L2 pull on the weights each example touches. Naive-Bayes weights count
     /// each key alone; these are learned together, so a key that only ever comes with another
-    /// adds nothing of its own. An example's context keys (its block's DOM keys, its page's
-    /// URL and type keys) are a second group, scaled by 1/√count of their own, so the words and
-    /// the setting they are in are weighed together.
-    pub fn fit_model(&mut self, examples: &[ModelExample<'_>], options: ModelOptions) {
+    /// adds nothing of its own. `examples` are (keys, label, weight).
+    pub fn fit_model(&mut self, examples: &[(&[u32], Label, f32)], options: ModelOptions) {
         let mut model: HashMap<u32, [f32; K], BuildHasherDefault<KeyHasher>> = HashMap::default();
         let mut squares: HashMap<u32, [f32; K], BuildHasherDefault<KeyHasher>> = HashMap::default();
         let mut bias = [0f32; K];
         let mut bias_squares = [1e-6f32; K];
         // Deterministic shuffles: a multiplicative permutation per epoch.
         let n = examples.len();
-        let mut groups: [Vec<u32>; 2] = [Vec::new(), Vec::new()];
+        let mut keys: Vec<u32> = Vec::new();
         for epoch in 0..options.epochs {
             let step = [7919usize, 104_729, 1_299_709, 15_485_863][epoch % 4];
             let step = if n > 0 && gcd(step, n) == 1 { step } else { 1 };
             for i in 0..n {
-                let example = &examples[(i * step + epoch) % n];
-                let known = |k: &u32| self.weights.contains_key(k);
-                groups[0].clear();
-                groups[0].extend(example.keys.iter().copied().filter(known));
-                groups[1].clear();
-                groups[1].extend(example.context.iter().flat_map(|g| g.iter()).copied().filter(known));
-                for g in &mut groups {
-                    g.sort_unstable();
-                    g.dedup();
-                }
-                if groups[0].is_empty() || example.weight <= 0.0 {
+                let (example_keys, label, weight) = examples[(i * step + epoch) % n];
+                keys.clear();
+                keys.extend(
+                    example_keys
+                        .iter()
+                        .copied()
+                        .filter(|k| self.weights.contains_key(k)),
+                );
+                keys.sort_unstable();
+                keys.dedup();
+                if keys.is_empty() || weight <= 0.0 {
                     continue;
                 }
-                let scale = groups.each_ref().map(|g| 1.0 / (g.len().max(1) as f32).sqrt());
+                let x = 1.0 / (keys.len() as f32).sqrt();
                 let mut logits = bias;
-                for (g, x) in groups.iter().zip(scale) {
-                    for k in g {
-                        if let Some(w) = model.get(k) {
-                            for c in 0..K {
-                                logits[c] += w[c] * x;
-                            }
+                for k in &keys {
+                    if let Some(w) = model.get(k) {
+                        for c in 0..K {
+                            logits[c] += w[c] * x;
                         }
                     }
                 }
                 let p = softmax(logits);
                 let g: [f32; K] = std::array::from_fn(|c| {
-                    example.weight * (p[c] - if c == example.label.index() { 1.0 } else { 0.0 })
+                    weight * (p[c] - if c == label.index() { 1.0 } else { 0.0 })
                 });
                 for c in 0..K {
                     bias_squares[c] += g[c] * g[c];
                     bias[c] -= options.rate * g[c] / bias_squares[c].sqrt();
                 }
-                for (group, x) in groups.iter().zip(scale) {
-                    for k in group {
-                        let w = model.entry(*k).or_default();
-                        let s = squares.entry(*k).or_insert([1e-6; K]);
-                        for c in 0..K {
-                            let gc = g[c] * x + options.l2 * w[c];
-                            s[c] += gc * gc;
-                            w[c] -= options.rate * gc / s[c].sqrt();
-                        }
+                for k in &keys {
+                    let w = model.entry(*k).or_default();
+                    let s = squares.entry(*k).or_insert([1e-6; K]);
+                    for c in 0..K {
+                        let gc = g[c] * x + options.l2 * w[c];
+                        s[c] += gc * gc;
+                        w[c] -= options.rate * gc / s[c].sqrt();
                     }
                 }
             }
@@ -335,9 +315,9 @@ impl Lexicon {
         self.model_bias = bias;
     }
 
-    /// The naive-Bayes evidence of `keys` and the discriminative model's probabilities for
-    /// them, given the logits their context adds ([`Lexicon::context_logits`]; zeros for none).
-    pub fn evidence_and_model(&self, keys: &[u32], context: [f32; K]) -> (Evidence, [f32; K]) {
+    /// [`Lexicon::evidence`] of one key list and the discriminative model's label probabilities
+    /// for it (the intercepts' alone when no key is known), in one pass.
+    pub fn evidence_and_model(&self, keys: &[u32]) -> (Evidence, [f32; K]) {
         let mut e = Evidence::default();
         let mut sum = [0f32; K];
         for entry in keys.iter().filter_map(|k| self.weights.get(k)) {
@@ -351,31 +331,10 @@ impl Lexicon {
             // Keys are counted once in training; a repeated key here is rare and counted again.
             let x = 1.0 / (e.known as f32).sqrt();
             for c in 0..K {
-                logits[c] += sum[c] * x + context[c];
+                logits[c] += sum[c] * x;
             }
         }
         (e, softmax(logits))
-    }
-
-    /// What context keys (a block's DOM keys and its page's keys, as [`ModelExample::context`])
-    /// add to the discriminative model's logits: their summed weights over 1/√count.
-    pub fn context_logits(&self, context: [&[u32]; 2]) -> [f32; K] {
-        let mut sum = [0f32; K];
-        let mut known = 0usize;
-        let mut seen: Vec<u32> = context.iter().flat_map(|g| g.iter()).copied().collect();
-        seen.sort_unstable();
-        seen.dedup();
-        for entry in seen.iter().filter_map(|k| self.weights.get(k)) {
-            known += 1;
-            for (s, m) in sum.iter_mut().zip(&entry.model) {
-                *s += m;
-            }
-        }
-        if known > 0 {
-            let x = 1.0 / (known as f32).sqrt();
-            sum = sum.map(|v| v * x);
-        }
-        sum
     }
 
     /// Number of keys kept.

@@ -25,19 +25,10 @@ struct PageScores {
 
 impl PageScores {
     fn of(page: &PreparedPage, lexicon: &Lexicon) -> Self {
-        // The discriminative model weighs a block's words with its setting: the block's DOM
-        // keys and the page's keys, whose share of the logits is worked out once per block.
-        let context: Vec<[f32; 3]> = (0..page.block_keys.len())
-            .map(|b| {
-                let dom = page.block_dom_keys.get(b).map_or(&[][..], Vec::as_slice);
-                lexicon.context_logits([dom, &page.page_keys])
-            })
-            .collect();
         let (block_evidence, block_model): (Vec<Evidence>, Vec<[f32; 3]>) = page
             .block_keys
             .iter()
-            .zip(&context)
-            .map(|(k, &c)| lexicon.evidence_and_model(k, c))
+            .map(|k| lexicon.evidence_and_model(k))
             .unzip();
         // A unit that is its whole block has the block's keys: its evidence is already known.
         let (unit_evidence, unit_model): (Vec<Evidence>, Vec<[f32; 3]>) = page
@@ -46,7 +37,7 @@ impl PageScores {
             .zip(&page.unit_block)
             .map(|(keys, &b)| match page.block_keys.get(b) {
                 Some(block_keys) if block_keys == keys => (block_evidence[b], block_model[b]),
-                _ => lexicon.evidence_and_model(keys, context.get(b).copied().unwrap_or_default()),
+                _ => lexicon.evidence_and_model(keys),
             })
             .unzip();
         let unit_scores = unit_evidence.iter().map(Evidence::mean).collect();

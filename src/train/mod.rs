@@ -7,7 +7,7 @@ use crate::crossfit::CrossFitted;
 use crate::decode::Transitions;
 use crate::error::ModelError;
 use crate::features::{FeatureExtractor, FeatureOptions, PreparedPage};
-use crate::lexicon::{Lexicon, ModelExample};
+use crate::lexicon::Lexicon;
 use crate::model::ClassifierParams;
 use crate::pipeline::FeaturePipeline;
 use crate::segment::{SegmentOptions, TextSegmenter};
@@ -262,28 +262,18 @@ fn fit_lexicon(pages: &[GoldUnits], params: &TrainParams, keep: &dyn Fn(usize) -
             .filter_map(|(k, l)| l.map(|l| (k.as_slice(), l)))
     });
     let mut lexicon = Lexicon::fit(examples, params.features.lexicon);
-    // The discriminative model learns from the units' words with their block's DOM keys and
-    // their page's keys as context, weighted as the rows.
-    let examples: Vec<ModelExample> = kept()
+    // The discriminative model learns from the units' words alone, weighted as the rows.
+    let words: Vec<(&[u32], Label, f32)> = kept()
         .flat_map(|(_, page)| {
             let p = &page.prepared;
             p.unit_keys
                 .iter()
-                .zip(&p.unit_block)
                 .zip(&page.labels)
                 .zip(&p.unit_bytes)
-                .filter_map(|(((keys, &b), l), &bytes)| {
-                    let dom = p.block_dom_keys.get(b).map_or(&[][..], Vec::as_slice);
-                    l.map(|label| ModelExample {
-                        keys,
-                        context: [dom, &p.page_keys],
-                        label,
-                        weight: row_weight(params, bytes),
-                    })
-                })
+                .filter_map(|((k, l), &b)| l.map(|l| (k.as_slice(), l, row_weight(params, b))))
         })
         .collect();
-    lexicon.fit_model(&examples, crate::lexicon::ModelOptions::default());
+    lexicon.fit_model(&words, crate::lexicon::ModelOptions::default());
     lexicon
 }
 
