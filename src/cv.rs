@@ -7,6 +7,7 @@ use crate::error::ModelError;
 use crate::eval::{evaluate, EvalReport};
 use crate::features::FeatureExtractor;
 use crate::label::Labeler;
+use crate::self_train::SelfTraining;
 use crate::train::{train, TrainParams};
 use crate::types::{GoldPage, LabelledPage};
 use rayon::prelude::*;
@@ -29,12 +30,14 @@ pub fn cross_validate_folds(
     folds: Folds,
     content: Option<&ContentTraining>,
 ) -> Result<(EvalReport, Vec<LabelledPage>), ModelError> {
-    cross_validate_weighted(gold, 1, train_also, params, folds, content)
+    cross_validate_weighted(gold, 1, train_also, params, folds, content, None)
 }
 
 /// [`cross_validate_folds`] with the gold pages of every training side repeated `gold_repeat`
 /// times (as a model trained on them repeated would see them: `scripts/train_default.sh` gives
 /// the written pages six times their weight). Held-out pages are labelled and scored once.
+/// With `self_training`, each fold's model pseudo-labels those pages (none of a held-out site)
+/// and is trained again with them ([`crate::self_train`]).
 pub fn cross_validate_weighted(
     gold: &[GoldPage],
     gold_repeat: usize,
@@ -42,6 +45,7 @@ pub fn cross_validate_weighted(
     params: &TrainParams,
     folds: Folds,
     content: Option<&ContentTraining>,
+    self_training: Option<&SelfTraining>,
 ) -> Result<(EvalReport, Vec<LabelledPage>), ModelError> {
     let fold_of = assign_folds(gold, folds);
     let k = fold_of.iter().max().map_or(0, |m| m + 1);
@@ -66,7 +70,18 @@ pub fn cross_validate_weighted(
             if let Some(content) = content {
                 params.content = Some(std::sync::Arc::new(content.train(&held_sites, &params)?));
             }
-            let labeler = train_labeler(&train_set, &params)?;
+            let labeler = match self_training {
+                Some(st) => {
+                    // No gold page (held out or not) is pseudo-labelled: their ids are skipped.
+                    let first = train_labeler(&train_set, &params)?;
+                    let pseudo = st.pseudo_gold_for(&first, &[gold, train_also], &held_sites);
+                    drop(first);
+                    let mut train_set = train_set;
+                    train_set.extend(pseudo);
+                    train_labeler(&train_set, &params)?
+                }
+                None => train_labeler(&train_set, &params)?,
+            };
             // Repetition counts come from the held-out pages as one batch (for leave-one-out,
             // from the whole gold set, as before).
             let batch: Vec<&crate::types::Page> = if folds == Folds::LeaveOneOut {

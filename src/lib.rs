@@ -62,6 +62,7 @@ pub(crate) mod pipeline;
 pub mod progress;
 pub mod run;
 pub mod segment;
+pub mod self_train;
 pub mod tokenize;
 pub mod train;
 pub mod types;

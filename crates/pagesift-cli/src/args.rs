@@ -266,9 +266,35 @@ pub struct TrainOptions {
     /// Use the content model of this model directory (its `content.json`) instead of training one.
     #[arg(long)]
     pub content_model: Option<PathBuf>,
+    /// Self-training: a first model labels these unlabelled pages (an index in the format of
+    /// `shared/data/web/index.jsonl`), its confident spans join the gold, and the model is
+    /// trained again. In `cv`, every fold does this without the held-out sites' pages.
+    #[arg(long, value_name = "INDEX")]
+    pub self_train_pages: Option<String>,
+    /// At most this many of `--self-train-pages` are used (spread evenly over the file).
+    #[arg(long, default_value_t = 1000, requires = "self_train_pages")]
+    pub self_train_max_pages: usize,
+    /// A predicted span joins the pseudo-gold only with at least this score.
+    #[arg(long, default_value_t = 0.8, requires = "self_train_pages")]
+    pub self_train_min_score: f32,
 }
 
 impl TrainOptions {
+    /// The unlabelled pages of `--self-train-pages`, read (bad records are told and skipped).
+    pub fn self_training(&self) -> Option<pagesift::self_train::SelfTraining> {
+        let index = self.self_train_pages.as_ref()?;
+        let (pages, errors) = pagesift::ingest::read_content_pages(index);
+        for e in &errors {
+            eprintln!("pagesift: skipped {e}");
+        }
+        Some(pagesift::self_train::SelfTraining {
+            pages: pages.into_iter().map(|p| p.page).collect(),
+            max_pages: self.self_train_max_pages,
+            min_score: self.self_train_min_score,
+            sources: vec![index.clone()],
+        })
+    }
+
     /// The parameters, with the content model trained or loaded as asked.
     pub fn params_with_content(&self) -> Result<TrainParams, String> {
         let mut params = self.params();

@@ -284,7 +284,30 @@ pub fn train(args: TrainArgs) -> Result<ExitCode, String> {
         progress,
         ..args.options.params_with_content()?
     };
-    let trained = train_model(&gold, &params, &args.gold);
+    let trained = match args.options.self_training() {
+        Some(unlabelled) => {
+            let mut sources = args.gold.clone();
+            sources.extend(
+                unlabelled
+                    .sources
+                    .iter()
+                    .map(|s| format!("{s} (self-training)")),
+            );
+            let skip_sites = std::collections::HashSet::new();
+            pagesift::self_train::train_with_self_training(
+                &gold,
+                &unlabelled,
+                &params,
+                &skip_sites,
+                &sources,
+            )
+            .map(|(bundle, pseudo)| {
+                eprintln!("pagesift: self-training added {pseudo} pseudo-labelled pages");
+                bundle
+            })
+        }
+        None => train_model(&gold, &params, &args.gold),
+    };
     spinner.finish_and_clear();
     let bundle = trained.map_err(|e| e.to_string())?;
     bundle.save(&args.out).map_err(|e| e.to_string())?;
@@ -376,6 +399,7 @@ pub fn cv(args: CvArgs) -> Result<ExitCode, String> {
         &params,
         folds,
         per_fold_content.as_ref(),
+        args.options.self_training().as_ref(),
     );
     spinner.finish_and_clear();
     let (result, predicted) = validated.map_err(|e| e.to_string())?;
