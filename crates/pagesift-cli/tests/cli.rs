@@ -489,6 +489,59 @@ fn train_then_label_and_eval_with_the_trained_model() {
     );
 }
 
+/// `train --self-train-pages`: the first model's confident spans on unlabelled pages join the
+/// gold; the pages are counted in the model, named in its sources, and an unreadable page is
+/// told and skipped without stopping the training.
+#[test]
+fn self_training_adds_pseudo_labelled_pages() {
+    let dir = Dir::new();
+    let pages = [
+        "<html><body><h1>Sleep and blood pressure</h1><p>Adults who sleep less than six hours a night have higher blood pressure on average, several cohort studies found.</p><p>Copyright 2024 Example Health. All rights reserved.</p></body></html>",
+        "<html><body><p>Book your free consultation with our award-winning team today! Call 555-0100.</p><p>Regular exercise lowers blood pressure in most adults.</p></body></html>",
+    ];
+    let mut index = String::new();
+    for (i, html) in pages.iter().enumerate() {
+        dir.create(&format!("pages/u{i}.html"), html);
+        index.push_str(&format!(
+            "{{\"id\": \"u{i}\", \"url\": \"https://site{i}.example/\", \"html\": \"pages/u{i}.html\", \"main_text\": \"\"}}\n"
+        ));
+    }
+    index.push_str("{\"id\": \"gone\", \"html\": \"pages/missing.html\", \"main_text\": \"\"}\n");
+    let index = dir.create("index.jsonl", index);
+    let model = dir.path("model");
+    let model = model.to_str().unwrap();
+    let seeds = data("seeds.gold.jsonl");
+    let out = pagesift(
+        &[
+            "train",
+            "--out",
+            model,
+            "--self-train-pages",
+            &index,
+            "--self-train-min-score",
+            "0",
+            &seeds,
+        ],
+        None,
+    );
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("line 3") && err.contains("index.jsonl"),
+        "{err}"
+    );
+    assert!(
+        err.contains("self-training added 2 pseudo-labelled pages"),
+        "{err}"
+    );
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path("model/model.json")).unwrap())
+            .unwrap();
+    assert_eq!(saved["trained_on"]["pages"], 5 + 2);
+    let sources = saved["trained_on"]["sources"].to_string();
+    assert!(sources.contains("(self-training)"), "{sources}");
+}
+
 #[test]
 fn cross_validation_reports_held_out_predictions() {
     let dir = Dir::new();
