@@ -79,31 +79,49 @@ impl Serialize for Lexicon {
 impl<'de> Deserialize<'de> for Lexicon {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let file = LexiconFile::deserialize(deserializer)?;
-        if file.keys.len() != file.weights.len()
-            || file.model_keys.len() != file.model_weights.len()
-        {
-            return Err(serde::de::Error::custom(
-                "lexicon keys and weights differ in length",
-            ));
+        Lexicon::from_parts(
+            &file.keys,
+            &file.weights,
+            &file.model_keys,
+            &file.model_weights,
+            file.model_bias,
+        )
+        .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Start of [`Lexicon::from_binary`]'s format (the built-in model's lexicons, written by
+/// `build.rs`).
+pub const BINARY_MAGIC: &[u8; 8] = b"PSLEX\x001\n";
+
+impl Lexicon {
+    /// The lexicon of a saved file's parts (see [`LexiconFile`]), checked: keys and weights of
+    /// equal lengths, every weight finite, every model key a key of the lexicon.
+    fn from_parts(
+        keys: &[u32],
+        weights: &[[f32; K]],
+        model_keys: &[u32],
+        model_weights: &[[f32; K]],
+        model_bias: [f32; K],
+    ) -> Result<Lexicon, &'static str> {
+        if keys.len() != weights.len() || model_keys.len() != model_weights.len() {
+            return Err("lexicon keys and weights differ in length");
         }
         let finite = |w: &[f32; K]| w.iter().all(|v| v.is_finite());
-        if !(file.weights.iter().all(finite)
-            && file.model_weights.iter().all(finite)
-            && finite(&file.model_bias))
+        if !(weights.iter().all(finite) && model_weights.iter().all(finite) && finite(&model_bias))
         {
-            return Err(serde::de::Error::custom("lexicon weights must be finite"));
+            return Err("lexicon weights must be finite");
         }
         // Saved files list both key lists in ascending order (see `sorted_pairs`): then the
         // model weights join their entries in one merge pass, where a lookup per model key
         // (300,000 random probes of a 15 MB table) took a twelfth of the start-up time. A model
         // key left over (from a file in another order, or with no entry) is looked up.
         let ascending = |keys: &[u32]| keys.windows(2).all(|w| w[0] < w[1]);
-        let merge = ascending(&file.keys) && ascending(&file.model_keys);
-        let mut model = file.model_keys.iter().zip(&file.model_weights).peekable();
-        let mut weights: HashMap<u32, Entry, BuildHasherDefault<KeyHasher>> = file
-            .keys
+        let merge = ascending(keys) && ascending(model_keys);
+        let mut model = model_keys.iter().zip(model_weights).peekable();
+        let mut weights: HashMap<u32, Entry, BuildHasherDefault<KeyHasher>> = keys
             .iter()
-            .zip(&file.weights)
+            .zip(weights)
             .map(|(&k, &nb)| {
                 let joined = model.next_if(|&(&m, _)| merge && m == k);
                 let model = joined.map_or([0.0; K], |(_, &w)| w);
@@ -113,17 +131,54 @@ impl<'de> Deserialize<'de> for Lexicon {
         for (k, &model) in model {
             match weights.get_mut(k) {
                 Some(entry) => entry.model = model,
-                None => {
-                    return Err(serde::de::Error::custom(
-                        "a model key of the lexicon has no lexicon entry",
-                    ))
-                }
+                None => return Err("a model key of the lexicon has no lexicon entry"),
             }
         }
         Ok(Lexicon {
             weights,
-            model_bias: file.model_bias,
+            model_bias,
         })
+    }
+
+    /// A lexicon from its binary form: [`BINARY_MAGIC`], then little-endian `u32` counts of the
+    /// keys and of the model keys, the keys, their weights (`K` `f32` each), the model keys,
+    /// their weights and the `K` model intercepts. The numbers are the very bits `model.json`'s
+    /// parse gives (`build.rs` writes them from that parse), so the lexicon is the same; only
+    /// the 600,000 JSON number arrays are not parsed again at every start.
+    pub fn from_binary(bytes: &[u8]) -> Result<Lexicon, &'static str> {
+        const BAD: &str = "the binary lexicon is cut short or damaged";
+        let rest = bytes.strip_prefix(&BINARY_MAGIC[..]).ok_or(BAD)?;
+        let mut words = rest.chunks_exact(4).map(|w| {
+            let w: [u8; 4] = w.try_into().expect("chunks of 4");
+            u32::from_le_bytes(w)
+        });
+        if rest.len() % 4 != 0 {
+            return Err(BAD);
+        }
+        let n = words.next().ok_or(BAD)? as usize;
+        let m = words.next().ok_or(BAD)? as usize;
+        if rest.len() / 4 != 2 + (n + m) * (1 + K) + K {
+            return Err(BAD);
+        }
+        let mut read_keys = |count: usize| -> Vec<u32> { words.by_ref().take(count).collect() };
+        let keys = read_keys(n);
+        let weights_flat = read_keys(n * K);
+        let model_keys = read_keys(m);
+        let model_flat = read_keys(m * K);
+        let bias_flat = read_keys(K);
+        let arrays = |flat: &[u32]| -> Vec<[f32; K]> {
+            flat.chunks_exact(K)
+                .map(|c| std::array::from_fn(|i| f32::from_bits(c[i])))
+                .collect()
+        };
+        let bias: [f32; K] = std::array::from_fn(|i| f32::from_bits(bias_flat[i]));
+        Lexicon::from_parts(
+            &keys,
+            &arrays(&weights_flat),
+            &model_keys,
+            &arrays(&model_flat),
+            bias,
+        )
     }
 }
 
