@@ -16,7 +16,7 @@ use std::path::Path;
 /// Labels per weight array (`Label::COUNT`).
 const K: usize = 3;
 /// `pagesift::lexicon::BINARY_MAGIC`.
-const MAGIC: &[u8; 8] = b"PSLEX\x001\n";
+const MAGIC: &[u8; 8] = b"PSLEX\x002\n";
 /// What the stripped files' lexicons are replaced with.
 const EMPTY_LEXICON: &str = r#"{"keys":[],"weights":[]}"#;
 
@@ -34,23 +34,51 @@ struct LexiconFile {
     model_bias: [f32; K],
 }
 
+/// `src/lexicon.rs`'s `KeyHasher::write_u32`.
+fn key_hash(key: u32) -> u64 {
+    u64::from(key).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// The buckets of a `hashbrown` table made for `n` entries (`capacity_to_buckets`): the order
+/// written only makes filling the table faster, never changes what is in it.
+fn buckets(n: usize) -> usize {
+    if n < 4 {
+        4
+    } else if n < 8 {
+        8
+    } else {
+        (n * 8 / 7).next_power_of_two()
+    }
+}
+
+/// `Lexicon::from_binary`'s form: the entries with their model weights joined (zeros for a key
+/// without), in the order of their home bucket in the table they go into.
 fn binary(lexicon: &LexiconFile) -> Vec<u8> {
+    assert_eq!(lexicon.keys.len(), lexicon.weights.len());
+    assert_eq!(lexicon.model_keys.len(), lexicon.model_weights.len());
+    let mut model: HashMap<u32, [f32; K]> = HashMap::new();
+    for (&k, &w) in lexicon.model_keys.iter().zip(&lexicon.model_weights) {
+        assert!(model.insert(k, w).is_none(), "a model key is listed twice");
+    }
+    let mut entries: Vec<(u32, [f32; K], [f32; K])> = lexicon
+        .keys
+        .iter()
+        .zip(&lexicon.weights)
+        .map(|(&k, &nb)| (k, nb, model.remove(&k).unwrap_or([0.0; K])))
+        .collect();
+    assert!(
+        model.is_empty(),
+        "a model key of the lexicon has no lexicon entry"
+    );
+    let mask = buckets(entries.len()) as u64 - 1;
+    entries.sort_by_key(|&(k, _, _)| (key_hash(k) & mask, k));
     let mut out = MAGIC.to_vec();
     let mut put = |w: u32| out.extend_from_slice(&w.to_le_bytes());
-    put(lexicon.keys.len() as u32);
-    put(lexicon.model_keys.len() as u32);
-    lexicon.keys.iter().for_each(|&k| put(k));
-    lexicon
-        .weights
-        .iter()
-        .flatten()
-        .for_each(|w| put(w.to_bits()));
-    lexicon.model_keys.iter().for_each(|&k| put(k));
-    lexicon
-        .model_weights
-        .iter()
-        .flatten()
-        .for_each(|w| put(w.to_bits()));
+    put(entries.len() as u32);
+    for (k, nb, model) in &entries {
+        put(*k);
+        nb.iter().chain(model).for_each(|w| put(w.to_bits()));
+    }
     lexicon.model_bias.iter().for_each(|w| put(w.to_bits()));
     out
 }
