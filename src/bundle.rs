@@ -85,7 +85,18 @@ pub struct ModelBundle {
 }
 
 static DEFAULT_TOKENIZER: &str = include_str!("../models/default/tokenizer.json");
+// The built-in `model.json` and `content.json` as `build.rs` splits them: the JSON with the
+// lexicons' arrays left empty, and the lexicons in binary (the same numbers, bit for bit; see
+// `the_built_in_model_is_the_one_its_json_files_give`). Parsing the lexicons' 600,000 JSON number
+// arrays was half of every start-up.
+static DEFAULT_MODEL_STRIPPED: &str = include_str!(concat!(env!("OUT_DIR"), "/model.json"));
+static DEFAULT_MODEL_LEXICON: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/model.lexicon"));
+static DEFAULT_CONTENT_STRIPPED: &str = include_str!(concat!(env!("OUT_DIR"), "/content.json"));
+static DEFAULT_CONTENT_LEXICON: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/content.lexicon"));
+#[cfg(test)] // The files as they are, for the tests.
 static DEFAULT_MODEL: &str = include_str!("../models/default/model.json");
+#[cfg(test)]
 static DEFAULT_CONTENT: &str = include_str!("../models/default/content.json");
 #[cfg(test)] // Checked by a test, not at run time (see `ModelBundle::builtin`).
 static DEFAULT_MANIFEST: &str = include_str!("../models/default/manifest.json");
@@ -173,12 +184,37 @@ fn read_model_file(dir: &Path, name: &str) -> Result<String, ModelError> {
     std::fs::read_to_string(&path).map_err(|e| io_err(e.to_string()))
 }
 
-fn parse_content(place: &str, json: &str) -> Result<Arc<ContentModel>, ModelError> {
+/// The lexicons of the built-in `model.json` and `content.json` in binary form (see
+/// [`Lexicon::from_binary`]).
+struct BinaryLexicons {
+    model: &'static [u8],
+    content: &'static [u8],
+}
+
+/// The lexicon of `bytes` (see [`Lexicon::from_binary`]), or an error naming `place` and `file`.
+fn binary_lexicon(place: &str, file: &str, bytes: &[u8]) -> Result<Lexicon, ModelError> {
+    Lexicon::from_binary(bytes).map_err(|e| ModelError::Format {
+        path: place.to_string(),
+        message: format!("{file}: {e}"),
+    })
+}
+
+/// Parses `content.json`; `lexicon`: its lexicon in binary form, when the file's own is empty
+/// (the built-in model's).
+fn parse_content(
+    place: &str,
+    json: &str,
+    lexicon: Option<&[u8]>,
+) -> Result<Arc<ContentModel>, ModelError> {
     let format_err = |message: String| ModelError::Format {
         path: place.to_string(),
         message: format!("{CONTENT_FILE}: {message}"),
     };
-    let model: ContentModel = serde_json::from_str(json).map_err(|e| format_err(e.to_string()))?;
+    let mut model: ContentModel =
+        serde_json::from_str(json).map_err(|e| format_err(e.to_string()))?;
+    if let Some(bytes) = lexicon {
+        model.set_lexicon(binary_lexicon(place, CONTENT_FILE, bytes)?);
+    }
     model.check_width().map_err(format_err)?;
     Ok(Arc::new(model))
 }
@@ -238,8 +274,12 @@ impl ModelBundle {
         Self::from_json(
             "<built-in model>",
             DEFAULT_TOKENIZER,
-            DEFAULT_MODEL,
-            Some(DEFAULT_CONTENT),
+            DEFAULT_MODEL_STRIPPED,
+            Some(DEFAULT_CONTENT_STRIPPED),
+            Some(BinaryLexicons {
+                model: DEFAULT_MODEL_LEXICON,
+                content: DEFAULT_CONTENT_LEXICON,
+            }),
         )
     }
 
@@ -271,6 +311,7 @@ impl ModelBundle {
             &tokenizer,
             &model,
             content.as_deref(),
+            None,
         )
     }
 
@@ -286,31 +327,48 @@ impl ModelBundle {
             &[(CONTENT_FILE, &content)],
             false,
         )?;
-        parse_content(&place, &content)
+        parse_content(&place, &content, None)
     }
 
+    /// The bundle of the files' texts; `lexicons`: the lexicons of `model.json` and
+    /// `content.json`, whose own are empty (the built-in model's).
     fn from_json(
         place: &str,
         tokenizer: &str,
         model: &str,
         content: Option<&str>,
+        lexicons: Option<BinaryLexicons>,
     ) -> Result<Self, ModelError> {
         let format_err = |message: String| ModelError::Format {
             path: place.to_string(),
             message,
         };
+        let (model_lexicon, content_lexicon) = match lexicons {
+            Some(BinaryLexicons { model, content }) => (Some(model), Some(content)),
+            None => (None, None),
+        };
         // The three files parse side by side when there are threads to spare.
         let ((file, tokenizer), content) = rayon::join(
             || {
                 rayon::join(
-                    || parse_model(model).map_err(format_err),
+                    || {
+                        let mut file = parse_model(model).map_err(format_err)?;
+                        if let Some(bytes) = model_lexicon {
+                            file.lexicon = binary_lexicon(place, "model.json", bytes)?;
+                        }
+                        Ok(file)
+                    },
                     || {
                         PageTokenizer::from_json(tokenizer)
                             .map_err(|e| format_err(format!("tokenizer.json: {e}")))
                     },
                 )
             },
-            || content.map(|json| parse_content(place, json)).transpose(),
+            || {
+                content
+                    .map(|json| parse_content(place, json, content_lexicon))
+                    .transpose()
+            },
         );
         let file = file?;
         let bundle = ModelBundle {
@@ -581,6 +639,46 @@ mod tests {
         assert_ne!(edited, DEFAULT_MODEL);
         let files = [("model.json", edited.as_str())];
         assert!(verify("<built-in model>", DEFAULT_MANIFEST, &files, false).is_err());
+    }
+
+    #[test]
+    fn the_built_in_model_is_the_one_its_json_files_give() {
+        // The built-in model reads its lexicons from `build.rs`'s binary form; parsed from the
+        // JSON files instead, every part must be the same, bit for bit.
+        let fast = ModelBundle::builtin().unwrap();
+        let json = ModelBundle::from_json(
+            "<built-in model>",
+            DEFAULT_TOKENIZER,
+            DEFAULT_MODEL,
+            Some(DEFAULT_CONTENT),
+            None,
+        )
+        .unwrap();
+        assert!(fast.lexicon.len() > 100_000, "{}", fast.lexicon.len());
+        assert_eq!(fast.lexicon, json.lexicon);
+        assert_eq!(fast.content, json.content);
+        // `==` on floats takes 0.0 for -0.0: the texts written from them do not.
+        let (fast_tokenizer, fast_model, fast_content) = fast.to_json().unwrap();
+        let (json_tokenizer, json_model, json_content) = json.to_json().unwrap();
+        assert!(fast_tokenizer == json_tokenizer);
+        assert!(fast_model == json_model);
+        assert!(fast_content == json_content);
+        // And both write the built-in file back as it is.
+        assert!(fast_model == DEFAULT_MODEL);
+        assert!(fast_content.as_deref() == Some(DEFAULT_CONTENT));
+    }
+
+    #[test]
+    fn a_damaged_binary_lexicon_is_refused() {
+        let bytes = DEFAULT_CONTENT_LEXICON;
+        assert!(Lexicon::from_binary(bytes).is_ok());
+        assert!(Lexicon::from_binary(&bytes[..bytes.len() - 4]).is_err());
+        assert!(Lexicon::from_binary(&bytes[1..]).is_err());
+        assert!(Lexicon::from_binary(&[]).is_err());
+        let mut not_finite = bytes.to_vec();
+        let last = not_finite.len() - 4;
+        not_finite[last..].copy_from_slice(&f32::NAN.to_bits().to_le_bytes());
+        assert!(Lexicon::from_binary(&not_finite).is_err());
     }
 
     #[test]

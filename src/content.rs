@@ -353,6 +353,11 @@ fn fit_stage(
 }
 
 impl ContentModel {
+    /// Replaces the lexicon (the built-in model's, read from its binary form).
+    pub(crate) fn set_lexicon(&mut self, lexicon: Lexicon) {
+        self.lexicon = lexicon;
+    }
+
     /// Trains on pages with known main content. The lexicon scores in the training rows come
     /// from a lexicon fitted on the other half of the pages, so the regression learns how far
     /// to trust them on unseen pages.
