@@ -1,5 +1,5 @@
 //! Turns the built-in model's lexicons into a binary form the binary embeds (see
-//! `src/bundle.rs`): parsing `models/default/model.json`'s 600,000 JSON number arrays was half of
+//! `src/bundle/mod.rs`): parsing `models/default/model.json`'s 600,000 JSON number arrays was half of
 //! every start-up. The numbers are parsed here by the same `serde_json` the library uses, in the
 //! same way (`f32` read as `f64`, then narrowed), and written as their bits, so the lexicon is the
 //! one the JSON gives (a test checks it). The rest of each file is kept as JSON, with the

@@ -1,6 +1,6 @@
 //! Self-training: a model trained on the gold pages labels unlabelled pages, its confident spans
 //! become pseudo-gold, and the model is trained again on the gold pages plus the pseudo-gold.
-//! Above [`crate::train`] and [`crate::label`]; [`crate::cv`] runs it inside every fold (the
+//! Above [`crate::train`](mod@crate::train) and [`crate::label`]; [`crate::cv`] runs it inside every fold (the
 //! pseudo-labeller then never sees a held-out page, and no held-out site's page is pseudo-labelled).
 
 use crate::bundle::ModelBundle;
