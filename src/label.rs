@@ -1,6 +1,7 @@
 //! Labelling: page → segments → tokens → features → probabilities → Viterbi → spans.
 //! Each page is independent except for the batch repetition counts, so pages run under rayon.
 
+use crate::boost::Booster;
 use crate::bundle::{ModelBundle, SegmenterConfig};
 use crate::decode::{apply_thresholds, merge_spans, promotion_share, Transitions};
 use crate::error::{Error, ModelError};
@@ -17,9 +18,11 @@ pub use crate::pipeline::{FeaturePipeline, MAX_UNITS};
 
 /// Runs the stacked classifiers: stage 0 on `x`, each later stage on `x` plus the neighbours'
 /// probabilities from the stage before.
-/// Also returns the last stage's input, which explanations read.
+/// With boosted trees, the units the last stage is least sure of take the trees' probabilities
+/// over the same input. Also returns the last stage's input, which explanations read.
 pub fn stacked_proba(
     classifiers: &[Classifier],
+    booster: Option<&Booster>,
     x: &Array2<f32>,
     unit_block: &[usize],
 ) -> (Array2<f32>, Array2<f32>) {
@@ -29,6 +32,9 @@ pub fn stacked_proba(
         let stacked = with_neighbours(x, &p, unit_block);
         p = stage.predict_proba(&stacked);
         input = Some(stacked);
+    }
+    if let Some(booster) = booster {
+        booster.refine(input.as_ref().unwrap_or(x), &mut p);
     }
     // A one-stage model's input is `x` itself: copied only then.
     (p, input.unwrap_or_else(|| x.clone()))
@@ -53,6 +59,7 @@ pub struct Labeler {
     pub(crate) pipeline: FeaturePipeline,
     pub(crate) lexicon: Lexicon,
     pub(crate) classifiers: Vec<Classifier>,
+    pub(crate) booster: Option<Booster>,
     pub(crate) transitions: Transitions,
     /// Per-label minimum probability (see [`apply_thresholds`]); zeros by default.
     thresholds: [f32; Label::COUNT],
@@ -95,6 +102,7 @@ impl Labeler {
             },
             lexicon: bundle.lexicon,
             classifiers: bundle.classifiers,
+            booster: bundle.booster,
             transitions: bundle.transitions,
             thresholds: [0.0; Label::COUNT],
             explain: 0,
@@ -161,7 +169,12 @@ impl Labeler {
         }
         let (prepared, furniture) = self.pipeline.prepare_with_furniture(page, seg, repeats)?;
         let x = self.pipeline.features.rows(&prepared, &self.lexicon);
-        let (p, input) = stacked_proba(&self.classifiers, &x, &prepared.unit_block);
+        let (p, input) = stacked_proba(
+            &self.classifiers,
+            self.booster.as_ref(),
+            &x,
+            &prepared.unit_block,
+        );
         let probs: Vec<[f32; Label::COUNT]> =
             p.rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect();
         let same_block: Vec<bool> = seg.units.iter().map(|u| u.position > 0).collect();

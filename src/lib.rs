@@ -39,6 +39,7 @@
 
 #![deny(missing_docs)]
 
+pub mod boost;
 pub mod bundle;
 pub mod content;
 mod content_page;

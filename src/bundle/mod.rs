@@ -2,6 +2,7 @@
 //! (segmenter, feature options, classifier weights, transitions and what it was trained on).
 //! The default model is compiled into the binary.
 
+use crate::boost::Booster;
 use crate::content::ContentModel;
 use crate::decode::Transitions;
 use crate::error::ModelError;
@@ -54,6 +55,9 @@ struct ModelFile {
     features: FeatureOptions,
     lexicon: Lexicon,
     classifiers: Vec<Classifier>,
+    /// Boosted trees over the last stage's rows (models before 0.x have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    booster: Option<Booster>,
     decoder: Transitions,
     trained_on: TrainingInfo,
 }
@@ -79,6 +83,9 @@ pub struct ModelBundle {
     /// The stacked stages: the first sees the unit's features, each later one also the
     /// neighbours' probabilities from the stage before.
     pub classifiers: Vec<Classifier>,
+    /// Boosted trees over the last stage's rows, refining the units the linear stages are
+    /// least sure of ([`crate::boost`]).
+    pub booster: Option<Booster>,
     /// The decoder's transitions and class weights.
     pub transitions: Transitions,
     /// What the model was trained on.
@@ -380,6 +387,7 @@ impl ModelBundle {
             features: file.features,
             lexicon: file.lexicon,
             classifiers: file.classifiers,
+            booster: file.booster,
             transitions: file.decoder,
             trained_on: file.trained_on,
             content: content?,
@@ -411,6 +419,16 @@ impl ModelBundle {
                     classifier.width()
                 )));
             }
+        }
+        if let Some(booster) = &self.booster {
+            let want = self.classifiers.last().map_or(0, Classifier::width);
+            if booster.width() != want {
+                return Err(Checked::Format(format!(
+                    "the boosted trees read {} columns, the last classifier stage has {want}",
+                    booster.width()
+                )));
+            }
+            booster.check().map_err(Checked::Format)?;
         }
         if self.classifiers.is_empty() {
             return Err(Checked::Format("model.json has no classifier".into()));
@@ -473,6 +491,7 @@ impl ModelBundle {
             features: self.features,
             lexicon: self.lexicon.clone(),
             classifiers: self.classifiers.clone(),
+            booster: self.booster.clone(),
             decoder: self.transitions.clone(),
             trained_on: self.trained_on.clone(),
         };

@@ -46,6 +46,8 @@ pub struct TrainParams {
     /// become columns of HTML pages' rows; it is stored with the model.
     #[serde(skip)]
     pub content: Option<std::sync::Arc<crate::content::ContentModel>>,
+    /// Boosted trees fitted on the last stage's cross-fitted rows (`trees: 0`: none).
+    pub boost: crate::boost::BoostParams,
     /// Told each phase of training as it starts.
     #[serde(skip)]
     pub progress: crate::progress::Progress,
@@ -65,6 +67,7 @@ impl Default for TrainParams {
             tune_class_weights: true,
             length_weighting: true,
             content: None,
+            boost: crate::boost::BoostParams::default(),
             progress: crate::progress::Progress::default(),
         }
     }
@@ -165,6 +168,16 @@ pub fn train(
     } else {
         [1.0; Label::COUNT]
     };
+    let booster = if params.boost.trees > 0 {
+        say("fitting the boosted trees");
+        Some(
+            stages
+                .labelled(&stage_rows, &|_| true)?
+                .boost(&params.boost)?,
+        )
+    } else {
+        None
+    };
     say("fitting the final lexicon");
     let lexicon = fit_lexicon(&pages, params, &|_| true);
     let sequences: Vec<(Vec<Label>, Vec<bool>)> = pages.iter().map(GoldUnits::sequence).collect();
@@ -179,6 +192,7 @@ pub fn train(
         features: params.features,
         lexicon,
         classifiers,
+        booster,
         transitions,
         content: params.content.clone(),
         trained_on: TrainingInfo {

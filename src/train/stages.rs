@@ -162,6 +162,13 @@ impl LabelledRows {
         params.fit_weighted(&self.x, &self.y, Some(&self.weights), &Label::ALL)
     }
 
+    pub(super) fn boost(
+        &self,
+        params: &crate::boost::BoostParams,
+    ) -> Result<crate::boost::Booster, ModelError> {
+        params.fit(&self.x, &self.y.to_vec(), &self.weights)
+    }
+
     fn fit_from(
         &self,
         params: &ClassifierParams,

@@ -247,6 +247,19 @@ pub struct TrainOptions {
     /// Stacked stages over the neighbours' probabilities (0 = the first classifier only).
     #[arg(long, default_value_t = TrainParams::default().stacking_rounds)]
     pub stacking_rounds: usize,
+    /// Boosted trees over the last stage's rows, refining the units it is least sure of
+    /// (0 = none, the linear stages decide alone; each adds training time).
+    #[arg(long, default_value_t = TrainParams::default().boost.trees)]
+    pub boost_trees: usize,
+    /// Levels of each boosted tree (2^depth leaves).
+    #[arg(long, default_value_t = TrainParams::default().boost.depth)]
+    pub boost_depth: usize,
+    /// Shrinkage of each boosted tree.
+    #[arg(long, default_value_t = TrainParams::default().boost.learning_rate)]
+    pub boost_learning_rate: f32,
+    /// Units the linear stages give at least this probability skip the trees (above 1: none do).
+    #[arg(long, default_value_t = TrainParams::default().boost.below)]
+    pub boost_below: f32,
     /// Do not tune per-label probability multipliers for macro-F1.
     #[arg(long)]
     pub no_class_weights: bool,
@@ -342,6 +355,10 @@ impl TrainOptions {
         p.classifier.max_iterations = self.max_iterations;
         p.segment.split_sentences = !self.no_sentences;
         p.stacking_rounds = self.stacking_rounds;
+        p.boost.trees = self.boost_trees;
+        p.boost.depth = self.boost_depth;
+        p.boost.learning_rate = self.boost_learning_rate;
+        p.boost.below = self.boost_below;
         p.length_weighting = !self.no_length_weighting;
         p.tune_class_weights = !self.no_class_weights;
         p

@@ -489,6 +489,64 @@ fn train_then_label_and_eval_with_the_trained_model() {
     );
 }
 
+/// `train --boost-trees`: the trees are saved with the model, the model labels and scores, and
+/// a model whose trees read a column the rows do not have is refused by name.
+#[test]
+fn boosted_trees_are_trained_saved_and_checked() {
+    let dir = Dir::new();
+    let model = dir.path("model");
+    let model = model.to_str().unwrap();
+    let out = pagesift(
+        &[
+            "train",
+            "--boost-trees",
+            "20",
+            "--boost-below",
+            "0.9",
+            "--out",
+            model,
+            &data("seeds.gold.jsonl"),
+            &data("pages_a.gold.jsonl"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let model_json = dir.path("model/model.json");
+    let mut saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(&model_json).unwrap()).unwrap();
+    let booster = &saved["booster"];
+    assert_eq!(booster["trees"].as_array().unwrap().len(), 20);
+    assert_eq!(booster["below"].as_f64().unwrap() as f32, 0.9);
+    let out = pagesift(
+        &[
+            "eval",
+            "--json",
+            "--model",
+            model,
+            &data("pages_b.gold.jsonl"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let macro_f1 = report["macro_f1"].as_f64().unwrap();
+    assert!(macro_f1 > 0.6 && macro_f1 <= 1.0, "macro-F1 {macro_f1}");
+    // A tree reading column 100000 (the manifest rewritten to match): refused, naming the tree.
+    saved["booster"]["trees"][0]["columns"][0] = Value::from(100_000);
+    let text = saved.to_string();
+    std::fs::write(&model_json, &text).unwrap();
+    let manifest_path = dir.path("model/manifest.json");
+    let mut manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    manifest["files"]["model.json"] = format!("fnv1a64:{:016x}", fnv1a64(text.as_bytes())).into();
+    std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+    let page = dir.create("p.txt", "Book your free consultation today!");
+    let out = pagesift(&["label", "--model", model, &page], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("boosted tree 0"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"));
+}
+
 /// `train --self-train-pages`: the first model's confident spans on unlabelled pages join the
 /// gold; the pages are counted in the model, named in its sources, and an unreadable page is
 /// told and skipped without stopping the training.
