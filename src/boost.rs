@@ -129,7 +129,7 @@ impl BoostParams {
                 .filter(|_| rng.unit() < self.row_share)
                 .collect();
             let mut columns: Vec<usize> = (0..d)
-                .filter(|&j| cuts[j].len() > 0 && rng.unit() < self.column_share)
+                .filter(|&j| !cuts[j].is_empty() && rng.unit() < self.column_share)
                 .collect();
             if columns.is_empty() {
                 columns = (0..d).filter(|&j| !cuts[j].is_empty()).collect();

@@ -2,7 +2,7 @@
 //!
 //! Chosen by measurement (README, "Choosing the model"): on cross-validation it beats
 //! multinomial naive Bayes by a wide margin, fits in seconds, and its weights are a matrix that
-//! `explain` can read.
+//! `explain` can read. Boosted trees ([`crate::boost`]) refine its least sure units afterwards.
 //!
 //! The fit minimises Σᵢ wᵢ·log-loss(rowᵢ) + α/2·‖W‖² (W without the intercepts; wᵢ a row's
 //! weight), the objective of linfa's `MultiLogisticRegression` with row weights. linfa's solver

@@ -168,16 +168,7 @@ pub fn train(
     } else {
         [1.0; Label::COUNT]
     };
-    let booster = if params.boost.trees > 0 {
-        say("fitting the boosted trees");
-        Some(
-            stages
-                .labelled(&stage_rows, &|_| true)?
-                .boost(&params.boost)?,
-        )
-    } else {
-        None
-    };
+    let booster = stages.boost(&stage_rows)?;
     say("fitting the final lexicon");
     let lexicon = fit_lexicon(&pages, params, &|_| true);
     let sequences: Vec<(Vec<Label>, Vec<bool>)> = pages.iter().map(GoldUnits::sequence).collect();

@@ -85,6 +85,24 @@ impl<'a> Stages<'a> {
             .collect())
     }
 
+    /// Boosted trees on the last stage's rows (cross-fitted, as for the stage itself), when the
+    /// parameters ask for any.
+    pub(super) fn boost(
+        &self,
+        stage_rows: &[Array2<f32>],
+    ) -> Result<Option<crate::boost::Booster>, ModelError> {
+        if self.params.boost.trees == 0 {
+            return Ok(None);
+        }
+        self.params.progress.say("fitting the boosted trees");
+        let rows = self.labelled(stage_rows, &|_| true)?;
+        Ok(Some(self.params.boost.fit(
+            &rows.x,
+            &rows.y.to_vec(),
+            &rows.weights,
+        )?))
+    }
+
     /// Later stages: the same rows plus the neighbours' probabilities from the stage before
     /// (out of fold), each stage pushed onto `classifiers`. Returns the last stage's rows.
     pub(super) fn stack(
@@ -160,13 +178,6 @@ pub(super) struct LabelledRows {
 impl LabelledRows {
     pub(super) fn fit(&self, params: &ClassifierParams) -> Result<Classifier, ModelError> {
         params.fit_weighted(&self.x, &self.y, Some(&self.weights), &Label::ALL)
-    }
-
-    pub(super) fn boost(
-        &self,
-        params: &crate::boost::BoostParams,
-    ) -> Result<crate::boost::Booster, ModelError> {
-        params.fit(&self.x, &self.y.to_vec(), &self.weights)
     }
 
     fn fit_from(
