@@ -440,40 +440,36 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
     })
 }
 
+/// `pagesift train [EXTRA] --out DIR/model` on the seeds and pages_a (27 pages); the model's path.
+fn train_on_seeds_and_pages_a(dir: &Dir, extra: &[&str]) -> String {
+    let model = dir.path("model").to_str().unwrap().to_string();
+    let (seeds, pages_a) = (data("seeds.gold.jsonl"), data("pages_a.gold.jsonl"));
+    let mut args = vec!["train"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--out", &model, &seeds, &pages_a]);
+    let out = pagesift(&args, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    model
+}
+
+/// `pagesift eval --json --model MODEL GOLD`'s report (the command must succeed).
+fn eval_json(model: &str, gold: &str) -> Value {
+    let out = pagesift(&["eval", "--json", "--model", model, gold], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
 #[test]
 fn train_then_label_and_eval_with_the_trained_model() {
     let dir = Dir::new();
-    let model = dir.path("model");
-    let model = model.to_str().unwrap();
-    let out = pagesift(
-        &[
-            "train",
-            "--out",
-            model,
-            &data("seeds.gold.jsonl"),
-            &data("pages_a.gold.jsonl"),
-        ],
-        None,
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    let model = &train_on_seeds_and_pages_a(&dir, &[]);
     let saved: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path("model/model.json")).unwrap())
             .unwrap();
     assert_eq!(saved["trained_on"]["pages"], 27);
     assert!(dir.path("model/tokenizer.json").exists());
 
-    let out = pagesift(
-        &[
-            "eval",
-            "--json",
-            "--model",
-            model,
-            &data("pages_b.gold.jsonl"),
-        ],
-        None,
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let report = eval_json(model, &data("pages_b.gold.jsonl"));
     assert_eq!(report["pages"], 22);
     let macro_f1 = report["macro_f1"].as_f64().unwrap();
     // Trained on text pages only and scored on unseen HTML-derived pages: well above chance.
@@ -494,41 +490,14 @@ fn train_then_label_and_eval_with_the_trained_model() {
 #[test]
 fn boosted_trees_are_trained_saved_and_checked() {
     let dir = Dir::new();
-    let model = dir.path("model");
-    let model = model.to_str().unwrap();
-    let out = pagesift(
-        &[
-            "train",
-            "--boost-trees",
-            "20",
-            "--boost-below",
-            "0.9",
-            "--out",
-            model,
-            &data("seeds.gold.jsonl"),
-            &data("pages_a.gold.jsonl"),
-        ],
-        None,
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    let model = &train_on_seeds_and_pages_a(&dir, &["--boost-trees", "20", "--boost-below", "0.9"]);
     let model_json = dir.path("model/model.json");
     let mut saved: Value =
         serde_json::from_str(&std::fs::read_to_string(&model_json).unwrap()).unwrap();
     let booster = &saved["booster"];
     assert_eq!(booster["trees"].as_array().unwrap().len(), 20);
     assert_eq!(booster["below"].as_f64().unwrap() as f32, 0.9);
-    let out = pagesift(
-        &[
-            "eval",
-            "--json",
-            "--model",
-            model,
-            &data("pages_b.gold.jsonl"),
-        ],
-        None,
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let report = eval_json(model, &data("pages_b.gold.jsonl"));
     let macro_f1 = report["macro_f1"].as_f64().unwrap();
     assert!(macro_f1 > 0.6 && macro_f1 <= 1.0, "macro-F1 {macro_f1}");
     // A tree reading column 100000 (the manifest rewritten to match): refused, naming the tree.
