@@ -517,21 +517,26 @@ impl Booster {
             .filter(|(_, p)| p.iter().copied().fold(0f32, f32::max) < self.below)
             .map(|(i, _)| i)
             .collect();
-        let width = x.ncols();
-        let mut columns = vec![0f32; width * CHUNK];
+        if chosen.is_empty() {
+            return;
+        }
+        // The column block holds one chunk, so a page with few unsure units fills a small one.
+        let stride = chosen.len().min(CHUNK);
+        let mut columns = vec![0f32; x.ncols() * stride];
         let mut leaf = [0u8; CHUNK];
-        for chunk in chosen.chunks(CHUNK) {
+        for chunk in chosen.chunks(stride) {
             let m = chunk.len();
             for (r, &i) in chunk.iter().enumerate() {
                 for (c, &v) in x.row(i).iter().enumerate() {
-                    columns[c * CHUNK + r] = v;
+                    columns[c * stride + r] = v;
                 }
             }
             let mut scores = [self.base; CHUNK];
             for tree in &self.trees {
                 leaf[..m].fill(0);
                 for (level, (&c, &t)) in tree.columns.iter().zip(&tree.thresholds).enumerate() {
-                    let column = &columns[c as usize * CHUNK..c as usize * CHUNK + m];
+                    let start = c as usize * stride;
+                    let column = &columns[start..start + m];
                     for (l, &v) in leaf[..m].iter_mut().zip(column) {
                         *l |= u8::from(v > t) << level;
                     }
@@ -632,6 +637,25 @@ mod tests {
             probs.row(1).to_vec(),
             booster.predict_row(rows.row(1)).to_vec()
         );
+    }
+
+    #[test]
+    fn chunked_rows_match_the_row_by_row_trees() {
+        let (x, y) = xor_rows(400);
+        let mut booster = params(10).fit(&x, &y, &vec![1.0; y.len()]).unwrap();
+        booster.below = 1.01;
+        // 300 rows: two full chunks and a partial one; 100 rows: one chunk sized to them.
+        for n in [300, 100] {
+            let rows = x.slice(ndarray::s![0..n, ..]).to_owned();
+            let mut probs = Array2::from_elem((n, K), 1.0 / K as f32);
+            booster.refine(&rows, &mut probs);
+            for i in 0..n {
+                let want = booster.predict_row(rows.row(i));
+                for k in 0..K {
+                    assert!((probs[[i, k]] - want[k]).abs() < 1e-6, "row {i} of {n}");
+                }
+            }
+        }
     }
 
     #[test]
