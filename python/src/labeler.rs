@@ -198,7 +198,8 @@ impl Labeler {
     }
 
     /// Labels files as `pagesift label PATH...` does, with its readers: text, HTML, JSON
-    /// Lines and WARC (`.warc`, `.warc.gz`) files, and directories (walked in sorted order).
+    /// Lines and WARC files, each also gzip-compressed (`.html.gz`, `.warc.gz`), and
+    /// directories (walked in sorted order).
     /// Returns an iterator of `Page` in the command line's order and batches, so the pages
     /// equal its output. `input_format` ("text", "jsonl", "html" or "warc") reads every file
     /// as that format instead of guessing from its name. A record that cannot be read (or a

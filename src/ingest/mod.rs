@@ -43,20 +43,22 @@ impl InputFormat {
         Self::named_by(path).unwrap_or(InputFormat::Text)
     }
 
-    /// The format a file name says: `.jsonl`/`.ndjson`, `.html`/`.htm`/`.xhtml`,
-    /// `.warc`/`.warc.gz`, `.txt`/`.text`/`.md`; `None` for any other name (`.php`, `.json`, no
-    /// ending) and for standard input, whose format is guessed from the content ([`sniff`]).
+    /// The format a file name says: `.jsonl`/`.ndjson`, `.html`/`.htm`/`.xhtml`, `.warc`,
+    /// `.txt`/`.text`/`.md`, each also with `.gz` after it (gzip is unpacked by its magic bytes,
+    /// whatever the name); `None` for any other name (`.php`, `.json`, a bare `.gz`, no ending)
+    /// and for standard input, whose format is guessed from the content ([`sniff`]).
     pub fn named_by(path: &Path) -> Option<InputFormat> {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
         let ends = |suffixes: &[&str]| suffixes.iter().any(|s| name.ends_with(s));
         if ends(&[".jsonl", ".ndjson"]) {
             Some(InputFormat::Jsonl)
         } else if ends(&[".html", ".htm", ".xhtml"]) {
             Some(InputFormat::Html)
-        } else if ends(&[".warc", ".warc.gz"]) {
+        } else if ends(&[".warc"]) {
             Some(InputFormat::Warc)
         } else if ends(&[".txt", ".text", ".md"]) {
             Some(InputFormat::Text)
@@ -331,14 +333,14 @@ fn file_key(_: &walkdir::DirEntry) -> Option<(u64, u64)> {
     None
 }
 
-/// Whether walking a directory reads this file: it has a known ending (`.gz` only as `.warc.gz`).
+/// Whether walking a directory reads this file: it has a known ending (`.gz` only after one:
+/// `.html.gz`, `.warc.gz`, not a bare `.gz`).
 pub fn walked(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
         DIRECTORY_EXTENSIONS
             .iter()
             .any(|k| e.eq_ignore_ascii_case(k))
-    }) && (InputFormat::from_path(path) == InputFormat::Warc
-        || !path.to_string_lossy().to_ascii_lowercase().ends_with(".gz"))
+    }) && InputFormat::named_by(path).is_some()
 }
 
 /// Reads one input in `format`, or in the format its first bytes suggest (noted in `read`).
@@ -370,6 +372,17 @@ fn read_one(
             }
             Err(e) => return Box::new(std::iter::once(Err(io_error(&path, &e)))),
         },
+    };
+    // A WARC reader unpacks its gzip members itself (and stops a bomb per record); any other
+    // gzip stream is unpacked as it is read, its compressed length no hint of the page's.
+    let (reader, size_hint) = if format == InputFormat::Warc {
+        (reader, size_hint)
+    } else {
+        match sniff::gunzip(reader) {
+            Ok((true, reader)) => (reader, None),
+            Ok((false, reader)) => (reader, size_hint),
+            Err(e) => return Box::new(std::iter::once(Err(io_error(&path, &e)))),
+        }
     };
     read_stream_records(path, format, reader, options, size_hint)
 }
@@ -484,6 +497,40 @@ mod tests {
             .iter()
             .map(|r| r.as_ref().map_or("error".into(), |r| r.id().to_string()))
             .collect()
+    }
+
+    #[test]
+    fn gzip_files_are_unpacked_by_their_bytes_and_a_broken_one_is_named() {
+        use std::io::Write;
+        let gzip = |bytes: &[u8]| {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(bytes).unwrap();
+            gz.finish().unwrap()
+        };
+        let html = b"<html><body><p>Our clinic treats knee pain.</p></body></html>";
+        let dir = tempfile::tempdir().unwrap();
+        let write =
+            |name: &str, bytes: &[u8]| std::fs::write(dir.path().join(name), bytes).unwrap();
+        write("a.html", html);
+        write("b.html.gz", &gzip(html));
+        write(
+            "c.jsonl.gz",
+            &gzip(b"{\"id\": \"c1\", \"text\": \"Plain words.\"}\n"),
+        );
+        write("d.html.gz", &gzip(html)[..20]); // cut short
+        write("e.gz", &gzip(html)); // a bare .gz is not walked, but read when named
+        let dir_name = dir.path().to_string_lossy().into_owned();
+        let pages: Vec<_> = read_inputs(std::slice::from_ref(&dir_name), None).collect();
+        assert_eq!(pages.len(), 4, "{pages:?}");
+        let (a, b) = (pages[0].as_ref().unwrap(), pages[1].as_ref().unwrap());
+        assert_eq!(a.text, b.text);
+        assert!(b.markup.is_some(), "read as HTML");
+        assert_eq!(pages[2].as_ref().unwrap().id, "c1");
+        let err = pages[3].as_ref().unwrap_err().to_string();
+        assert!(err.contains("d.html.gz") && err.contains("gzip"), "{err}");
+        let bare = dir.path().join("e.gz").to_string_lossy().into_owned();
+        let page = read_inputs(&[bare], None).next().unwrap().unwrap();
+        assert_eq!(page.text, a.text);
     }
 
     #[test]

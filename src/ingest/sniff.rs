@@ -24,18 +24,20 @@ const HTML_MARKERS: &[&[u8]] = &[
     b"<link",
 ];
 
-/// The format of an input that starts with `prefix` (up to [`SNIFF_BYTES`]): a WARC file (plain
-/// or gzip-compressed), JSON Lines (a first line that opens an object), HTML (markup with a
-/// known tag), or text.
+/// The format of an input that starts with `prefix` (up to [`SNIFF_BYTES`]): a WARC file, JSON
+/// Lines (a first line that opens an object), HTML (markup with a known tag), or text; for a
+/// gzip stream, the format of what its first bytes unpack to.
 pub fn sniff(prefix: &[u8]) -> InputFormat {
-    if prefix.starts_with(&[0x1f, 0x8b]) {
-        let mut head = [0u8; 5];
-        let mut decoder = flate2::read::MultiGzDecoder::new(prefix);
-        let n = read_up_to(&mut decoder, &mut head);
-        return if head[..n] == *b"WARC/" {
-            InputFormat::Warc
-        } else {
+    if prefix.starts_with(&GZIP_MAGIC) {
+        // A gzip stream: the format of what it holds (a WARC file unpacks its own members; the
+        // others are unpacked as they are read, see [`gunzip`]). A gzip inside a gzip is text.
+        let mut head = vec![0u8; SNIFF_BYTES];
+        let n = read_up_to(&mut flate2::read::MultiGzDecoder::new(prefix), &mut head);
+        head.truncate(n);
+        return if head.starts_with(&GZIP_MAGIC) {
             InputFormat::Text
+        } else {
+            sniff(&head)
         };
     }
     let start = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
@@ -74,6 +76,38 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> usize {
         }
     }
     filled
+}
+
+/// The first two bytes of a gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// `reader` unpacked as it is read when it is a gzip stream (by its first two bytes, not its
+/// name), else `reader` as it was; `true` when it was unpacked. An unpacking error reads as
+/// `gzip: …`.
+pub fn gunzip(mut reader: Box<dyn Read>) -> io::Result<(bool, Box<dyn Read>)> {
+    let mut magic = Vec::with_capacity(GZIP_MAGIC.len());
+    (&mut reader)
+        .take(GZIP_MAGIC.len() as u64)
+        .read_to_end(&mut magic)?;
+    let gzipped = magic == GZIP_MAGIC;
+    let whole = io::Cursor::new(magic).chain(reader);
+    Ok(if gzipped {
+        let decoder = flate2::read::MultiGzDecoder::new(io::BufReader::new(whole));
+        (true, Box::new(GzipErrors(decoder)))
+    } else {
+        (false, Box::new(whole))
+    })
+}
+
+/// A gzip decoder whose errors say they come from unpacking.
+struct GzipErrors<R>(R);
+
+impl<R: Read> Read for GzipErrors<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0
+            .read(buf)
+            .map_err(|e| io::Error::new(e.kind(), format!("gzip: {e}")))
+    }
 }
 
 /// Looks at the first bytes of `reader` and gives its format, with a reader that still yields
@@ -121,6 +155,40 @@ mod tests {
         gz.write_all(b"WARC/1.0\r\nWARC-Type: warcinfo\r\n")
             .unwrap();
         assert_eq!(sniff(&gz.finish().unwrap()), InputFormat::Warc);
+        let gzip = |bytes: &[u8]| {
+            let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+            gz.write_all(bytes).unwrap();
+            gz.finish().unwrap()
+        };
+        assert_eq!(sniff(&gzip(b"<html><body>x")), InputFormat::Html);
+        assert_eq!(sniff(&gzip(b"{\"id\": \"a\"}\n")), InputFormat::Jsonl);
+        assert_eq!(sniff(&gzip(b"Plain words.")), InputFormat::Text);
+        assert_eq!(sniff(&gzip(&gzip(b"<html>"))), InputFormat::Text);
+    }
+
+    #[test]
+    fn gzip_streams_are_unpacked_and_others_left_whole() {
+        let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b"<p>Hello</p>").unwrap();
+        let packed = gz.finish().unwrap();
+        let (unpacked, mut reader) = gunzip(Box::new(io::Cursor::new(packed.clone()))).unwrap();
+        let mut out = Vec::new();
+        reader.read_to_end(&mut out).unwrap();
+        assert!(unpacked);
+        assert_eq!(out, b"<p>Hello</p>");
+        for plain in [&b"<p>Hello</p>"[..], b"x", b""] {
+            let (unpacked, mut reader) = gunzip(Box::new(io::Cursor::new(plain.to_vec()))).unwrap();
+            let mut out = Vec::new();
+            reader.read_to_end(&mut out).unwrap();
+            assert!(!unpacked);
+            assert_eq!(out, plain);
+        }
+        // A corrupt stream says where the error comes from.
+        let mut broken = packed[..12].to_vec();
+        broken.extend([0xff; 8]);
+        let (_, mut reader) = gunzip(Box::new(io::Cursor::new(broken))).unwrap();
+        let err = reader.read_to_end(&mut Vec::new()).unwrap_err();
+        assert!(err.to_string().starts_with("gzip: "), "{err}");
     }
 
     #[test]
