@@ -51,6 +51,14 @@ pub enum IngestErrorKind {
     /// A JSON Lines record without a string `text` or `html`.
     #[error("no string field \"text\" or \"html\"")]
     MissingText,
+    /// A record of a JSON file's array that could not be read.
+    #[error("JSON record {record}: {message}")]
+    JsonRecord {
+        /// The record's place in the array, from 1.
+        record: usize,
+        /// What was wrong.
+        message: String,
+    },
     #[error("WARC record {record}: {message}")]
     /// A WARC record that could not be read.
     Warc {

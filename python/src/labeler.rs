@@ -198,10 +198,10 @@ impl Labeler {
     }
 
     /// Labels files as `pagesift label PATH...` does, with its readers: text, HTML, JSON
-    /// Lines and WARC files, each also gzip-compressed (`.html.gz`, `.warc.gz`), and
+    /// Lines, JSON and WARC files, each also gzip-compressed (`.html.gz`, `.warc.gz`), and
     /// directories (walked in sorted order).
     /// Returns an iterator of `Page` in the command line's order and batches, so the pages
-    /// equal its output. `input_format` ("text", "jsonl", "html" or "warc") reads every file
+    /// equal its output. `input_format` ("text", "jsonl", "json", "html" or "warc") reads every file
     /// as that format instead of guessing from its name. A record that cannot be read (or a
     /// page with no text) raises `PagesiftError` with the message the command line prints
     /// after "pagesift: skipped ", or is yielded with `return_exceptions=True`.
@@ -217,11 +217,12 @@ impl Labeler {
             None => None,
             Some("text") => Some(InputFormat::Text),
             Some("jsonl") => Some(InputFormat::Jsonl),
+            Some("json") => Some(InputFormat::Json),
             Some("html") => Some(InputFormat::Html),
             Some("warc") => Some(InputFormat::Warc),
             Some(other) => {
                 return Err(error(format!(
-                    "input_format must be \"text\", \"jsonl\", \"html\" or \"warc\", not {other:?}"
+                    "input_format must be \"text\", \"jsonl\", \"json\", \"html\" or \"warc\", not {other:?}"
                 )))
             }
         };

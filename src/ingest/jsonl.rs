@@ -74,7 +74,7 @@ pub fn parse_page_line(path: &str, line: usize, bytes: &[u8]) -> Option<Result<P
     parse_object(path, line, bytes, false).map(|r| r.map(|(page, _)| page))
 }
 
-fn parse_object(
+pub(super) fn parse_object(
     path: &str,
     line: usize,
     bytes: &[u8],

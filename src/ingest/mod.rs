@@ -5,6 +5,7 @@
 mod batch;
 mod content_pages;
 mod html;
+mod json;
 mod jsonl;
 pub mod sniff;
 mod text;
@@ -31,6 +32,8 @@ pub enum InputFormat {
     Text,
     /// One JSON object per line with a `text` or `html` field (the gold format is accepted too).
     Jsonl,
+    /// A JSON file: an array of such objects, or one object, pretty-printed or not.
+    Json,
     /// The whole file is one HTML page.
     Html,
     /// A WARC file (gzip-compressed or not): its HTML `response` records.
@@ -72,6 +75,7 @@ impl InputFormat {
         match self {
             InputFormat::Text => "text",
             InputFormat::Jsonl => "jsonl",
+            InputFormat::Json => "json",
             InputFormat::Html => "html",
             InputFormat::Warc => "warc",
         }
@@ -419,6 +423,11 @@ fn read_stream_records(
         InputFormat::Html => Box::new(std::iter::once(html::read_html_record(
             &path, reader, options, size_hint,
         ))),
+        InputFormat::Json => Box::new(
+            json::read_json_pages(&path, reader, options)
+                .into_iter()
+                .map(|r| r.map(Record::Page)),
+        ),
         InputFormat::Warc => Box::new(warc::WarcPages::new(path, reader, options)),
     }
 }

@@ -25,7 +25,8 @@ const HTML_MARKERS: &[&[u8]] = &[
 ];
 
 /// The format of an input that starts with `prefix` (up to [`SNIFF_BYTES`]): a WARC file, JSON
-/// Lines (a first line that opens an object), HTML (markup with a known tag), or text; for a
+/// Lines (a first line that opens an object), JSON (an array of objects, or an object whose
+/// first line is a lone `{`), HTML (markup with a known tag), or text; for a
 /// gzip stream, the format of what its first bytes unpack to.
 pub fn sniff(prefix: &[u8]) -> InputFormat {
     if prefix.starts_with(&GZIP_MAGIC) {
@@ -48,10 +49,22 @@ pub fn sniff(prefix: &[u8]) -> InputFormat {
     if start.starts_with(b"WARC/") {
         return InputFormat::Warc;
     }
+    let next_after = |rest: &[u8]| rest.iter().copied().find(|b| !b.is_ascii_whitespace());
     if let Some(rest) = start.strip_prefix(b"{") {
-        let next = rest.iter().find(|b| !b.is_ascii_whitespace());
-        if matches!(next, Some(b'"') | Some(b'}')) {
-            return InputFormat::Jsonl;
+        if matches!(next_after(rest), Some(b'"' | b'}')) {
+            // An object on one line opens JSON Lines; a lone `{` on the first line, a
+            // pretty-printed JSON object.
+            let first_line = rest.split(|&b| b == b'\n').next().unwrap_or_default();
+            return if first_line.iter().all(u8::is_ascii_whitespace) {
+                InputFormat::Json
+            } else {
+                InputFormat::Jsonl
+            };
+        }
+    }
+    if let Some(rest) = start.strip_prefix(b"[") {
+        if matches!(next_after(rest), Some(b'{' | b']')) {
+            return InputFormat::Json;
         }
     }
     if start.starts_with(b"<") {
@@ -142,6 +155,13 @@ mod tests {
                 InputFormat::Jsonl,
             ),
             (b"{ \"html\": \"<p>x</p>\" }", InputFormat::Jsonl),
+            (
+                b"{\n  \"id\": \"a\",\n  \"text\": \"x\"\n}",
+                InputFormat::Json,
+            ),
+            (b"[{\"id\": \"a\", \"text\": \"x\"}]", InputFormat::Json),
+            (b"[\n  {\n    \"text\": \"x\"", InputFormat::Json),
+            (b"[1] is a citation mark", InputFormat::Text),
             (b"WARC/1.1\r\nWARC-Type: response\r\n", InputFormat::Warc),
             (b"Ketamine blocks NMDA receptors.", InputFormat::Text),
             (b"<3 our clinic! Call today.", InputFormat::Text),

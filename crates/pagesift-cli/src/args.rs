@@ -441,6 +441,7 @@ pub enum FormatArg {
 pub enum InputFormatArg {
     Text,
     Jsonl,
+    Json,
     Html,
     Warc,
 }
@@ -451,6 +452,7 @@ impl InputArgs {
         self.input_format.map(|f| match f {
             InputFormatArg::Text => InputFormat::Text,
             InputFormatArg::Jsonl => InputFormat::Jsonl,
+            InputFormatArg::Json => InputFormat::Json,
             InputFormatArg::Html => InputFormat::Html,
             InputFormatArg::Warc => InputFormat::Warc,
         })

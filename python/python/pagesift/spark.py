@@ -132,7 +132,7 @@ def label_files(
     one per path); each task labels its paths as ``pagesift label PATH...`` would
     (``Labeler.label_files``), so a WARC file's pages are its HTML ``response`` records, with
     their URLs and the HTTP charset. ``input_format`` reads every file as "text", "jsonl",
-    "html" or "warc".
+    "json", "html" or "warc".
 
     Returns ``id``, ``url``, ``promotion_share``, ``spans`` (as :func:`label_dataframe`) and
     ``error``: a record that cannot be read is a row with the command line's message there
