@@ -42,6 +42,13 @@ pub enum IngestErrorKind {
     /// The bytes are not UTF-8 (and `--lossy` was not given).
     #[error("not valid UTF-8 (first bad byte at offset {0})")]
     NotUtf8(usize),
+    /// Text that opens with a UTF-16 byte-order mark holds an unpaired surrogate or ends on an
+    /// odd byte (and `--lossy` was not given).
+    #[error("not valid UTF-16 (first bad byte at offset {0})")]
+    NotUtf16(usize),
+    /// JSON or JSON Lines in UTF-16 (a byte-order mark says so): JSON is read as UTF-8 only.
+    #[error("UTF-16 JSON; JSON and JSON Lines are read as UTF-8 (convert it, e.g. iconv -f UTF-16 -t UTF-8)")]
+    Utf16Json,
     /// The page has no text.
     #[error("empty page (no text)")]
     Empty,

@@ -30,6 +30,9 @@ pub fn read_json_pages(
         Ok(bytes) => bytes,
         Err(kind) => return file_error(kind),
     };
+    if super::text::utf16_bom(&bytes).is_some() {
+        return file_error(IngestErrorKind::Utf16Json);
+    }
     let parsed = match std::str::from_utf8(&bytes) {
         Ok(text) => serde_json::from_str(text),
         Err(_) if options.lossy => serde_json::from_str(&String::from_utf8_lossy(&bytes)),

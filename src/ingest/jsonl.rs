@@ -58,6 +58,15 @@ impl<R: BufRead> Iterator for JsonlPages<R> {
                 }
                 Ok(Line::Read) => {
                     self.line += 1;
+                    if self.line == 1 && super::text::utf16_bom(&self.buf).is_some() {
+                        // Every line would fail alike: one error for the file.
+                        self.done = true;
+                        let origin = Origin {
+                            path: self.path.clone(),
+                            line: None,
+                        };
+                        return Some(Err(IngestError::new(origin, IngestErrorKind::Utf16Json)));
+                    }
                     let parsed = parse_object(&self.path, self.line, &self.buf, self.options.lossy);
                     if let Some(result) = parsed {
                         return Some(result.map(|(page, _)| page));
@@ -377,6 +386,14 @@ pub fn read_gold_file(path: &str) -> Vec<Result<GoldPage, IngestError>> {
             Ok(false) => break,
             Ok(true) => {
                 line += 1;
+                if line == 1 && super::text::utf16_bom(&buf).is_some() {
+                    let origin = Origin {
+                        path: path.to_string(),
+                        line: None,
+                    };
+                    out.push(Err(IngestError::new(origin, IngestErrorKind::Utf16Json)));
+                    break;
+                }
                 if let Some(result) = parse_gold_line(path, line, &buf) {
                     out.push(result);
                 }
@@ -417,6 +434,34 @@ mod tests {
         assert_eq!(
             got[2].as_ref().unwrap_err().to_string(),
             "in.jsonl: line 4: no string field \"text\" or \"html\""
+        );
+    }
+
+    #[test]
+    fn utf16_json_lines_are_one_error_for_the_file() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "{\"text\": \"a\"}\n{\"text\": \"b\"}\n".encode_utf16() {
+            bytes.extend(unit.to_le_bytes());
+        }
+        let got: Vec<_> =
+            JsonlPages::new("u.jsonl".into(), &bytes[..], ReadOptions::default()).collect();
+        assert_eq!(got.len(), 1, "one error, not one per line");
+        let err = got[0].as_ref().unwrap_err();
+        assert_eq!(err.kind, IngestErrorKind::Utf16Json);
+        assert!(err.to_string().starts_with("u.jsonl: UTF-16 JSON; "));
+        let got = super::super::json::read_json_pages("u.json", &bytes[..], ReadOptions::default());
+        assert_eq!(
+            got[0].as_ref().unwrap_err().kind,
+            IngestErrorKind::Utf16Json
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let gold = dir.path().join("g.jsonl");
+        std::fs::write(&gold, &bytes).unwrap();
+        let got = read_gold_file(gold.to_str().unwrap());
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            got[0].as_ref().unwrap_err().kind,
+            IngestErrorKind::Utf16Json
         );
     }
 

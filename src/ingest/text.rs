@@ -18,8 +18,11 @@ pub(crate) fn read_text_file(
 ) -> Result<Page, IngestError> {
     let (origin, bytes) = read_whole_file(path, reader, options, size_hint)?;
     let source_len = bytes.len();
-    let (text, lossy, map) = decode_utf8_mapped(bytes, options.lossy)
-        .map_err(|kind| IngestError::new(origin.clone(), kind))?;
+    let decoded = match utf16_bom(&bytes) {
+        Some(big_endian) => decode_utf16_mapped(&bytes, big_endian, options.lossy),
+        None => decode_utf8_mapped(bytes, options.lossy),
+    };
+    let (text, lossy, map) = decoded.map_err(|kind| IngestError::new(origin.clone(), kind))?;
     Ok(Page {
         id: path.to_string(),
         origin,
@@ -31,6 +34,72 @@ pub(crate) fn read_text_file(
 }
 
 const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
+/// Whether `bytes` open with a UTF-16 byte-order mark, and which: `Some(true)` big-endian,
+/// `Some(false)` little-endian (what Windows tools write as "Unicode", PowerShell 5's `>`).
+pub(crate) fn utf16_bom(bytes: &[u8]) -> Option<bool> {
+    match bytes {
+        [0xFE, 0xFF, ..] => Some(true),
+        [0xFF, 0xFE, ..] => Some(false),
+        _ => None,
+    }
+}
+
+/// UTF-16 text after its byte-order mark, decoded to UTF-8 with every character mapped to its
+/// bytes in `bytes` (so `start`/`end` point into the file). An unpaired surrogate or an odd last
+/// byte is an error, or one U+FFFD for its own bytes when `lossy`. The map holds a piece per
+/// character that is longer in one encoding than in the other (16 bytes each: a page at the
+/// 32 MiB limit needs a few hundred MB).
+pub(crate) fn decode_utf16_mapped(
+    bytes: &[u8],
+    big_endian: bool,
+    lossy: bool,
+) -> Result<(String, bool, Option<SourceMap>), IngestErrorKind> {
+    const MARK: usize = 2;
+    let body = &bytes[MARK..];
+    let units = body.chunks_exact(2).map(|pair| {
+        let pair = [pair[0], pair[1]];
+        if big_endian {
+            u16::from_be_bytes(pair)
+        } else {
+            u16::from_le_bytes(pair)
+        }
+    });
+    let mut text = String::with_capacity(body.len() / 2 + 16);
+    let mut map = SourceMap::default();
+    let mut replaced = false;
+    let mut source = MARK;
+    let mut push = |text: &mut String, c: char, source_len: usize, source: &mut usize| {
+        let at = text.len();
+        text.push(c);
+        map.push(
+            ByteRange::new(at, text.len()),
+            ByteRange::new(*source, *source + source_len),
+        );
+        *source += source_len;
+    };
+    for decoded in char::decode_utf16(units) {
+        match decoded {
+            Ok(c) => push(&mut text, c, 2 * c.len_utf16(), &mut source),
+            Err(_) if lossy => {
+                replaced = true;
+                push(&mut text, char::REPLACEMENT_CHARACTER, 2, &mut source);
+            }
+            Err(_) => return Err(IngestErrorKind::NotUtf16(source)),
+        }
+    }
+    if body.len() % 2 == 1 {
+        if !lossy {
+            return Err(IngestErrorKind::NotUtf16(source));
+        }
+        replaced = true;
+        push(&mut text, char::REPLACEMENT_CHARACTER, 1, &mut source);
+    }
+    if text.trim().is_empty() {
+        return Err(IngestErrorKind::Empty);
+    }
+    Ok((text, replaced, Some(map)))
+}
 
 /// [`decode_utf8`], with a map from the text's offsets to the input's when they differ: a
 /// byte-order mark was dropped, or invalid bytes were replaced (each maximal invalid sequence
@@ -176,6 +245,78 @@ mod tests {
         // Neither: no map, offsets are the text's.
         let page = read_text_file("c.txt", &b"Hello"[..], lossy, None).unwrap();
         assert!(page.markup.is_none());
+    }
+
+    /// UTF-16 files with a byte-order mark (either order) are read, and `start`/`end` point into
+    /// the UTF-16 bytes; a broken one is an error naming the byte, or replaced when `lossy`.
+    #[test]
+    fn utf16_text_is_decoded_with_offsets_into_its_bytes() {
+        let text = "Café — 日本 😀 facts.\r\nCall us.";
+        let options = ReadOptions::default();
+        for big_endian in [false, true] {
+            let mut bytes: Vec<u8> = if big_endian {
+                vec![0xFE, 0xFF]
+            } else {
+                vec![0xFF, 0xFE]
+            };
+            for unit in text.encode_utf16() {
+                bytes.extend(if big_endian {
+                    unit.to_be_bytes()
+                } else {
+                    unit.to_le_bytes()
+                });
+            }
+            let page = read_text_file("u.txt", &bytes[..], options, None).unwrap();
+            assert_eq!(page.text, text);
+            assert!(!page.lossy);
+            let markup = page.markup.as_deref().unwrap();
+            assert!(markup.text_only);
+            let source = |part: &str| {
+                let start = page.text.find(part).unwrap();
+                let range = markup
+                    .source_range(ByteRange::new(start, start + part.len()))
+                    .unwrap();
+                let units: Vec<u16> = bytes[range.start..range.end]
+                    .chunks_exact(2)
+                    .map(|p| {
+                        if big_endian {
+                            u16::from_be_bytes([p[0], p[1]])
+                        } else {
+                            u16::from_le_bytes([p[0], p[1]])
+                        }
+                    })
+                    .collect();
+                String::from_utf16(&units).unwrap()
+            };
+            for part in ["Café", "é — 日", "本 😀 facts.", "😀", "Call us.", text] {
+                assert_eq!(source(part), part);
+            }
+            // An unpaired surrogate before "Call": an error at its byte, or U+FFFD when lossy.
+            let at = bytes.len() - 2 * "Call us.".encode_utf16().count();
+            let mut broken = bytes.clone();
+            let lone: u16 = 0xD800;
+            let lone = if big_endian {
+                lone.to_be_bytes()
+            } else {
+                lone.to_le_bytes()
+            };
+            broken.splice(at..at, lone);
+            let err = read_text_file("b.txt", &broken[..], options, None).unwrap_err();
+            assert_eq!(err.kind, IngestErrorKind::NotUtf16(at));
+            let lossy = ReadOptions {
+                lossy: true,
+                ..options
+            };
+            let page = read_text_file("b.txt", &broken[..], lossy, None).unwrap();
+            assert!(page.lossy && page.text.ends_with("\u{FFFD}Call us."));
+            // An odd last byte likewise.
+            broken.push(b'x');
+            let page = read_text_file("b.txt", &broken[..], lossy, None).unwrap();
+            assert!(page.text.ends_with("\u{FFFD}Call us.\u{FFFD}"));
+        }
+        // A byte-order mark and blanks only: an empty page.
+        let err = read_text_file("e.txt", &b"\xFF\xFE \0\n\0"[..], options, None).unwrap_err();
+        assert_eq!(err.kind, IngestErrorKind::Empty);
     }
 
     #[test]

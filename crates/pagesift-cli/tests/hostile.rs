@@ -965,6 +965,58 @@ fn offsets_of_bom_and_lossy_text_files_point_into_the_file() {
     }
 }
 
+/// A UTF-16 text file (what Windows tools save as "Unicode") is read, from a file or stdin, with
+/// `start`/`end` pointing into its UTF-16 bytes; UTF-16 JSON Lines is one clear error.
+#[test]
+fn utf16_text_is_read_with_offsets_into_its_bytes() {
+    let dir = Dir::new();
+    let text = format!("Café — 😀 {GOOD}");
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in text.encode_utf16() {
+        bytes.extend(unit.to_le_bytes());
+    }
+    let path = dir.create("unicode.txt", &bytes);
+    let from_stdin = pagesift(&["label", "-"], Some(&bytes));
+    for out in [pagesift(&["label", &path], None), from_stdin] {
+        assert!(out.status.success(), "{}", stderr(&out));
+        let page = &pages(&out)[0];
+        util::assert_spans_cover(&text, page);
+        let spans = page["spans"].as_array().unwrap();
+        assert!(!spans.is_empty(), "{page}");
+        for span in spans {
+            let (start, end) = (
+                span["start"].as_u64().unwrap() as usize,
+                span["end"].as_u64().unwrap() as usize,
+            );
+            assert_eq!((start % 2, end % 2), (0, 0), "{span}");
+            let units: Vec<u16> = bytes[start..end]
+                .chunks_exact(2)
+                .map(|p| u16::from_le_bytes([p[0], p[1]]))
+                .collect();
+            assert_eq!(
+                String::from_utf16(&units).unwrap(),
+                span["text"].as_str().unwrap(),
+                "{span}"
+            );
+        }
+    }
+    let mut jsonl = vec![0xFF, 0xFE];
+    for unit in "{\"text\": \"a\"}\n{\"text\": \"b\"}\n".encode_utf16() {
+        jsonl.extend(unit.to_le_bytes());
+    }
+    let path = dir.create("unicode.jsonl", &jsonl);
+    let good = dir.create("good.txt", GOOD);
+    let out = pagesift(&["label", &path, &good], None);
+    assert_eq!(pages(&out).len(), 1, "the other file is labelled");
+    let err = stderr(&out);
+    assert!(err.contains("unicode.jsonl: UTF-16 JSON; "), "{err}");
+    assert_eq!(
+        err.matches("unicode.jsonl").count(),
+        1,
+        "one error for the file: {err}"
+    );
+}
+
 /// Issue #15, 16: `--errors` names the id of a page that failed after its id was known, and
 /// every command that writes a file takes both `-o/--output` and `--out`.
 #[test]
