@@ -212,6 +212,9 @@ impl Labeler {
             .classifiers
             .last()
             .expect("a model has at least one stage");
+        // The units the trees decided are explained by the trees, the others by the last
+        // linear stage: each by what gave it its label.
+        let linear = self.booster.as_ref().map(|_| last.predict_proba(input));
         let mut u = 0;
         for span in spans {
             let mut push = vec![0f32; input.ncols()];
@@ -219,10 +222,14 @@ impl Labeler {
             let mut total = 0f32;
             while u < units.len() && units[u].range.end <= span.range.end {
                 let w = non_whitespace_bytes(units[u].range.slice(text)) as f32;
-                for (acc, c) in push
-                    .iter_mut()
-                    .zip(last.contributions(input.row(u), span.label))
-                {
+                let row = input.row(u);
+                let contributions = match (&self.booster, &linear) {
+                    (Some(booster), Some(linear)) if booster.decides(&linear.row(u).to_vec()) => {
+                        booster.contributions(row, span.label)
+                    }
+                    _ => last.contributions(row, span.label),
+                };
+                for (acc, c) in push.iter_mut().zip(contributions) {
                     *acc += c * w;
                 }
                 for (acc, v) in values.iter_mut().zip(input.row(u)) {
@@ -352,5 +359,78 @@ fn decide_main_content(
             (Label::Boilerplate, true) => Label::Education,
             (other, true) => other,
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--explain` names, for the units the trees decided, the columns the trees' splits credit,
+    /// and for the others the last linear stage's: each unit is explained by what labelled it.
+    #[test]
+    fn units_the_trees_decide_are_explained_by_the_trees() {
+        let labeler = Labeler::builtin().unwrap().with_explain(3);
+        let booster = labeler
+            .booster
+            .as_ref()
+            .expect("the built-in model has trees");
+        let last = labeler.classifiers.last().unwrap();
+        let gold = crate::ingest::read_gold_file("data/seeds.gold.jsonl");
+        let (mut by_trees, mut differ) = (0, 0);
+        for page in gold.iter().take(3).map(|g| &g.as_ref().unwrap().page) {
+            let (segs, repeats) = labeler.pipeline.segment_batch(&[page]);
+            let seg = &segs[0];
+            let labelled = labeler.label_segmented(page, seg, &repeats).unwrap();
+            // The last stage's input and probabilities, as labelling computes them.
+            let prepared = labeler.pipeline.prepare(page, seg, &repeats).unwrap();
+            let x = labeler.pipeline.features.rows(&prepared, &labeler.lexicon);
+            let (_, input) = stacked_proba(&labeler.classifiers, None, &x, &prepared.unit_block);
+            let linear = last.predict_proba(&input);
+            for span in &labelled.spans {
+                let units: Vec<usize> = (0..seg.units.len())
+                    .filter(|&u| {
+                        let r = seg.units[u].range;
+                        span.range.start <= r.start && r.end <= span.range.end
+                    })
+                    .collect();
+                if !units
+                    .iter()
+                    .all(|&u| booster.decides(&linear.row(u).to_vec()))
+                {
+                    continue;
+                }
+                by_trees += 1;
+                let ranked = |contributions: &dyn Fn(usize) -> Vec<f32>| {
+                    let mut push = vec![0f32; input.ncols()];
+                    for &u in &units {
+                        let w = non_whitespace_bytes(seg.units[u].range.slice(&page.text)) as f32;
+                        for (p, c) in push.iter_mut().zip(contributions(u)) {
+                            *p += c * w;
+                        }
+                    }
+                    let mut ranked: Vec<(usize, f32)> = push
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(_, c)| *c > 0.0)
+                        .collect();
+                    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+                    ranked
+                        .into_iter()
+                        .take(3)
+                        .map(|(column, _)| stacked_feature_name(&labeler.pipeline.features, column))
+                        .collect::<Vec<_>>()
+                };
+                let trees = ranked(&|u| booster.contributions(input.row(u), span.label));
+                let linear_reasons = ranked(&|u| last.contributions(input.row(u), span.label));
+                let given: Vec<String> = span.reasons.iter().map(|r| r.feature.clone()).collect();
+                assert_eq!(given, trees, "{:?}", span.text);
+                differ += usize::from(trees != linear_reasons);
+            }
+        }
+        assert!(
+            by_trees > 0 && differ > 0,
+            "{by_trees} spans decided by trees, {differ} differ"
+        );
     }
 }

@@ -447,6 +447,31 @@ pub struct Tree {
     leaves: Vec<[f32; K]>,
 }
 
+impl Tree {
+    /// The leaf `row` falls in.
+    fn leaf_of(&self, row: ArrayView1<'_, f32>) -> usize {
+        let mut leaf = 0;
+        for (level, (&c, &t)) in self.columns.iter().zip(&self.thresholds).enumerate() {
+            leaf |= usize::from(row[c as usize] > t) << level;
+        }
+        leaf
+    }
+
+    /// The mean over the leaves that agree with `leaf` on its first `levels` splits of each
+    /// leaf's value for `label` minus its mean over the labels.
+    fn mean_reachable(&self, leaf: usize, levels: usize, label: Label) -> f32 {
+        let mask = (1usize << levels) - 1;
+        let centred = |v: &[f32; K]| v[label.index()] - v.iter().sum::<f32>() / K as f32;
+        let (sum, n) = self
+            .leaves
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i & mask == leaf & mask)
+            .fold((0f32, 0usize), |(sum, n), (_, v)| (sum + centred(v), n + 1));
+        sum / n.max(1) as f32
+    }
+}
+
 /// Fitted trees: per-label scores summed over the trees, then a softmax.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -491,15 +516,38 @@ impl Booster {
     pub fn predict_row(&self, row: ArrayView1<'_, f32>) -> [f32; K] {
         let mut s = self.base;
         for tree in &self.trees {
-            let mut leaf = 0;
-            for (level, (&c, &t)) in tree.columns.iter().zip(&tree.thresholds).enumerate() {
-                leaf |= usize::from(row[c as usize] > t) << level;
-            }
+            let leaf = tree.leaf_of(row);
             for (v, l) in s.iter_mut().zip(&tree.leaves[leaf]) {
                 *v += l;
             }
         }
         softmax(s)
+    }
+
+    /// Whether the trees decide a row whose linear stages gave it `linear` (one probability
+    /// per label): [`Booster::refine`] replaces exactly these rows.
+    pub fn decides(&self, linear: &[f32]) -> bool {
+        linear.iter().copied().fold(0f32, f32::max) < self.below
+    }
+
+    /// How much each column of `row` pushes the trees' score of `label` above the mean of the
+    /// labels' scores (Saabas's attribution): along the row's path through each tree, every split
+    /// moves the mean of the leaves still reachable (unweighted), and that move is credited to
+    /// the split's column. Oblivious trees make it `depth` steps a tree. Summed over the columns,
+    /// plus each tree's mean leaf and the base score, it is the row's score of `label` minus
+    /// the labels' mean score.
+    pub fn contributions(&self, row: ArrayView1<'_, f32>, label: Label) -> Vec<f32> {
+        let mut out = vec![0f32; self.width];
+        for tree in &self.trees {
+            let leaf = tree.leaf_of(row);
+            let mut before = tree.mean_reachable(leaf, 0, label);
+            for (level, &column) in tree.columns.iter().enumerate() {
+                let after = tree.mean_reachable(leaf, level + 1, label);
+                out[column as usize] += after - before;
+                before = after;
+            }
+        }
+        out
     }
 
     /// Replaces the rows of `probs` the linear stages are less sure of than
@@ -558,128 +606,4 @@ impl Booster {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Rows of two columns where the label is an interaction: promotion (1) when both columns
-    /// are high, boilerplate (2) when only the second is, education (0) otherwise. No sum of
-    /// per-column effects gets the first two right.
-    fn xor_rows(n: usize) -> (Array2<f32>, Vec<usize>) {
-        let mut rng = SplitMix(3);
-        let mut x = Array2::zeros((n, 3));
-        let mut y = Vec::new();
-        for i in 0..n {
-            let (a, b) = (rng.unit(), rng.unit());
-            x[[i, 0]] = a;
-            x[[i, 1]] = b;
-            x[[i, 2]] = rng.unit(); // noise
-            y.push(match (a > 0.5, b > 0.5) {
-                (true, true) => 1,
-                (false, true) => 2,
-                _ => 0,
-            });
-        }
-        (x, y)
-    }
-
-    fn params(trees: usize) -> BoostParams {
-        BoostParams {
-            trees,
-            depth: 2,
-            learning_rate: 0.3,
-            column_share: 1.0,
-            ..BoostParams::default()
-        }
-    }
-
-    #[test]
-    fn learns_an_interaction_a_sum_of_columns_cannot() {
-        let (x, y) = xor_rows(2000);
-        let w = vec![1.0; y.len()];
-        let booster = params(60).fit(&x, &y, &w).unwrap();
-        booster.check().unwrap();
-        let (xt, yt) = xor_rows(500);
-        let right = xt
-            .rows()
-            .into_iter()
-            .zip(&yt)
-            .filter(|(row, &label)| {
-                let p = booster.predict_row(*row);
-                (0..K).max_by(|&a, &b| p[a].total_cmp(&p[b])) == Some(label)
-            })
-            .count();
-        assert!(right as f64 / 500.0 > 0.97, "{right} of 500 right");
-    }
-
-    #[test]
-    fn no_trees_predict_the_weighted_prior_and_weights_count() {
-        let x = ndarray::array![[0.0f32], [1.0], [2.0], [3.0]];
-        let booster = params(0)
-            .fit(&x, &[0, 1, 1, 2], &[4.0, 1.0, 1.0, 2.0])
-            .unwrap();
-        let p = booster.predict_row(x.row(0));
-        assert!(
-            (p[0] - 0.5).abs() < 1e-3 && (p[2] - 0.25).abs() < 1e-3,
-            "{p:?}"
-        );
-    }
-
-    #[test]
-    fn sure_rows_keep_their_linear_probabilities() {
-        let (x, y) = xor_rows(400);
-        let mut booster = params(10).fit(&x, &y, &vec![1.0; y.len()]).unwrap();
-        booster.below = 0.9;
-        let mut probs = ndarray::array![[0.95f32, 0.03, 0.02], [0.5, 0.3, 0.2]];
-        let rows = x.slice(ndarray::s![0..2, ..]).to_owned();
-        booster.refine(&rows, &mut probs);
-        assert_eq!(probs.row(0).to_vec(), vec![0.95, 0.03, 0.02]);
-        assert_eq!(
-            probs.row(1).to_vec(),
-            booster.predict_row(rows.row(1)).to_vec()
-        );
-    }
-
-    #[test]
-    fn chunked_rows_match_the_row_by_row_trees() {
-        let (x, y) = xor_rows(400);
-        let mut booster = params(10).fit(&x, &y, &vec![1.0; y.len()]).unwrap();
-        booster.below = 1.01;
-        // 300 rows: two full chunks and a partial one; 100 rows: one chunk sized to them.
-        for n in [300, 100] {
-            let rows = x.slice(ndarray::s![0..n, ..]).to_owned();
-            let mut probs = Array2::from_elem((n, K), 1.0 / K as f32);
-            booster.refine(&rows, &mut probs);
-            for i in 0..n {
-                let want = booster.predict_row(rows.row(i));
-                for k in 0..K {
-                    assert!((probs[[i, k]] - want[k]).abs() < 1e-6, "row {i} of {n}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn cuts_split_distinct_values_and_constant_columns_have_none() {
-        let v = ndarray::array![1.0f32, 1.0, 2.0, 3.0];
-        assert_eq!(quantile_cuts(v.view(), 32), vec![1.5, 2.5]);
-        let c = ndarray::array![7.0f32, 7.0];
-        assert!(quantile_cuts(c.view(), 32).is_empty());
-        let many: ndarray::Array1<f32> = (0..1000).map(|i| i as f32).collect();
-        let cuts = quantile_cuts(many.view(), 8);
-        assert_eq!(cuts.len(), 7);
-        assert!(cuts.windows(2).all(|w| w[0] < w[1]));
-    }
-
-    #[test]
-    fn rejects_bad_parameters_and_rows() {
-        let x = ndarray::array![[0.0f32], [f32::NAN]];
-        assert!(params(1).fit(&x, &[0, 1], &[1.0, 1.0]).is_err());
-        let x = ndarray::array![[0.0f32], [1.0]];
-        let bad = BoostParams {
-            depth: 0,
-            ..params(1)
-        };
-        assert!(bad.fit(&x, &[0, 1], &[1.0, 1.0]).is_err());
-        assert!(params(1).fit(&x, &[0, 3], &[1.0, 1.0]).is_err());
-    }
-}
+mod tests;
