@@ -30,7 +30,7 @@ pub fn read_json_pages(
         Ok(bytes) => bytes,
         Err(kind) => return file_error(kind),
     };
-    if super::text::utf16_bom(&bytes).is_some() {
+    if super::text::utf16_json(&bytes) {
         return file_error(IngestErrorKind::Utf16Json);
     }
     let parsed = match std::str::from_utf8(&bytes) {

@@ -58,7 +58,7 @@ impl<R: BufRead> Iterator for JsonlPages<R> {
                 }
                 Ok(Line::Read) => {
                     self.line += 1;
-                    if self.line == 1 && super::text::utf16_bom(&self.buf).is_some() {
+                    if self.line == 1 && super::text::utf16_json(&self.buf) {
                         // Every line would fail alike: one error for the file.
                         self.done = true;
                         let origin = Origin {
@@ -386,7 +386,7 @@ pub fn read_gold_file(path: &str) -> Vec<Result<GoldPage, IngestError>> {
             Ok(false) => break,
             Ok(true) => {
                 line += 1;
-                if line == 1 && super::text::utf16_bom(&buf).is_some() {
+                if line == 1 && super::text::utf16_json(&buf) {
                     let origin = Origin {
                         path: path.to_string(),
                         line: None,
@@ -463,6 +463,17 @@ mod tests {
             got[0].as_ref().unwrap_err().kind,
             IngestErrorKind::Utf16Json
         );
+        // Two stray bytes FF FE before UTF-8 JSON Lines cost only their line.
+        let stray = b"\xFF\xFE{\"text\": \"a\"}\n{\"text\": \"Valid page.\"}\n";
+        let lossy = ReadOptions {
+            lossy: true,
+            ..ReadOptions::default()
+        };
+        for options in [ReadOptions::default(), lossy] {
+            let got: Vec<_> = JsonlPages::new("s.jsonl".into(), &stray[..], options).collect();
+            assert_eq!(got.len(), 2);
+            assert_eq!(got[1].as_ref().unwrap().text, "Valid page.");
+        }
     }
 
     #[test]

@@ -37,12 +37,20 @@ const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
 /// Whether `bytes` open with a UTF-16 byte-order mark, and which: `Some(true)` big-endian,
 /// `Some(false)` little-endian (what Windows tools write as "Unicode", PowerShell 5's `>`).
+/// `FF FE 00 00` opens UTF-32LE, which is not read (it stays an invalid UTF-8 error).
 pub(crate) fn utf16_bom(bytes: &[u8]) -> Option<bool> {
     match bytes {
+        [0xFF, 0xFE, 0, 0, ..] => None,
         [0xFE, 0xFF, ..] => Some(true),
         [0xFF, 0xFE, ..] => Some(false),
         _ => None,
     }
+}
+
+/// Whether JSON bytes are UTF-16: a byte-order mark and a first character with a zero byte (JSON
+/// opens with ASCII), so two stray bytes `FF FE` before UTF-8 JSON are not taken for one.
+pub(crate) fn utf16_json(bytes: &[u8]) -> bool {
+    utf16_bom(bytes).is_some() && bytes.len() >= 4 && (bytes[2] == 0) != (bytes[3] == 0)
 }
 
 /// UTF-16 text after its byte-order mark, decoded to UTF-8 with every character mapped to its
@@ -314,6 +322,12 @@ mod tests {
             let page = read_text_file("b.txt", &broken[..], lossy, None).unwrap();
             assert!(page.text.ends_with("\u{FFFD}Call us.\u{FFFD}"));
         }
+        // UTF-32LE is not taken for UTF-16: it stays invalid UTF-8.
+        let err =
+            read_text_file("u32.txt", &b"\xFF\xFE\0\0H\0\0\0"[..], options, None).unwrap_err();
+        assert_eq!(err.kind, IngestErrorKind::NotUtf8(0));
+        assert!(utf16_json(&[0xFF, 0xFE, b'{', 0]) && utf16_json(&[0xFE, 0xFF, 0, b'[']));
+        assert!(!utf16_json(b"\xFF\xFE{\"") && !utf16_json(&[0xFF, 0xFE, 0, 0]));
         // A byte-order mark and blanks only: an empty page.
         let err = read_text_file("e.txt", &b"\xFF\xFE \0\n\0"[..], options, None).unwrap_err();
         assert_eq!(err.kind, IngestErrorKind::Empty);
