@@ -238,15 +238,8 @@ impl Labeler {
                 total += w;
                 u += 1;
             }
-            let mut ranked: Vec<(usize, f32)> = push
+            span.reasons = strongest(push, self.explain)
                 .into_iter()
-                .enumerate()
-                .filter(|(_, c)| *c > 0.0)
-                .collect();
-            ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-            span.reasons = ranked
-                .into_iter()
-                .take(self.explain)
                 .map(|(column, c)| Reason {
                     feature: stacked_feature_name(&self.pipeline.features, column),
                     push: c / total.max(1.0),
@@ -334,6 +327,18 @@ impl Labeler {
     }
 }
 
+/// The `n` columns that push hardest (positive pushes only), strongest first.
+fn strongest(push: Vec<f32>, n: usize) -> Vec<(usize, f32)> {
+    let mut ranked: Vec<(usize, f32)> = push
+        .into_iter()
+        .enumerate()
+        .filter(|(_, c)| *c > 0.0)
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    ranked.truncate(n);
+    ranked
+}
+
 /// Extraction mode: a unit of a block the content model calls furniture becomes boilerplate,
 /// and a unit of a main-content block the 3-label model called boilerplate becomes
 /// education; promotion inside main content stays promotion. (The 3-label model alone is
@@ -409,15 +414,8 @@ mod tests {
                             *p += c * w;
                         }
                     }
-                    let mut ranked: Vec<(usize, f32)> = push
+                    strongest(push, 3)
                         .into_iter()
-                        .enumerate()
-                        .filter(|(_, c)| *c > 0.0)
-                        .collect();
-                    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-                    ranked
-                        .into_iter()
-                        .take(3)
                         .map(|(column, _)| stacked_feature_name(&labeler.pipeline.features, column))
                         .collect::<Vec<_>>()
                 };

@@ -10,6 +10,19 @@ use std::sync::LazyLock;
 /// real pages put long `<head>` scripts first, so look further).
 const META_PRESCAN_BYTES: usize = 4096;
 
+/// The 16-bit code units of UTF-16 `bytes` (without their byte-order mark), in either byte order;
+/// an odd last byte is left out.
+pub(crate) fn utf16_units(bytes: &[u8], big_endian: bool) -> impl Iterator<Item = u16> + '_ {
+    bytes.chunks_exact(2).map(move |pair| {
+        let pair = [pair[0], pair[1]];
+        if big_endian {
+            u16::from_be_bytes(pair)
+        } else {
+            u16::from_le_bytes(pair)
+        }
+    })
+}
+
 /// The encoding chosen and where the page's content starts (after a byte-order mark).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Detected {

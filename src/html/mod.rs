@@ -76,14 +76,7 @@ pub fn extract_owned(
 /// byte becomes U+FFFD mapped to its own bytes).
 fn parse_transcoded(body: &[u8], encoding: &'static Encoding) -> Result<ExtractedHtml, HtmlError> {
     let big_endian = encoding == encoding_rs::UTF_16BE;
-    let units = body.chunks_exact(2).map(|pair| {
-        let pair = [pair[0], pair[1]];
-        if big_endian {
-            u16::from_be_bytes(pair)
-        } else {
-            u16::from_le_bytes(pair)
-        }
-    });
+    let units = charset::utf16_units(body, big_endian);
     let mut utf8 = String::with_capacity(body.len());
     // (offset in the UTF-8 copy, offset in the UTF-16 bytes) at the start of every character.
     let mut starts: Vec<(u32, u32)> = Vec::with_capacity(body.len() / 2 + 1);

@@ -439,10 +439,8 @@ mod tests {
 
     #[test]
     fn utf16_json_lines_are_one_error_for_the_file() {
-        let mut bytes = vec![0xFF, 0xFE];
-        for unit in "{\"text\": \"a\"}\n{\"text\": \"b\"}\n".encode_utf16() {
-            bytes.extend(unit.to_le_bytes());
-        }
+        let bytes =
+            super::super::text::utf16_with_bom("{\"text\": \"a\"}\n{\"text\": \"b\"}\n", false);
         let got: Vec<_> =
             JsonlPages::new("u.jsonl".into(), &bytes[..], ReadOptions::default()).collect();
         assert_eq!(got.len(), 1, "one error, not one per line");

@@ -43,14 +43,7 @@ pub fn sniff(prefix: &[u8]) -> InputFormat {
     }
     if let Some(big_endian) = super::text::utf16_bom(prefix) {
         // UTF-16 (a byte-order mark says so): the format of what its characters spell.
-        let units = prefix[2..].chunks_exact(2).map(|pair| {
-            let pair = [pair[0], pair[1]];
-            if big_endian {
-                u16::from_be_bytes(pair)
-            } else {
-                u16::from_le_bytes(pair)
-            }
-        });
+        let units = crate::html::charset::utf16_units(&prefix[2..], big_endian);
         let head: String = char::decode_utf16(units)
             .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
             .collect();
@@ -200,21 +193,7 @@ mod tests {
         assert_eq!(sniff(&gzip(b"Plain words.")), InputFormat::Text);
         assert_eq!(sniff(&gzip(&gzip(b"<html>"))), InputFormat::Text);
         // UTF-16 with a byte-order mark: what its characters spell, in either byte order.
-        let utf16 = |text: &str, big_endian: bool| {
-            let mut bytes = if big_endian {
-                vec![0xFE, 0xFF]
-            } else {
-                vec![0xFF, 0xFE]
-            };
-            for unit in text.encode_utf16() {
-                bytes.extend(if big_endian {
-                    unit.to_be_bytes()
-                } else {
-                    unit.to_le_bytes()
-                });
-            }
-            bytes
-        };
+        let utf16 = super::super::text::utf16_with_bom;
         for big_endian in [false, true] {
             let html = utf16("<!doctype html><html><body>x", big_endian);
             assert_eq!(sniff(&html), InputFormat::Html);

@@ -65,14 +65,7 @@ pub(crate) fn decode_utf16_mapped(
 ) -> Result<(String, bool, Option<SourceMap>), IngestErrorKind> {
     const MARK: usize = 2;
     let body = &bytes[MARK..];
-    let units = body.chunks_exact(2).map(|pair| {
-        let pair = [pair[0], pair[1]];
-        if big_endian {
-            u16::from_be_bytes(pair)
-        } else {
-            u16::from_le_bytes(pair)
-        }
-    });
+    let units = crate::html::charset::utf16_units(body, big_endian);
     let mut text = String::with_capacity(body.len() / 2 + 16);
     let mut map = SourceMap::default();
     let mut replaced = false;
@@ -107,6 +100,22 @@ pub(crate) fn decode_utf16_mapped(
         return Err(IngestErrorKind::Empty);
     }
     Ok((text, replaced, Some(map)))
+}
+
+/// `text` in UTF-16 with a byte-order mark, for tests.
+#[cfg(test)]
+pub(crate) fn utf16_with_bom(text: &str, big_endian: bool) -> Vec<u8> {
+    let mark: u16 = 0xFEFF;
+    std::iter::once(mark)
+        .chain(text.encode_utf16())
+        .flat_map(|unit| {
+            if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            }
+        })
+        .collect()
 }
 
 /// [`decode_utf8`], with a map from the text's offsets to the input's when they differ: a
@@ -262,18 +271,7 @@ mod tests {
         let text = "Café — 日本 😀 facts.\r\nCall us.";
         let options = ReadOptions::default();
         for big_endian in [false, true] {
-            let mut bytes: Vec<u8> = if big_endian {
-                vec![0xFE, 0xFF]
-            } else {
-                vec![0xFF, 0xFE]
-            };
-            for unit in text.encode_utf16() {
-                bytes.extend(if big_endian {
-                    unit.to_be_bytes()
-                } else {
-                    unit.to_le_bytes()
-                });
-            }
+            let bytes = utf16_with_bom(text, big_endian);
             let page = read_text_file("u.txt", &bytes[..], options, None).unwrap();
             assert_eq!(page.text, text);
             assert!(!page.lossy);
@@ -284,16 +282,9 @@ mod tests {
                 let range = markup
                     .source_range(ByteRange::new(start, start + part.len()))
                     .unwrap();
-                let units: Vec<u16> = bytes[range.start..range.end]
-                    .chunks_exact(2)
-                    .map(|p| {
-                        if big_endian {
-                            u16::from_be_bytes([p[0], p[1]])
-                        } else {
-                            u16::from_le_bytes([p[0], p[1]])
-                        }
-                    })
-                    .collect();
+                let units: Vec<u16> =
+                    crate::html::charset::utf16_units(&bytes[range.start..range.end], big_endian)
+                        .collect();
                 String::from_utf16(&units).unwrap()
             };
             for part in ["Café", "é — 日", "本 😀 facts.", "😀", "Call us.", text] {

@@ -902,6 +902,20 @@ fn directory_walks_report_symlinks_detect_loops_and_read_each_file_once() {
     assert_eq!(err.matches("symbolic link loop").count(), 2, "{err}");
 }
 
+/// Each span's `start`, `end` and `text` (a page has at least one span).
+fn source_spans(page: &Value) -> Vec<(usize, usize, String)> {
+    let spans = page["spans"].as_array().unwrap();
+    assert!(!spans.is_empty(), "{page}");
+    spans
+        .iter()
+        .map(|span| {
+            let offset = |key: &str| span[key].as_u64().unwrap() as usize;
+            let text = span["text"].as_str().unwrap().to_string();
+            (offset("start"), offset("end"), text)
+        })
+        .collect()
+}
+
 /// Issue #15, 13: `start`/`end` point into the file as given, past a byte-order mark and across
 /// bytes `--lossy` replaced; `text_start`/`text_end` point into the decoded text.
 #[test]
@@ -932,17 +946,11 @@ fn offsets_of_bom_and_lossy_text_files_point_into_the_file() {
             serde_json::from_str(std::fs::read_to_string(&emitted).unwrap().trim()).unwrap();
         let text = text["text"].as_str().unwrap();
         util::assert_spans_cover(text, page);
-        let spans = page["spans"].as_array().unwrap();
-        assert!(!spans.is_empty(), "{page}");
-        for span in spans {
-            let (start, end) = (
-                span["start"].as_u64().unwrap() as usize,
-                span["end"].as_u64().unwrap() as usize,
-            );
+        for (start, end, span_text) in source_spans(page) {
             assert_eq!(
                 String::from_utf8_lossy(&bytes[start..end]),
-                span["text"].as_str().unwrap(),
-                "{name}: {span}"
+                span_text,
+                "{name}: {page}"
             );
         }
     }
@@ -981,23 +989,13 @@ fn utf16_text_is_read_with_offsets_into_its_bytes() {
         assert!(out.status.success(), "{}", stderr(&out));
         let page = &pages(&out)[0];
         util::assert_spans_cover(&text, page);
-        let spans = page["spans"].as_array().unwrap();
-        assert!(!spans.is_empty(), "{page}");
-        for span in spans {
-            let (start, end) = (
-                span["start"].as_u64().unwrap() as usize,
-                span["end"].as_u64().unwrap() as usize,
-            );
-            assert_eq!((start % 2, end % 2), (0, 0), "{span}");
+        for (start, end, span_text) in source_spans(page) {
+            assert_eq!((start % 2, end % 2), (0, 0), "{page}");
             let units: Vec<u16> = bytes[start..end]
                 .chunks_exact(2)
                 .map(|p| u16::from_le_bytes([p[0], p[1]]))
                 .collect();
-            assert_eq!(
-                String::from_utf16(&units).unwrap(),
-                span["text"].as_str().unwrap(),
-                "{span}"
-            );
+            assert_eq!(String::from_utf16(&units).unwrap(), span_text, "{page}");
         }
     }
     let mut jsonl = vec![0xFF, 0xFE];
