@@ -224,7 +224,7 @@ impl Labeler {
                 let w = non_whitespace_bytes(units[u].range.slice(text)) as f32;
                 let row = input.row(u);
                 let contributions = match (&self.booster, &linear) {
-                    (Some(booster), Some(linear)) if booster.decides(&linear.row(u).to_vec()) => {
+                    (Some(booster), Some(linear)) if booster.decides(linear.row(u)) => {
                         booster.contributions(row, span.label)
                     }
                     _ => last.contributions(row, span.label),
@@ -399,10 +399,7 @@ mod tests {
                         span.range.start <= r.start && r.end <= span.range.end
                     })
                     .collect();
-                if !units
-                    .iter()
-                    .all(|&u| booster.decides(&linear.row(u).to_vec()))
-                {
+                if !units.iter().all(|&u| booster.decides(linear.row(u))) {
                     continue;
                 }
                 by_trees += 1;

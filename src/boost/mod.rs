@@ -526,7 +526,7 @@ impl Booster {
 
     /// Whether the trees decide a row whose linear stages gave it `linear` (one probability
     /// per label): [`Booster::refine`] replaces exactly these rows.
-    pub fn decides(&self, linear: &[f32]) -> bool {
+    pub fn decides(&self, linear: ArrayView1<'_, f32>) -> bool {
         linear.iter().copied().fold(0f32, f32::max) < self.below
     }
 
@@ -562,7 +562,7 @@ impl Booster {
             .rows()
             .into_iter()
             .enumerate()
-            .filter(|(_, p)| p.iter().copied().fold(0f32, f32::max) < self.below)
+            .filter(|(_, p)| self.decides(p.view()))
             .map(|(i, _)| i)
             .collect();
         if chosen.is_empty() {
