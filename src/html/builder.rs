@@ -2,12 +2,14 @@
 //! text into blocks, records each block's DOM context, and maps every character of the text back
 //! to its source bytes.
 
+use super::entity::{decode_entity, CutEntity};
 use super::{dom, AttributeWords, BlockContext, ExtractedHtml, Markup, SourceMap, TagName};
 use crate::types::ByteRange;
 use lol_html::html_content::{Element, TextChunk, TextType};
 use rustc_hash::FxBuildHasher;
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// Deepest element nesting followed (real pages stay far below; hostile ones do not).
@@ -54,8 +56,12 @@ struct CurrentBlock {
 
 pub(super) struct Builder {
     exact: Exactness,
+    /// The parsed bytes: an entity the parser cut between two text chunks is read from them.
+    input: Rc<Vec<u8>>,
     /// Length of the parsed bytes (a source range never reaches past it).
     body_len: usize,
+    /// A character reference the parser cut between two text chunks.
+    cut_entity: CutEntity,
     stack: Vec<Open>,
     /// The class/id/role words of the open elements, as indices into `vocabulary`: each
     /// distinct word of the page is stored once (`interned` finds its index).
@@ -88,10 +94,12 @@ pub(super) struct Builder {
 }
 
 impl Builder {
-    pub(super) fn new(exact: Exactness, body_len: usize) -> Self {
+    pub(super) fn new(exact: Exactness, input: Rc<Vec<u8>>) -> Self {
         Builder {
             exact,
-            body_len,
+            body_len: input.len(),
+            input,
+            cut_entity: CutEntity::default(),
             stack: Vec::new(),
             words: Vec::new(),
             vocabulary: Vec::new(),
@@ -429,9 +437,13 @@ impl Builder {
             return;
         }
         let (source, exact) = self.chunk_source(chunk, text);
+        let entity_rest = self.cut_entity.rest(&self.input, text, source);
         let in_link = self.open_links > 0;
         let mut chars = text.char_indices().enumerate().peekable();
         while let Some((index, (at, c))) = chars.next() {
+            if at < entity_rest {
+                continue;
+            }
             // Fast path: a run of plain characters copied verbatim from the source is one push
             // (a map piece per character would merge into the same piece anyway).
             if exact != Exactness::Chunk
@@ -467,7 +479,16 @@ impl Builder {
                 Exactness::Chunk => source,
             };
             if c == '&' {
-                if let Some((decoded, len)) = decode_entity(&text[at..]) {
+                let entity = decode_entity(&text[at..]).or_else(|| {
+                    // Only where the characters map to their own source bytes.
+                    (exact != Exactness::Chunk)
+                        .then(|| {
+                            self.cut_entity
+                                .decode(&self.input, &text[at..], char_source)
+                        })
+                        .flatten()
+                });
+                if let Some((decoded, len)) = entity {
                     let entity_source = match exact {
                         Exactness::Chunk => source,
                         _ => ByteRange::new(char_source.start, char_source.start + len),
@@ -669,22 +690,4 @@ fn word_hash(word: &str) -> u64 {
 /// A character shown as itself: not whitespace, a control character or an entity's `&`.
 fn is_plain(c: char) -> bool {
     !(c.is_whitespace() || c.is_control() || c == '&')
-}
-
-/// Decodes a character reference at the start of `text` (`&amp;`, `&#8212;`, `&#x2014;`):
-/// the characters and the reference's length in bytes.
-fn decode_entity(text: &str) -> Option<(String, usize)> {
-    const LONGEST_REFERENCE: usize = 40;
-    let end = text.as_bytes()[..text.len().min(LONGEST_REFERENCE)]
-        .iter()
-        .position(|&b| b == b';')?;
-    let reference = &text[..=end];
-    if reference[1..end]
-        .bytes()
-        .any(|b| !(b.is_ascii_alphanumeric() || b == b'#'))
-    {
-        return None;
-    }
-    let decoded = html_escape::decode_html_entities(reference);
-    (decoded != reference).then(|| (decoded.into_owned(), end + 1))
 }

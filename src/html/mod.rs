@@ -8,6 +8,7 @@
 
 mod builder;
 pub mod charset;
+mod entity;
 
 /// The plain data the parser fills in lives with the other plain data, in [`crate::types`].
 pub use crate::types::dom;
@@ -121,7 +122,7 @@ fn parse(mut body: Vec<u8>, encoding: &'static Encoding) -> Result<ExtractedHtml
     // from the bytes instead of allocated by the parser.
     parse_noscript_as_html(&mut body);
     let input = Rc::new(body);
-    let builder = Rc::new(RefCell::new(Builder::new(exact, input.len())));
+    let builder = Rc::new(RefCell::new(Builder::new(exact, Rc::clone(&input))));
     let on_element = Rc::clone(&builder);
     let on_text = Rc::clone(&builder);
     let element_source = Rc::clone(&input);
