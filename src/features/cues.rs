@@ -44,8 +44,12 @@ cues! {
     Url => r"(?i)https?://|www\.|(?-u:\b)[A-Za-z0-9_.-]+@[A-Za-z0-9_-]+\.[A-Za-z]|\.(?:com|org|net|example)(?-u:\b)",
     Copyright => r"(?i)©|\(c\) *[0-9]|copyright|all rights reserved",
     CallToAction => r"(?i)(?-u:\b)(?:call (?:us|now|today)|contact us|book (?:now|online|an?|your)|schedule (?:an?|your)|sign up|subscribe|get started|request (?:an?|your)|free (?:consultation|trial|assessment)|learn more|order now|buy now|shop now|download|our (?:team|clinic|clinicians|specialists|staff|program)|we (?:offer|provide|accept|can help)|insurance|by submitting|fill out (?:the|this|our) form|to be contacted|accredited by)(?-u:\b)",
-    // Standard disclaimers and review notes: boilerplate by the annotation guideline.
-    Disclaimer => r"(?i)(?-u:\b)(?:not (?:intended (?:as|to be) |a substitute for )?(?:professional )?(?:medical|legal|financial)(?: [a-z]+)? advice|(?:general )?informational purposes|information only|not been evaluated by the food|not intended to diagnose|does not endorse|results (?:may )?vary|in exchange for an? (?:honest|free)|strives to ensure|always read the (?:label|leaflet)|seek (?:immediate )?medical (?:attention|help)|if you are experiencing a medical emergency|call 911|disclaimer|important note)(?-u:\b)",
+    // Standard disclaimers, review notes and the site's own notices (accessibility statements,
+    // cookie banners): boilerplate by the annotation guideline. An accessibility statement is
+    // told by its vocabulary (WCAG, screen readers, assistive technology, keyboard navigation)
+    // or by "accessible" within a sentence of "website"; plain "accessibility" is not enough (it
+    // is a product's feature or a programme's name as often as a notice).
+    Disclaimer => r"(?i)(?-u:\b)(?:wcag|screen[- ]?readers?|assistive technolog(?:y|ies)|keyboard[- ](?:only )?navigation|accessibility (?:statement|interface|panel|widget|menu|adjustments|profile|guidelines|standards)|digital accessibility|(?:web ?site|site)(?-u:\b)[^.]{0,60}(?-u:\b)accessib[a-z]*|accessib[a-z]*(?-u:\b)[^.]{0,60}(?-u:\b)web ?site|(?:web ?site|this site) (?:uses|use of) cookies|we use cookies|by (?:using|continuing to (?:use|browse)) (?:this|our) (?:web ?)?site|cookie (?:policy|settings|preferences)|not (?:intended (?:as|to be) |a substitute for )?(?:professional )?(?:medical|legal|financial)(?: [a-z]+)? advice|(?:general )?informational purposes|information only|not been evaluated by the food|not intended to diagnose|does not endorse|results (?:may )?vary|in exchange for an? (?:honest|free)|strives to ensure|always read the (?:label|leaflet)|seek (?:immediate )?medical (?:attention|help)|if you are experiencing a medical emergency|call 911|disclaimer|important note)(?-u:\b)",
     // Bylines, review lines and credits.
     Byline => r"^(?:(?i:about the author|written by|medically reviewed|reviewed by|fact[- ]checked|last (?:updated|reviewed)|updated on|published|photo(?:graph)?:|image:|credit:|sources?:|illustration)|By [A-Z][a-z]+ [A-Z])",
     // Author boxes, corrections and encyclopedia hatnotes.
@@ -187,5 +191,30 @@ mod tests {
             "The dose - as a rule - is small.",
             Dense::HasAttribution
         ));
+    }
+
+    #[test]
+    fn site_notices_are_disclaimers() {
+        let disclaimer = |text: &str| {
+            let mut row = vec![0.0; crate::features::schema::DENSE_FEATURES.len()];
+            cue_columns(text, &mut row);
+            row[Dense::HasDisclaimerPhrase] == 1.0
+        };
+        for notice in [
+            "We aim to conform to the Web Content Accessibility Guidelines (WCAG 2.1) at level AA.",
+            "These adjustments are compatible with all popular screen readers, including JAWS.",
+            "This website utilizes various technologies that are meant to make it as accessible as possible.",
+            "We use cookies to improve your browsing experience.",
+            "By continuing to browse this site, you consent to our Cookie Policy.",
+        ] {
+            assert!(disclaimer(notice), "{notice}");
+        }
+        for prose in [
+            "Accessibility Program grants help homeowners widen doorways.",
+            "Braille and large print make books accessible to readers with low vision.",
+            "Cookies are baked at 180 degrees for twelve minutes.",
+        ] {
+            assert!(!disclaimer(prose), "{prose}");
+        }
     }
 }
