@@ -56,10 +56,9 @@ struct CurrentBlock {
 
 pub(super) struct Builder {
     exact: Exactness,
-    /// The parsed bytes: an entity the parser cut between two text chunks is read from them.
+    /// The parsed bytes (a source range never reaches past them): an entity the parser cut
+    /// between two text chunks is read from them.
     input: Rc<Vec<u8>>,
-    /// Length of the parsed bytes (a source range never reaches past it).
-    body_len: usize,
     /// A character reference the parser cut between two text chunks.
     cut_entity: CutEntity,
     stack: Vec<Open>,
@@ -97,7 +96,6 @@ impl Builder {
     pub(super) fn new(exact: Exactness, input: Rc<Vec<u8>>) -> Self {
         Builder {
             exact,
-            body_len: input.len(),
             input,
             cut_entity: CutEntity::default(),
             stack: Vec::new(),
@@ -292,7 +290,7 @@ impl Builder {
         }
         let location = attribute
             .value_source_location()
-            .map(|l| ByteRange::new(l.bytes().start, l.bytes().end.min(self.body_len)));
+            .map(|l| ByteRange::new(l.bytes().start, l.bytes().end.min(self.input.len())));
         Some((value, location))
     }
 
@@ -516,7 +514,7 @@ impl Builder {
         // lol_html reports an empty range for a U+FFFD it made of an invalid byte (found by
         // the html_segmenter fuzz target): the byte is at the range's start.
         if source.is_empty() {
-            source.end = (source.start + 1).min(self.body_len);
+            source.end = (source.start + 1).min(self.input.len());
             source.start = source.end.saturating_sub(1);
         }
         let exact = match self.exact {
