@@ -153,5 +153,55 @@ fn rejects_bad_parameters_and_rows() {
         ..params(1)
     };
     assert!(bad.fit(&x, &[0, 1], &[1.0, 1.0]).is_err());
+    let none = BoostParams {
+        ensemble: 0,
+        ..params(1)
+    };
+    assert!(none.fit(&x, &[0, 1], &[1.0, 1.0]).is_err());
     assert!(params(1).fit(&x, &[0, 3], &[1.0, 1.0]).is_err());
+}
+
+#[test]
+fn an_ensemble_scores_the_mean_of_its_members() {
+    let (x, y) = xor_rows(600);
+    let w = vec![1.0; y.len()];
+    let sampled = |seed, ensemble| BoostParams {
+        row_share: 0.5,
+        column_share: 0.7,
+        seed,
+        ensemble,
+        ..params(20)
+    };
+    let both = sampled(5, 2).fit(&x, &y, &w).unwrap();
+    let (a, b) = (
+        sampled(5, 1).fit(&x, &y, &w).unwrap(),
+        sampled(6, 1).fit(&x, &y, &w).unwrap(),
+    );
+    assert_eq!(both.trees.len(), a.trees.len() + b.trees.len());
+    assert_ne!(a.trees, b.trees, "the members are sampled differently");
+    assert_eq!(
+        (both.base, a.base),
+        (b.base, b.base),
+        "every member starts from the prior"
+    );
+    let score = |booster: &Booster, row| {
+        let mut s = booster.base;
+        for tree in &booster.trees {
+            let leaf = &tree.leaves[tree.leaf_of(row)];
+            for k in 0..K {
+                s[k] += leaf[k];
+            }
+        }
+        s
+    };
+    for row in x.rows().into_iter().take(100) {
+        let (e, sa, sb) = (score(&both, row), score(&a, row), score(&b, row));
+        for k in 0..K {
+            let mean = (sa[k] + sb[k]) / 2.0;
+            assert!(
+                (e[k] - mean).abs() < 1e-4,
+                "{e:?} against {sa:?} and {sb:?}"
+            );
+        }
+    }
 }
