@@ -11,7 +11,8 @@
 //!
 //! Fitting is second-order boosting of the softmax log-loss (gradient and diagonal Hessian per
 //! label), on columns cut into at most `bins` quantile bins, each tree on a random share of the
-//! rows and columns; leaf values are −G/(H+λ) times the learning rate.
+//! rows and columns; leaf values are −G/(H+λ) times the learning rate. Several sets of trees
+//! fitted with different seeds can be averaged into one booster (`ensemble`).
 
 use crate::error::ModelError;
 use crate::types::Label;
@@ -135,18 +136,16 @@ impl BoostParams {
         }
         let total: f64 = prior.iter().sum();
         let base = prior.map(|p| ((p / total).ln()) as f32);
-        let members = self.ensemble.max(1);
+        let members = self.ensemble;
         let mut trees = Vec::with_capacity(self.trees * members);
         for m in 0..members {
             let seed = self.seed.wrapping_add(m as u64);
             trees.extend(self.grow_trees(&binned, &cuts, y, w, base, seed));
         }
         // The members' scores are averaged: each leaf counts once in `members`.
-        if members > 1 {
-            let share = 1.0 / members as f32;
-            for leaf in trees.iter_mut().flat_map(|t| t.leaves.iter_mut()) {
-                leaf.iter_mut().for_each(|v| *v *= share);
-            }
+        let share = 1.0 / members as f32;
+        for leaf in trees.iter_mut().flat_map(|t| t.leaves.iter_mut()) {
+            leaf.iter_mut().for_each(|v| *v *= share);
         }
         Ok(Booster {
             width: d,
