@@ -50,8 +50,8 @@ pub struct BoostParams {
     /// Sets of `trees` trees fitted with consecutive seeds, their scores averaged (one booster
     /// holding every set's trees, each leaf divided by the number of sets). 1 by default. On
     /// web-gold CV one set of 600 trees scored 0.816 to 0.824 by its seed, 3 sets of 200
-    /// (learning rate 0.25) 0.823 and 0.824; but on the written pages (7 page folds) 0.888
-    /// against one set's 0.900 (docs/accuracy.md, session 16).
+    /// (learning rate 0.25) 0.823 and 0.824; on the written pages (7 page folds) 0.888, against
+    /// one set's 0.900 and 0.886 by seed (docs/accuracy.md, session 16).
     pub ensemble: usize,
 }
 
