@@ -3,7 +3,9 @@
 
 use crate::boost::Booster;
 use crate::bundle::{ModelBundle, SegmenterConfig};
-use crate::decode::{apply_thresholds, merge_spans, promotion_share, Transitions};
+use crate::decode::{
+    apply_thresholds, mark_template_markup, merge_spans, promotion_share, Transitions,
+};
 use crate::error::{Error, ModelError};
 use crate::features::{stacked_feature_name, with_neighbours, FeatureExtractor, RepeatIndex};
 use crate::lexicon::Lexicon;
@@ -175,8 +177,9 @@ impl Labeler {
             &x,
             &prepared.unit_block,
         );
-        let probs: Vec<[f32; Label::COUNT]> =
+        let mut probs: Vec<[f32; Label::COUNT]> =
             p.rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect();
+        mark_template_markup(&page.text, seg, &mut probs);
         let same_block: Vec<bool> = seg.units.iter().map(|u| u.position > 0).collect();
         let mut labels: Vec<Label> = self.transitions.viterbi(&probs, &same_block);
         apply_thresholds(&mut labels, &probs, &self.thresholds);
@@ -427,5 +430,37 @@ mod tests {
             by_trees > 0 && differ > 0,
             "{by_trees} spans decided by trees, {differ} differ"
         );
+    }
+
+    /// A block of page-builder shortcodes left unrendered in the page is boilerplate with the
+    /// certainty of a rule (score 1; the model alone gives it about 0.98 here, and reads such
+    /// blocks as education on a page made of them), and the text around it keeps the model's
+    /// labels.
+    #[test]
+    fn leaked_template_markup_is_boilerplate() {
+        let labeler = Labeler::builtin().unwrap();
+        let text = "Iron carries oxygen in the blood. Low iron makes people tired.\n\
+            [vc_row type=”full_width_background” bg_position=”center top” text_align=”left”]\
+            [vc_column_text]Iron-rich meals for beginners: what to cook first[/vc_column_text]\
+            [nectar_btn size=”small” text=”Read the beginner guide” url=”https://example.org/g”]\n\
+            Lentils, beans and dark leafy greens are good sources of iron. Vitamin C helps the \
+            body absorb it.\n";
+        let page = labeler.label_text("p", text).unwrap();
+        let leaked: Vec<&Span> = page
+            .spans
+            .iter()
+            .filter(|s| s.text.contains("[vc_"))
+            .collect();
+        assert_eq!(leaked.len(), 1, "{:?}", page.spans);
+        assert_eq!(leaked[0].label, Label::Boilerplate);
+        assert_eq!(leaked[0].score, 1.0);
+        assert!(!leaked[0].text.contains("Iron carries") && !leaked[0].text.contains("Lentils"));
+        let education: Vec<&str> = page
+            .spans
+            .iter()
+            .filter(|s| s.label == Label::Education)
+            .map(|s| s.text.as_str())
+            .collect();
+        assert_eq!(education.len(), 2, "{:?}", page.spans);
     }
 }
