@@ -171,7 +171,8 @@ pub const TEMPLATE_MARKUP_BLOCK: f32 = 0.5;
 /// nor sells), but the classifier has seen it on one training page in 400 and reads its long,
 /// word-rich attribute lists as text: the units of a block that is mostly markup
 /// ([`template_markup_share`] at least [`TEMPLATE_MARKUP_BLOCK`]) are made certain boilerplate.
-pub fn mark_template_markup(text: &str, seg: &Segmentation, probs: &mut [[f32; K]]) {
+/// Returns which blocks are such markup.
+pub fn mark_template_markup(text: &str, seg: &Segmentation, probs: &mut [[f32; K]]) -> Vec<bool> {
     let leaked: Vec<bool> = seg
         .blocks
         .iter()
@@ -183,6 +184,7 @@ pub fn mark_template_markup(text: &str, seg: &Segmentation, probs: &mut [[f32; K
             p[Label::Boilerplate.index()] = 1.0;
         }
     }
+    leaked
 }
 
 /// Merges consecutive units with the same label into spans. A span's score is the mean

@@ -179,7 +179,7 @@ impl Labeler {
         );
         let mut probs: Vec<[f32; Label::COUNT]> =
             p.rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect();
-        mark_template_markup(&page.text, seg, &mut probs);
+        let markup = mark_template_markup(&page.text, seg, &mut probs);
         let same_block: Vec<bool> = seg.units.iter().map(|u| u.position > 0).collect();
         let mut labels: Vec<Label> = self.transitions.viterbi(&probs, &same_block);
         apply_thresholds(&mut labels, &probs, &self.thresholds);
@@ -187,7 +187,7 @@ impl Labeler {
             let dom = crate::html::Markup::html(page.markup.as_deref())
                 .map(|m| &m.blocks[..])
                 .filter(|blocks| blocks.len() == seg.blocks.len());
-            decide_main_content(&furniture, seg, dom, &mut labels);
+            decide_main_content(&furniture, seg, dom, &markup, &mut labels);
         }
         let mut spans = merge_spans(&page.text, &seg.units, &labels, &probs);
         if let Some(markup) = &page.markup {
@@ -346,11 +346,13 @@ fn strongest(push: Vec<f32>, n: usize) -> Vec<(usize, f32)> {
 /// and a unit of a main-content block the 3-label model called boilerplate becomes
 /// education; promotion inside main content stays promotion. (The 3-label model alone is
 /// the better labeller of the gold's three labels; the content model the better judge of
-/// what extraction benchmarks count as main content, whose "not main" includes ads.)
+/// what extraction benchmarks count as main content, whose "not main" includes ads.) A block of
+/// leaked template markup (`markup`, from [`mark_template_markup`]) is never main content.
 fn decide_main_content(
     furniture: &[f32],
     seg: &Segmentation,
     dom: Option<&[crate::html::BlockContext]>,
+    markup: &[bool],
     labels: &mut [Label],
 ) {
     if furniture.is_empty() {
@@ -361,7 +363,9 @@ fn decide_main_content(
         let shown_by_attribute = dom
             .and_then(|blocks| blocks.get(unit.block))
             .is_some_and(|b| b.alt_text);
-        let main = !shown_by_attribute && furniture.get(unit.block).is_some_and(|&f| f <= 0.5);
+        let leaked = markup.get(unit.block).copied().unwrap_or(false);
+        let main =
+            !shown_by_attribute && !leaked && furniture.get(unit.block).is_some_and(|&f| f <= 0.5);
         *label = match (*label, main) {
             (_, false) => Label::Boilerplate,
             (Label::Boilerplate, true) => Label::Education,
@@ -462,5 +466,37 @@ mod tests {
             .map(|s| s.text.as_str())
             .collect();
         assert_eq!(education.len(), 2, "{:?}", page.spans);
+    }
+
+    /// Extraction mode keeps leaked template markup out of the main content, even inside the
+    /// article, where the content model calls its block main content.
+    #[test]
+    fn leaked_template_markup_is_never_main_content() {
+        let html = "<html><body><nav><a href=/>Home</a> <a href=/a>About</a></nav><main>\
+            <h1>Iron deficiency</h1><p>Iron carries oxygen in the blood. Low iron makes people \
+            tired and short of breath, and children grow more slowly.</p><p>[vc_row \
+            type=”in_container” text_align=”left”][vc_column_text]Iron-rich meals for beginners: \
+            what to cook first[/vc_column_text][nectar_btn text=”Read the guide” \
+            url=”https://example.org/g”]</p><p>Lentils, beans and dark leafy greens are good \
+            sources of iron. Vitamin C helps the body absorb it.</p></main></body></html>";
+        for axis in [false, true] {
+            let labeler = Labeler::builtin().unwrap().with_main_content_axis(axis);
+            let page = labeler.label_html("p", html.as_bytes(), None).unwrap();
+            let leaked: Vec<&Span> = page
+                .spans
+                .iter()
+                .filter(|s| s.text.contains("[vc_"))
+                .collect();
+            assert_eq!(leaked.len(), 1, "{:?}", page.spans);
+            assert_eq!(
+                leaked[0].label,
+                Label::Boilerplate,
+                "main content axis {axis}"
+            );
+            assert!(page
+                .spans
+                .iter()
+                .any(|s| s.label != Label::Boilerplate && s.text.contains("Lentils")));
+        }
     }
 }
