@@ -147,6 +147,10 @@ static TEMPLATE_MARKUP: LazyLock<Regex> = LazyLock::new(|| {
 /// Share of a block's non-whitespace bytes that are template markup ([`TEMPLATE_MARKUP`]); 0
 /// unless the block holds at least one whole tag.
 pub fn template_markup_share(block: &str) -> f32 {
+    // Every whole tag opens with `[`: most blocks have none and skip the scan.
+    if !block.contains('[') {
+        return 0.0;
+    }
     let (mut markup, mut tags) = (0, 0);
     for m in TEMPLATE_MARKUP.captures_iter(block) {
         tags += usize::from(m.get(1).is_some());
