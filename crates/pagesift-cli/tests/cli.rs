@@ -490,12 +490,23 @@ fn train_then_label_and_eval_with_the_trained_model() {
 #[test]
 fn boosted_trees_are_trained_saved_and_checked() {
     let dir = Dir::new();
-    let model = &train_on_seeds_and_pages_a(&dir, &["--boost-trees", "20", "--boost-below", "0.9"]);
+    let model = &train_on_seeds_and_pages_a(
+        &dir,
+        &[
+            "--boost-trees",
+            "20",
+            "--boost-ensemble",
+            "2",
+            "--boost-below",
+            "0.9",
+        ],
+    );
     let model_json = dir.path("model/model.json");
     let mut saved: Value =
         serde_json::from_str(&std::fs::read_to_string(&model_json).unwrap()).unwrap();
     let booster = &saved["booster"];
-    assert_eq!(booster["trees"].as_array().unwrap().len(), 20);
+    // Two sets of 20 trees, kept in one booster.
+    assert_eq!(booster["trees"].as_array().unwrap().len(), 40);
     assert_eq!(booster["below"].as_f64().unwrap() as f32, 0.9);
     let report = eval_json(model, &data("pages_b.gold.jsonl"));
     let macro_f1 = report["macro_f1"].as_f64().unwrap();
