@@ -436,6 +436,17 @@ mod tests {
         );
     }
 
+    /// The spans holding the test pages' shortcodes: exactly one.
+    fn shortcode_spans(page: &LabelledPage) -> Vec<&Span> {
+        let spans: Vec<&Span> = page
+            .spans
+            .iter()
+            .filter(|s| s.text.contains("[vc_"))
+            .collect();
+        assert_eq!(spans.len(), 1, "{:?}", page.spans);
+        spans
+    }
+
     /// A block of page-builder shortcodes left unrendered in the page is boilerplate with the
     /// certainty of a rule (score 1; the model alone gives it about 0.98 here, and reads such
     /// blocks as education on a page made of them), and the text around it keeps the model's
@@ -450,12 +461,7 @@ mod tests {
             Lentils, beans and dark leafy greens are good sources of iron. Vitamin C helps the \
             body absorb it.\n";
         let page = labeler.label_text("p", text).unwrap();
-        let leaked: Vec<&Span> = page
-            .spans
-            .iter()
-            .filter(|s| s.text.contains("[vc_"))
-            .collect();
-        assert_eq!(leaked.len(), 1, "{:?}", page.spans);
+        let leaked = shortcode_spans(&page);
         assert_eq!(leaked[0].label, Label::Boilerplate);
         assert_eq!(leaked[0].score, 1.0);
         assert!(!leaked[0].text.contains("Iron carries") && !leaked[0].text.contains("Lentils"));
@@ -482,12 +488,7 @@ mod tests {
         for axis in [false, true] {
             let labeler = Labeler::builtin().unwrap().with_main_content_axis(axis);
             let page = labeler.label_html("p", html.as_bytes(), None).unwrap();
-            let leaked: Vec<&Span> = page
-                .spans
-                .iter()
-                .filter(|s| s.text.contains("[vc_"))
-                .collect();
-            assert_eq!(leaked.len(), 1, "{:?}", page.spans);
+            let leaked = shortcode_spans(&page);
             assert_eq!(
                 leaked[0].label,
                 Label::Boilerplate,
