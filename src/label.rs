@@ -11,9 +11,7 @@ use crate::features::{stacked_feature_name, with_neighbours, FeatureExtractor, R
 use crate::lexicon::Lexicon;
 use crate::model::Classifier;
 use crate::segment::TextSegmenter;
-use crate::types::{
-    non_whitespace_bytes, Label, LabelledPage, Page, Reason, Segmentation, Span, Unit,
-};
+use crate::types::{non_whitespace_bytes, Label, LabelledPage, Page, Reason, Segmentation, Span};
 use ndarray::Array2;
 
 pub use crate::pipeline::{FeaturePipeline, MAX_UNITS};
@@ -196,7 +194,7 @@ impl Labeler {
             }
         }
         if self.explain > 0 {
-            self.add_reasons(&mut spans, &seg.units, &input, &page.text);
+            self.add_reasons(&mut spans, seg, &markup, &input, &page.text);
         }
         Ok(LabelledPage {
             id: page.id.clone(),
@@ -209,8 +207,17 @@ impl Labeler {
     }
 
     /// Fills each span's reasons: the features with the largest push towards its label,
-    /// averaged over its units by length.
-    fn add_reasons(&self, spans: &mut [Span], units: &[Unit], input: &Array2<f32>, text: &str) {
+    /// averaged over its units by length. A span made only of leaked template markup (`markup`,
+    /// per block) was labelled by that rule, and its one reason says so.
+    fn add_reasons(
+        &self,
+        spans: &mut [Span],
+        seg: &Segmentation,
+        markup: &[bool],
+        input: &Array2<f32>,
+        text: &str,
+    ) {
+        let units = &seg.units;
         let last = self
             .classifiers
             .last()
@@ -223,7 +230,9 @@ impl Labeler {
             let mut push = vec![0f32; input.ncols()];
             let mut values = vec![0f32; input.ncols()];
             let mut total = 0f32;
+            let mut by_rule = true;
             while u < units.len() && units[u].range.end <= span.range.end {
+                by_rule &= markup.get(units[u].block).copied().unwrap_or(false);
                 let w = non_whitespace_bytes(units[u].range.slice(text)) as f32;
                 let row = input.row(u);
                 let contributions = match (&self.booster, &linear) {
@@ -240,6 +249,14 @@ impl Labeler {
                 }
                 total += w;
                 u += 1;
+            }
+            if by_rule {
+                span.reasons = vec![Reason {
+                    feature: "rule:template_markup".into(),
+                    push: 1.0,
+                    value: 1.0,
+                }];
+                continue;
             }
             span.reasons = strongest(push, self.explain)
                 .into_iter()
@@ -464,6 +481,24 @@ mod tests {
         let leaked = shortcode_spans(&page);
         assert_eq!(leaked[0].label, Label::Boilerplate);
         assert_eq!(leaked[0].score, 1.0);
+        assert!(leaked[0].reasons.is_empty());
+        // Explained, the span names the rule; the others, the model's features.
+        let explained = labeler
+            .clone()
+            .with_explain(2)
+            .label_text("p", text)
+            .unwrap();
+        let reasons: Vec<&str> = shortcode_spans(&explained)[0]
+            .reasons
+            .iter()
+            .map(|r| r.feature.as_str())
+            .collect();
+        assert_eq!(reasons, ["rule:template_markup"]);
+        assert!(explained
+            .spans
+            .iter()
+            .filter(|s| s.label == Label::Education)
+            .all(|s| s.reasons.len() == 2 && !s.reasons[0].feature.starts_with("rule:")));
         assert!(!leaked[0].text.contains("Iron carries") && !leaked[0].text.contains("Lentils"));
         let education: Vec<&str> = page
             .spans
