@@ -32,6 +32,16 @@ static CUES: LazyLock<RegexSet> = LazyLock::new(|| {
 /// Most memory the cue set's lazy DFA may use, per thread.
 const CUE_DFA_CACHE_BYTES: usize = 8 << 20;
 
+/// The rest of the disclaimer cue: "accessible" within a sentence of "website", either way
+/// round. Kept out of [`CUES`]: in the set, each `[^.]{0,60}` window multiplies the lazy DFA's
+/// states by the other patterns' and the cache keeps rebuilding them.
+static SITE_ACCESSIBILITY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:(?:web ?site|site)(?-u:\b)[^.]{0,60}(?-u:\b)accessib[a-z]*|accessib[a-z]*(?-u:\b)[^.]{0,60}(?-u:\b)web ?site)(?-u:\b)",
+    )
+    .expect("valid pattern")
+});
+
 /// The copyright cue alone, to find the copyright line of a page.
 pub(super) static COPYRIGHT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(CUE_PATTERNS[Cue::Copyright as usize]).expect("valid pattern"));
@@ -49,7 +59,7 @@ cues! {
     // told by its vocabulary (WCAG, screen readers, assistive technology, keyboard navigation)
     // or by "accessible" within a sentence of "website"; plain "accessibility" is not enough (it
     // is a product's feature or a programme's name as often as a notice).
-    Disclaimer => r"(?i)(?-u:\b)(?:wcag|screen[- ]?readers?|assistive technolog(?:y|ies)|keyboard[- ](?:only )?navigation|accessibility (?:statement|interface|panel|widget|menu|adjustments|profile|guidelines|standards)|digital accessibility|(?:web ?site|site)(?-u:\b)[^.]{0,60}(?-u:\b)accessib[a-z]*|accessib[a-z]*(?-u:\b)[^.]{0,60}(?-u:\b)web ?site|(?:web ?site|this site) (?:uses|use of) cookies|we use cookies|by (?:using|continuing to (?:use|browse)) (?:this|our) (?:web ?)?site|cookie (?:policy|settings|preferences)|not (?:intended (?:as|to be) |a substitute for )?(?:professional )?(?:medical|legal|financial)(?: [a-z]+)? advice|(?:general )?informational purposes|information only|not been evaluated by the food|not intended to diagnose|does not endorse|results (?:may )?vary|in exchange for an? (?:honest|free)|strives to ensure|always read the (?:label|leaflet)|seek (?:immediate )?medical (?:attention|help)|if you are experiencing a medical emergency|call 911|disclaimer|important note)(?-u:\b)",
+    Disclaimer => r"(?i)(?-u:\b)(?:wcag|screen[- ]?readers?|assistive technolog(?:y|ies)|keyboard[- ](?:only )?navigation|accessibility (?:statement|interface|panel|widget|menu|adjustments|profile|guidelines|standards)|digital accessibility|(?:web ?site|this site) (?:uses|use of) cookies|we use cookies|by (?:using|continuing to (?:use|browse)) (?:this|our) (?:web ?)?site|cookie (?:policy|settings|preferences)|not (?:intended (?:as|to be) |a substitute for )?(?:professional )?(?:medical|legal|financial)(?: [a-z]+)? advice|(?:general )?informational purposes|information only|not been evaluated by the food|not intended to diagnose|does not endorse|results (?:may )?vary|in exchange for an? (?:honest|free)|strives to ensure|always read the (?:label|leaflet)|seek (?:immediate )?medical (?:attention|help)|if you are experiencing a medical emergency|call 911|disclaimer|important note)(?-u:\b)",
     // Bylines, review lines and credits.
     Byline => r"^(?:(?i:about the author|written by|medically reviewed|reviewed by|fact[- ]checked|last (?:updated|reviewed)|updated on|published|photo(?:graph)?:|image:|credit:|sources?:|illustration)|By [A-Z][a-z]+ [A-Z])",
     // Author boxes, corrections and encyclopedia hatnotes.
@@ -126,6 +136,9 @@ pub(super) fn cue_columns(unit_text: &str, row: &mut [f32]) {
     let cues = CUES.matches(unit_text);
     for (cue, column) in CUE_COLUMNS {
         row[column] = flag(cues.matched(cue as usize));
+    }
+    if row[Dense::HasDisclaimerPhrase] == 0.0 {
+        row[Dense::HasDisclaimerPhrase] = flag(SITE_ACCESSIBILITY.is_match(unit_text));
     }
     row[Dense::StartsWithImperative] = flag(starts_with_imperative(unit_text));
 }
