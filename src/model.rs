@@ -23,6 +23,7 @@ use linfa_logistic::MultiFittedLogisticRegression;
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::sync::Mutex;
 
 /// Hyper-parameters of the classifier.
@@ -391,6 +392,51 @@ enum Inner {
     Linfa(MultiFittedLogisticRegression<f32, usize>),
 }
 
+/// The softmax over the columns of `x · weights + intercept`, one row per row of `x`: what
+/// linfa's `predict_probabilities` computes, without a matrix product's packing, which costs
+/// more than the product itself with two or three output columns (each weight column is read
+/// as a contiguous run, and each row of `x` once per column).
+fn softmax_of_linear(
+    x: &Array2<f32>,
+    weights: &Array2<f32>,
+    intercept: &Array1<f32>,
+) -> Array2<f32> {
+    let columns: Vec<Vec<f32>> = weights.columns().into_iter().map(|c| c.to_vec()).collect();
+    let mut out = Array2::zeros((x.nrows(), columns.len()));
+    for (row, mut scores) in x.rows().into_iter().zip(out.rows_mut()) {
+        let row = row
+            .as_slice()
+            .map_or_else(|| row.to_vec().into(), Cow::Borrowed);
+        for ((score, column), &b) in scores.iter_mut().zip(&columns).zip(intercept) {
+            *score = dot(&row, column) + b;
+        }
+        let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        scores.mapv_inplace(|v| (v - max).exp());
+        let sum = scores.sum();
+        scores /= sum;
+    }
+    out
+}
+
+/// The dot product of two slices of one length, in eight running sums (which the compiler
+/// keeps in one vector register).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut sums = [0f32; 8];
+    let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
+    let rest: f32 = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for i in 0..8 {
+            sums[i] += x[i] * y[i];
+        }
+    }
+    sums.iter().sum::<f32>() + rest
+}
+
 /// A fitted classifier; columns of its probabilities follow [`Label::ALL`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Classifier {
@@ -428,20 +474,11 @@ impl Classifier {
 
     /// Label probabilities, one row per feature row, columns in [`Label::ALL`] order.
     pub fn predict_proba(&self, x: &Array2<f32>) -> Array2<f32> {
-        let raw = match &self.inner {
-            Inner::Linfa(m) => m.predict_probabilities(x),
-            Inner::Linear(l) => {
-                let mut h = x.dot(&l.weights);
-                for mut row in h.rows_mut() {
-                    row += &l.intercept;
-                    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                    row.mapv_inplace(|v| (v - max).exp());
-                    let sum = row.sum();
-                    row /= sum;
-                }
-                h
-            }
+        let intercept = match &self.inner {
+            Inner::Linear(l) => &l.intercept,
+            Inner::Linfa(m) => m.intercept(),
         };
+        let raw = softmax_of_linear(x, self.weights(), intercept);
         let mut out = Array2::zeros((x.nrows(), Label::COUNT));
         for (col, &class) in self.classes().iter().enumerate() {
             out.column_mut(class).assign(&raw.column(col));
@@ -480,6 +517,37 @@ impl Classifier {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn probabilities_are_the_softmax_of_the_matrix_product() {
+        // 19 columns: two runs of eight and a remainder of three; a transposed view of `x`
+        // exercises rows that are not contiguous.
+        let x = Array2::from_shape_fn((5, 19), |(i, j)| ((i * 7 + j * 3) % 11) as f32 / 5.0 - 1.0);
+        let w = Array2::from_shape_fn((19, 3), |(j, c)| ((j * 5 + c * 13) % 7) as f32 / 3.0 - 1.0);
+        let b = Array1::from(vec![0.5f32, -0.25, 0.0]);
+        let expected = {
+            let mut h = x.dot(&w) + &b;
+            for mut row in h.rows_mut() {
+                let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                row.mapv_inplace(|v| (v - max).exp());
+                let sum = row.sum();
+                row /= sum;
+            }
+            h
+        };
+        let transposed = x.t().to_owned();
+        for input in [
+            x.clone(),
+            transposed.t().to_owned(),
+            transposed.reversed_axes(),
+        ] {
+            let got = softmax_of_linear(&input, &w, &b);
+            assert_eq!(got.dim(), (5, 3));
+            for (g, e) in got.iter().zip(&expected) {
+                assert!((g - e).abs() < 1e-6, "{g} against {e}");
+            }
+        }
+    }
 
     fn toy() -> (Array2<f32>, Array1<usize>) {
         let x = array![
