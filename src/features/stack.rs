@@ -123,7 +123,9 @@ pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize
     let means = BlockMeans::of(probs, unit_block, n);
     let n_blocks = means.n_blocks();
     let sections = heading_sections(x, unit_block, n_blocks);
-    let mut out = Array2::<f32>::zeros((n, x.ncols() + NEIGHBOUR_CONTEXTS.len() * k));
+    let width = x.ncols() + NEIGHBOUR_CONTEXTS.len() * k;
+    // Every value is written, row after row: pushed rather than zeroed first.
+    let mut out: Vec<f32> = Vec::with_capacity(n * width);
     // The wider contexts are the same for every unit of a block: worked out once per block.
     let wide: Vec<[[f32; 3]; 5]> = (0..n_blocks)
         .map(|b| {
@@ -165,17 +167,15 @@ pub fn with_neighbours(x: &Array2<f32>, probs: &Array2<f32>, unit_block: &[usize
         // The heading a block sits under, and the blocks of that heading's section.
         set(Neighbour::Heading, heading);
         set(Neighbour::HeadingSection, heading_section);
-        let mut row = out.row_mut(u);
-        for (i, v) in x.row(u).iter().enumerate() {
-            row[i] = *v;
+        match x.row(u).to_slice() {
+            Some(row) => out.extend_from_slice(row),
+            None => out.extend(x.row(u).iter()),
         }
-        for (c, p) in contexts.iter().enumerate() {
-            for j in 0..k {
-                row[x.ncols() + c * k + j] = p[j];
-            }
-        }
+        out.extend(contexts.iter().flatten());
     }
-    out
+    // Units past the end of `unit_block` (none when it comes from a segmentation) keep zeros.
+    out.resize(n * width, 0.0);
+    Array2::from_shape_vec((n, width), out).unwrap_or_else(|_| Array2::zeros((n, width)))
 }
 
 #[cfg(test)]
