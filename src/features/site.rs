@@ -70,10 +70,23 @@ pub(super) fn site_name_words(copyright_line: Option<&str>) -> Vec<&str> {
     words
 }
 
+/// Where `word` starts in `text` (overlapping occurrences included). Units are short and a
+/// site's words few: the word's first byte is looked for with `memchr`, where `match_indices`
+/// would build a searcher for every unit and word. A word's first byte is never a UTF-8
+/// continuation byte, so every position is a character boundary.
+fn occurrences<'a>(text: &'a str, word: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let (bytes, word) = (text.as_bytes(), word.as_bytes());
+    word.first()
+        .map(|&first| memchr::memchr_iter(first, bytes))
+        .into_iter()
+        .flatten()
+        .filter(move |&i| bytes[i..].starts_with(word))
+}
+
 /// Whether `text` has one of `words` as a whole word.
 pub(super) fn mentions_any(text: &str, words: &[&str]) -> bool {
     words.iter().any(|w| {
-        text.match_indices(w).any(|(i, _)| {
+        occurrences(text, w).any(|i| {
             let before = text[..i].chars().next_back();
             let after = text[i + w.len()..].chars().next();
             !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
@@ -85,7 +98,7 @@ pub(super) fn mentions_any(text: &str, words: &[&str]) -> bool {
 /// team", "Northlake offers …" — the seller describing its own service.
 pub(super) fn site_name_as_actor(text: &str, words: &[&str]) -> bool {
     words.iter().any(|w| {
-        text.match_indices(w).any(|(i, _)| {
+        occurrences(text, w).any(|i| {
             let before = text[..i].trim_end();
             let after = &text[i + w.len()..];
             let at = before.ends_with(" at")
@@ -131,28 +144,34 @@ pub(super) fn host_label(url: Option<&str>) -> Option<String> {
 /// ("Make More Music" for `makemoremusic`), or a capitalised word of 5 letters or more that
 /// begins it ("Armoury" for `armouryfitness`).
 pub(super) fn mentions_host(text: &str, label: &str) -> bool {
+    // The label is lower-case ASCII: words are matched against it ignoring ASCII case, without
+    // a lower-cased copy of each (this runs on every unit of a page with an address).
+    let strip = |rest: &'_ [u8], word: &str| -> Option<usize> {
+        let word = word.as_bytes();
+        (rest.len() >= word.len() && rest[..word.len()].eq_ignore_ascii_case(word))
+            .then_some(word.len())
+    };
+    let label = label.as_bytes();
     let words: Vec<&str> =
         crate::types::words_by(text, |b| b.is_ascii_alphanumeric(), char::is_alphanumeric)
             .collect();
     for (i, first) in words.iter().enumerate() {
-        let lower = first.to_ascii_lowercase();
-        if !label.starts_with(lower.as_str()) {
+        let Some(mut spelt) = strip(label, first) else {
             continue;
-        }
-        if lower.len() >= 5 && first.starts_with(|c: char| c.is_ascii_uppercase()) {
+        };
+        if first.len() >= 5 && first.starts_with(|c: char| c.is_ascii_uppercase()) {
             return true;
         }
-        let mut spelt = lower;
         for next in &words[i + 1..] {
-            if spelt.len() >= label.len() {
+            if spelt >= label.len() {
                 break;
             }
-            spelt.push_str(&next.to_ascii_lowercase());
-            if !label.starts_with(spelt.as_str()) {
-                break;
+            match strip(&label[spelt..], next) {
+                Some(n) => spelt += n,
+                None => break,
             }
         }
-        if spelt == label {
+        if spelt == label.len() {
             return true;
         }
     }
@@ -174,6 +193,14 @@ mod tests {
         assert_eq!(words, ["Harbor", "Ridge", "Recovery"]);
         assert!(mentions_any("At Harbor Ridge we care.", &words));
         assert!(!mentions_any("Ridgeback dogs.", &words));
+        // A later whole-word occurrence counts after an earlier one inside a word; a word is
+        // told apart from non-ASCII letters around it.
+        assert!(mentions_any("Ridgeback dogs at Ridge Farm.", &words));
+        assert!(!mentions_any("éRidge Ridgeé", &words));
+        assert!(site_name_as_actor(
+            "Meet Ridgeline? No: Ridge's team.",
+            &words
+        ));
         let plain = "no footer here";
         assert_eq!(
             copyright_block(plain, &TextSegmenter::default().segment_text(plain)),
