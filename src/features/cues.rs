@@ -1,6 +1,7 @@
 //! Regex cues of a unit: phone numbers, prices, URLs, copyright, calls to action, disclaimers,
-//! bylines, author boxes, offers, navigation, "At `<Name>`" and citation marks, all answered by one
-//! scan of the unit; and the imperative verbs that open a call to action.
+//! bylines, author boxes, offers, navigation, "At `<Name>`" and citation marks, answered by one
+//! scan of the unit (and a second regex for the disclaimer cue's "accessible … website"
+//! windows); and the imperative verbs that open a call to action.
 
 use super::schema::Dense;
 use regex::{Regex, RegexSet, RegexSetBuilder};
