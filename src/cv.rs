@@ -22,14 +22,15 @@ pub fn train_labeler(gold: &[GoldPage], params: &TrainParams) -> Result<Labeler,
 
 /// Cross-validation: each fold's pages are labelled by a model trained (tokenizer included) on
 /// the other folds plus `train_also`, less any `train_also` page of a site being held out.
-/// Folds run in parallel. Returns the report and the held-out predictions, in gold order.
+/// Folds run in parallel. Returns the report and the held-out predictions, in gold order, and
+/// the held-out pages the models refused ([`Validated`]).
 pub fn cross_validate_folds(
     gold: &[GoldPage],
     train_also: &[GoldPage],
     params: &TrainParams,
     folds: Folds,
     content: Option<&ContentTraining>,
-) -> Result<(EvalReport, Vec<LabelledPage>), ModelError> {
+) -> Result<Validated, ModelError> {
     cross_validate_weighted(gold, 1, train_also, params, folds, content, None)
 }
 
@@ -46,7 +47,7 @@ pub fn cross_validate_weighted(
     folds: Folds,
     content: Option<&ContentTraining>,
     self_training: Option<&SelfTraining>,
-) -> Result<(EvalReport, Vec<LabelledPage>), ModelError> {
+) -> Result<Validated, ModelError> {
     let fold_of = assign_folds(gold, folds);
     let k = fold_of.iter().max().map_or(0, |m| m + 1);
     if gold.len() < 2 || k < 2 {
@@ -90,27 +91,59 @@ pub fn cross_validate_weighted(
                 held.iter().map(|&i| &gold[i].page).collect()
             };
             let (_, repeats) = labeler.pipeline.segment_batch(&batch);
-            let labelled = held
-                .iter()
-                .map(|&i| Ok((i, labeler.label_page(&gold[i].page, &repeats)?)))
-                .collect::<Result<Vec<_>, ModelError>>();
+            // A held-out page the model refuses (one cut into more blocks than a page may
+            // have) is set aside, as `eval` sets it aside: the fold's other pages still count.
+            let (mut labelled, mut refused) = (Vec::new(), Vec::new());
+            for &i in &held {
+                match labeler.label_page(&gold[i].page, &repeats) {
+                    Ok(page) => labelled.push((i, page)),
+                    Err(e) => refused.push((i, e)),
+                }
+            }
             // Counted and told under one lock, so the messages come in order.
             if let Ok(mut done) = done.lock() {
                 *done += 1;
                 params_progress.say(&format!("fold {} of {k} done", *done));
             }
-            labelled
+            Ok((labelled, refused))
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, ModelError>>()?;
     let mut predicted: Vec<Option<LabelledPage>> = vec![None; gold.len()];
-    for (i, page) in by_fold.into_iter().flatten() {
-        predicted[i] = Some(page);
+    let mut refused = Vec::new();
+    for (labelled, set_aside) in by_fold {
+        for (i, page) in labelled {
+            predicted[i] = Some(page);
+        }
+        refused.extend(set_aside);
     }
-    let predicted: Vec<LabelledPage> = predicted
-        .into_iter()
-        .map(|p| p.expect("every page is in one fold"))
-        .collect();
-    Ok((evaluate(gold, &predicted), predicted))
+    refused.sort_by_key(|&(i, _)| i);
+    let report = if refused.is_empty() {
+        None
+    } else {
+        let (scored, labelled): (Vec<GoldPage>, Vec<LabelledPage>) = gold
+            .iter()
+            .zip(&predicted)
+            .filter_map(|(g, p)| p.clone().map(|p| (g.clone(), p)))
+            .unzip();
+        Some(evaluate(&scored, &labelled))
+    };
+    let predicted: Vec<LabelledPage> = predicted.into_iter().flatten().collect();
+    Ok(Validated {
+        report: report.unwrap_or_else(|| evaluate(gold, &predicted)),
+        predicted,
+        refused,
+    })
+}
+
+/// What cross-validation gives back.
+#[derive(Debug)]
+pub struct Validated {
+    /// The scores of the held-out pages that were labelled.
+    pub report: EvalReport,
+    /// Their labels, in gold order (without the refused pages).
+    pub predicted: Vec<LabelledPage>,
+    /// Held-out pages their fold's model refused, by index into the gold pages, with why.
+    pub refused: Vec<(usize, ModelError)>,
 }
 
 /// The pages fold `f` trains on: the other folds' gold pages, each `gold_repeat` times, and the
@@ -141,7 +174,7 @@ pub fn cross_validate(
     gold: &[GoldPage],
     train_also: &[GoldPage],
     params: &TrainParams,
-) -> Result<(EvalReport, Vec<LabelledPage>), ModelError> {
+) -> Result<Validated, ModelError> {
     cross_validate_folds(gold, train_also, params, Folds::LeaveOneOut, None)
 }
 

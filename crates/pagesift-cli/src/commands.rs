@@ -402,12 +402,15 @@ pub fn cv(args: CvArgs) -> Result<ExitCode, String> {
         args.options.self_training().as_ref(),
     );
     spinner.finish_and_clear();
-    let (result, predicted) = validated.map_err(|e| e.to_string())?;
-    if let Some(path) = &args.predictions {
-        write_predictions(path, &predicted)?;
+    let validated = validated.map_err(|e| e.to_string())?;
+    for (i, e) in &validated.refused {
+        report.skip(&Skipped::from_page(&gold[*i].page, e));
     }
-    report.stats.pages_out = gold.len();
-    print_report(&result, args.json)?;
+    if let Some(path) = &args.predictions {
+        write_predictions(path, &validated.predicted)?;
+    }
+    report.stats.pages_out = gold.len() - validated.refused.len();
+    print_report(&validated.report, args.json)?;
     Ok(report.exit_code())
 }
 

@@ -1156,6 +1156,56 @@ fn a_page_that_is_one_long_word_is_labelled_in_bounded_memory() {
     assert_eq!(pages(&out).len(), 1);
 }
 
+/// Cross-validation sets aside a held-out gold page its fold's model refuses (more blocks than
+/// a page may have), as `eval` does, and scores the rest: the page is named, the exit code says
+/// an input was skipped, and the report and predictions hold the other pages.
+#[test]
+fn cross_validation_scores_the_rest_when_a_held_out_page_is_refused() {
+    let dir = Dir::new();
+    let text = "a\n".repeat(100_001);
+    let huge = serde_json::json!({"id": "huge", "text": text, "spans": [[0, text.len() - 1, "boilerplate"]]});
+    let huge = dir.create("huge.gold.jsonl", format!("{huge}\n"));
+    let predictions = dir.path("cv.jsonl");
+    let seeds = util::data("seeds.gold.jsonl");
+    let out = pagesift(
+        &[
+            "-q",
+            "cv",
+            "--json",
+            "--folds",
+            "2",
+            "--group-by",
+            "page",
+            "--boost-trees",
+            "5",
+            "--boost-ensemble",
+            "1",
+            "--vocab-size",
+            "300",
+            "--lexicon-folds",
+            "2",
+            "--predictions",
+            predictions.to_str().unwrap(),
+            &seeds,
+            &huge,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "huge.gold.jsonl: line 1: 100001 blocks, more than the 100000 a page may have"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let report: Value = serde_json::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    assert_eq!(report["pages"], 5);
+    let held_out = std::fs::read_to_string(predictions).unwrap();
+    assert_eq!(held_out.lines().count(), 5);
+    assert!(!held_out.contains("\"huge\""));
+}
+
 /// A page id may repeat (two crawls of one URL): every copy is labelled, a normal run warns,
 /// and `--resume` matches the input against the output by position, not by id.
 #[test]
