@@ -108,6 +108,15 @@ pub fn cross_validate_weighted(
             Ok((labelled, refused))
         })
         .collect::<Result<Vec<_>, ModelError>>()?;
+    Ok(assemble(gold, by_fold))
+}
+
+/// One fold's held-out pages: those labelled and those refused, by index into the gold pages.
+type FoldResult = (Vec<(usize, LabelledPage)>, Vec<(usize, ModelError)>);
+
+/// The folds' held-out labels and refusals put back in gold order and scored (the refused
+/// pages left out of the scores).
+fn assemble(gold: &[GoldPage], by_fold: Vec<FoldResult>) -> Validated {
     let mut predicted: Vec<Option<LabelledPage>> = vec![None; gold.len()];
     let mut refused = Vec::new();
     for (labelled, set_aside) in by_fold {
@@ -128,11 +137,11 @@ pub fn cross_validate_weighted(
         Some(evaluate(&scored, &labelled))
     };
     let predicted: Vec<LabelledPage> = predicted.into_iter().flatten().collect();
-    Ok(Validated {
+    Validated {
         report: report.unwrap_or_else(|| evaluate(gold, &predicted)),
         predicted,
         refused,
-    })
+    }
 }
 
 /// What cross-validation gives back.
