@@ -7,7 +7,13 @@
 //!
 //! Writes into `OUT_DIR`: `model.json` and `content.json` (stripped) and `model.lexicon` and
 //! `content.lexicon` (the lexicons in `Lexicon::from_binary`'s form).
+//!
+//! It also compiles the cue patterns (`src/features/cue_patterns.rs`) into one dense DFA and
+//! writes it as `cues.dfa`, which `src/features/cues.rs` embeds: a lazy DFA built the same
+//! states at run time, on every run, as real pages met them.
 
+use regex_automata::dfa::dense;
+use regex_automata::MatchKind;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -104,10 +110,43 @@ fn split(name: &str, out_dir: &Path) {
         .expect("OUT_DIR is writable");
 }
 
+/// `src/features/cues.rs`'s macro, reduced to the pattern list.
+macro_rules! cues {
+    ($($(#[$doc:meta])* $name:ident => $pattern:expr,)*) => {
+        const CUE_PATTERNS: &[&str] = &[$($pattern),*];
+    };
+}
+
+include!("src/features/cue_patterns.rs");
+
+/// Compiles the cue patterns into one dense DFA that reports every pattern that matches
+/// (overlapping search), serialized in the target's byte order.
+fn cue_dfa(out_dir: &Path) {
+    println!("cargo::rerun-if-changed=src/features/cue_patterns.rs");
+    let dfa = dense::Builder::new()
+        .configure(
+            dense::Config::new()
+                .match_kind(MatchKind::All)
+                // The default limits are for patterns given at run time; these are ours.
+                .dfa_size_limit(Some(256 << 20))
+                .determinize_size_limit(Some(256 << 20)),
+        )
+        .build_many(CUE_PATTERNS)
+        .expect("the cue patterns compile into a DFA");
+    let big_endian = std::env::var("CARGO_CFG_TARGET_ENDIAN").is_ok_and(|e| e == "big");
+    let (bytes, pad) = if big_endian {
+        dfa.to_bytes_big_endian()
+    } else {
+        dfa.to_bytes_little_endian()
+    };
+    std::fs::write(out_dir.join("cues.dfa"), &bytes[pad..]).expect("OUT_DIR is writable");
+}
+
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     let out_dir = std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR");
     let out_dir = Path::new(&out_dir);
     split("model", out_dir);
     split("content", out_dir);
+    cue_dfa(out_dir);
 }
