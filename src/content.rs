@@ -203,7 +203,6 @@ fn rows(
 ) -> Array2<f32> {
     let n = layout.len();
     let width = layout.first().map_or(0, Vec::len) + CONTEXTS * 2;
-    let mut x = Array2::zeros((n, width));
     let pick =
         |s: [f32; Label::COUNT]| [s[Label::Education.index()], s[Label::Boilerplate.index()]];
     // Each word key is looked up once: the page's evidence adds the same weights in the same
@@ -233,11 +232,11 @@ fn rows(
             .copied()
             .unwrap_or([0.0; 2])
     };
+    // Every value is written, row after row: pushed rather than zeroed first and then indexed.
+    let mut x: Vec<f32> = Vec::with_capacity(n * width);
     for b in 0..n {
-        let mut row = x.row_mut(b);
-        for (i, v) in layout[b].iter().enumerate() {
-            row[i] = *v;
-        }
+        let start = x.len();
+        x.extend_from_slice(&layout[b]);
         let contexts = [
             word_scores[b],
             dom_scores[b],
@@ -246,13 +245,11 @@ fn rows(
             at(&dom_scores, b, -1),
             page_score,
         ];
-        let base = layout[b].len();
-        for (c, s) in contexts.iter().enumerate() {
-            row[base + 2 * c] = s[0];
-            row[base + 2 * c + 1] = s[1];
-        }
+        x.extend(contexts.iter().flatten());
+        // Every page's layout rows have one width; a shorter or longer one keeps the matrix whole.
+        x.resize(start + width, 0.0);
     }
-    x
+    Array2::from_shape_vec((n, width), x).expect("n rows of `width` values")
 }
 
 /// A training page: its blocks prepared, and their weak labels.
@@ -544,22 +541,25 @@ fn with_furniture_around(x: &Array2<f32>, first: &Classifier) -> Array2<f32> {
     let n = x.nrows();
     let mean = furniture.mean().unwrap_or(0.0);
     let extra = NEIGHBOUR_WINDOW.len() + 1;
-    let mut out = Array2::zeros((n, x.ncols() + extra));
-    for b in 0..n {
-        let mut row = out.row_mut(b);
-        for (i, v) in x.row(b).iter().enumerate() {
-            row[i] = *v;
+    let width = x.ncols() + extra;
+    // Every value is written, row after row: pushed rather than zeroed first and then indexed.
+    let mut out: Vec<f32> = Vec::with_capacity(n * width);
+    for (b, row) in x.rows().into_iter().enumerate() {
+        match row.to_slice() {
+            Some(row) => out.extend_from_slice(row),
+            None => out.extend(row.iter()),
         }
-        for (k, delta) in NEIGHBOUR_WINDOW.iter().enumerate() {
+        for delta in NEIGHBOUR_WINDOW {
             // Beyond the page's ends, blocks count as furniture (headers and footers are).
-            row[x.ncols() + k] = b
-                .checked_add_signed(*delta)
-                .filter(|&i| i < n)
-                .map_or(1.0, |i| furniture[i]);
+            out.push(
+                b.checked_add_signed(delta)
+                    .filter(|&i| i < n)
+                    .map_or(1.0, |i| furniture[i]),
+            );
         }
-        row[x.ncols() + extra - 1] = mean;
+        out.push(mean);
     }
-    out
+    Array2::from_shape_vec((n, width), out).expect("n rows of `width` values")
 }
 
 /// Trains a content model on the pages of an index in the format of the web pack's

@@ -2,7 +2,7 @@
 //! neighbours (units and blocks, two either side), its block's DOM keys, the page's URL and the
 //! whole page, and the lexicon's discriminative model's probabilities (see [`Lexical`]).
 
-use super::schema::{lexical, Lexical, LEXICAL_CONTEXTS, WIDTH};
+use super::schema::{lexical, Lexical, LAYOUT_WIDTH, LEXICAL_CONTEXTS, WIDTH};
 use super::PreparedPage;
 use crate::lexicon::{Evidence, Lexicon};
 use crate::types::Label;
@@ -125,20 +125,17 @@ impl PageScores {
 /// `lexicon`.
 pub(super) fn rows(page: &PreparedPage, lexicon: &Lexicon) -> Array2<f32> {
     let n = page.unit_keys.len();
-    let mut x = Array2::<f32>::zeros((n, WIDTH));
     let scores = PageScores::of(page, lexicon);
+    // Every value is written, row after row: pushed rather than zeroed first and then indexed.
+    let mut x: Vec<f32> = Vec::with_capacity(n * WIDTH);
     for u in 0..n {
-        let b = page.unit_block[u];
-        let mut row = x.row_mut(u);
-        for (i, v) in page.layout[u].iter().enumerate() {
-            row[i] = *v;
-        }
-        let contexts = scores.contexts(u, b);
-        for &context in Lexical::ALL {
-            for k in 0..Label::COUNT {
-                row[lexical(context, k)] = contexts[context.index()][k];
-            }
-        }
+        let start = x.len();
+        let layout = &page.layout[u];
+        x.extend_from_slice(&layout[..layout.len().min(LAYOUT_WIDTH)]);
+        x.resize(start + LAYOUT_WIDTH, 0.0);
+        // In column order: `lexical(context, k)` is context-major after the layout columns.
+        x.extend(scores.contexts(u, page.unit_block[u]).iter().flatten());
     }
-    x
+    const { assert!(lexical(Lexical::ALL[Lexical::ALL.len() - 1], Label::COUNT - 1) + 1 == WIDTH) };
+    Array2::from_shape_vec((n, WIDTH), x).expect("n rows of WIDTH values")
 }
