@@ -2,6 +2,7 @@
 //! text into blocks, records each block's DOM context, and maps every character of the text back
 //! to its source bytes.
 
+use super::chars::{chars_before, is_plain, plain_run, Exactness};
 use super::entity::{decode_entity, CutEntity};
 use super::{dom, AttributeWords, BlockContext, ExtractedHtml, Markup, SourceMap, TagName};
 use crate::types::ByteRange;
@@ -14,17 +15,6 @@ use std::sync::Arc;
 
 /// Deepest element nesting followed (real pages stay far below; hostile ones do not).
 pub(super) const MAX_TRACKED_DEPTH: usize = 256;
-
-/// How precisely text bytes can be traced to source bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Exactness {
-    /// The decoded text is the source bytes: byte-exact.
-    Utf8,
-    /// One source byte per character: character-exact.
-    SingleByte,
-    /// Multi-byte legacy encodings: every character maps to its whole text chunk.
-    Chunk,
-}
 
 /// One element on the open-element stack.
 #[derive(Debug)]
@@ -437,27 +427,17 @@ impl Builder {
         let (source, exact) = self.chunk_source(chunk, text);
         let entity_rest = self.cut_entity.rest(&self.input, text, source);
         let in_link = self.open_links > 0;
-        let mut chars = text.char_indices().enumerate().peekable();
-        while let Some((index, (at, c))) = chars.next() {
-            if at < entity_rest {
-                continue;
-            }
+        // `at` is the byte offset of the next character in `text`, `index` its character index;
+        // the characters before `entity_rest` ended the previous chunk's entity.
+        let (mut at, mut index) = chars_before(text, 0, entity_rest);
+        while let Some(c) = text[at..].chars().next() {
             // Fast path: a run of plain characters copied verbatim from the source is one push
             // (a map piece per character would merge into the same piece anyway).
             if exact != Exactness::Chunk
                 && is_plain(c)
                 && (c.is_ascii() || exact == Exactness::Utf8)
             {
-                let mut end = at + c.len_utf8();
-                let mut count = 1;
-                while let Some(&(_, (next_at, next))) = chars.peek() {
-                    if !(is_plain(next) && (next.is_ascii() || exact == Exactness::Utf8)) {
-                        break;
-                    }
-                    end = next_at + next.len_utf8();
-                    count += 1;
-                    chars.next();
-                }
+                let (end, count) = plain_run(text, at, exact);
                 let run_source = match exact {
                     Exactness::SingleByte => {
                         ByteRange::new(source.start + index, source.start + index + count)
@@ -465,6 +445,7 @@ impl Builder {
                     _ => ByteRange::new(source.start + at, source.start + end),
                 };
                 self.visible(&text[at..end], run_source, in_link);
+                (at, index) = (end, index + count);
                 continue;
             }
             let char_source = match exact {
@@ -491,10 +472,9 @@ impl Builder {
                         Exactness::Chunk => source,
                         _ => ByteRange::new(char_source.start, char_source.start + len),
                     };
-                    // Skip the entity's remaining characters.
-                    while chars.peek().is_some_and(|(_, (next, _))| *next < at + len) {
-                        chars.next();
-                    }
+                    // Past the entity: the `&` and every character that starts inside it.
+                    let (end, count) = chars_before(text, at, at + len.max(1));
+                    (at, index) = (end, index + count);
                     if decoded.chars().all(char::is_whitespace) {
                         self.space(entity_source);
                     } else {
@@ -504,6 +484,8 @@ impl Builder {
                 }
             }
             self.character(c, char_source, in_link);
+            at += c.len_utf8();
+            index += 1;
         }
     }
 
@@ -683,9 +665,4 @@ fn word_hash(word: &str) -> u64 {
     h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     h ^ (h >> 31)
-}
-
-/// A character shown as itself: not whitespace, a control character or an entity's `&`.
-fn is_plain(c: char) -> bool {
-    !(c.is_whitespace() || c.is_control() || c == '&')
 }

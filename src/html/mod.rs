@@ -7,6 +7,7 @@
 //! collapses as a browser collapses it; entities are decoded.
 
 mod builder;
+mod chars;
 pub mod charset;
 mod entity;
 
@@ -15,7 +16,8 @@ pub use crate::types::dom;
 pub use crate::types::dom::{AttributeWords, BlockContext, TagName};
 pub use crate::types::{Markup, SourceMap};
 
-use builder::{Builder, Exactness};
+use builder::Builder;
+use chars::Exactness;
 use encoding_rs::Encoding;
 use lol_html::html_content::EndTag;
 use lol_html::{doc_text, element, AsciiCompatibleEncoding, HtmlRewriter, Settings};
