@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """More real pages for training: pack pages labelled block by block by annotation sessions.
 
-    python3 scripts/web_extra.py build [--pagesift BIN] [--out DIR]     # default /tmp/pagesift-webextra
+    python3 scripts/web_extra.py build [--pagesift BIN] [--out DIR] [--rounds 1,2]   # /tmp/pagesift-webextra
     python3 scripts/web_extra.py agreement [--pagesift BIN] [LABELS]    # calibration pages
 
 `data/web-extra/labels.jsonl` holds, for pages of `../shared/data/web` on the training side of
 `scripts/web_benchmark.py`'s site split and on no site of `../shared/data/web-gold`, one label per
 block of pagesift's own extraction of the page (`label --emit-text`, one block per line), with a
 short hash of each block's text, never the text itself: the pages are third-party text, read from
-the pack by path. Each line: `{"id", "url", "dataset", "page_type", "blocks": [hash, ...],
+the pack by path. Each line: `{"id", "url", "dataset", "page_type", "round", "blocks": [hash, ...],
 "labels": "1-12:B 13-40:E 41:P ..."}` (E education, P promotion, B boilerplate; blocks numbered
-from 1).
+from 1; `round` the labelling round, 1–3, which `build --rounds 1,2` selects).
 
 `build` decodes each page's HTML the way web-gold's pages were decoded (BOM, the charset declared
 in the first 4 kB, UTF-8, else Windows-1252), extracts its blocks with BIN, lines the blocks up
@@ -153,6 +153,9 @@ def pack_html(pack):
 
 def build(args):
     entries = [json.loads(l) for l in open(args.labels, encoding="utf-8")]
+    if args.rounds:
+        rounds = {int(r) for r in args.rounds.split(",")}
+        entries = [e for e in entries if e["round"] in rounds]
     taken = gold_sites()
     for e in entries:
         if held_out(e) or site_of(e) in taken:
@@ -215,6 +218,7 @@ def main():
     b.add_argument("--labels", default=LABELS)
     b.add_argument("--pack", default=PACK)
     b.add_argument("--out", default="/tmp/pagesift-webextra")
+    b.add_argument("--rounds", help="only the pages of these labelling rounds, e.g. 1,2")
     a = sub.add_parser("agreement")
     a.add_argument("--pagesift", default=os.path.join(ROOT, "target", "release", "pagesift"))
     a.add_argument("labels", nargs="?", default=os.path.join(ROOT, "data", "web-extra",
