@@ -119,12 +119,16 @@ def extract(pagesift, pages):
 
 def records(entries, html_of, pagesift):
     """Gold records of labelled entries, on pagesift's extraction of each page's HTML, and the ids
-    left out because their extraction changed. `html_of(entry)` gives a page's decoded HTML."""
+    left out (pagesift refused them, or their extraction changed). `html_of(entry)` gives a
+    page's decoded HTML."""
     pages = [{"id": e["id"], "url": e["url"], "html": html_of(e)} for e in entries]
     texts = extract(pagesift, pages)
     out, left_out = [], []
     for e, page in zip(entries, pages):
-        text = texts[e["id"]]
+        text = texts.get(e["id"])
+        if text is None:  # pagesift refused the page (it said why on stderr)
+            left_out.append(e["id"])
+            continue
         blocks = blocks_of(text)
         then = parse_ranges(e["labels"])
         # Line the stored block hashes up with today's extraction.
@@ -172,7 +176,8 @@ def build(args):
     print(f"{len(pages)} pages ({blocks} labelled blocks) written to {args.out}: "
           "extra.gold.jsonl, extra.text.jsonl")
     if left_out:
-        print(f"left out (their extraction changed): {' '.join(left_out)}", file=sys.stderr)
+        print(f"left out (unreadable, or their extraction changed): {' '.join(left_out)}",
+              file=sys.stderr)
 
 
 def visible(text, spans):
