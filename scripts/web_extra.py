@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """More real pages for training: pack pages labelled block by block by annotation sessions.
 
-    python3 scripts/web_extra.py build [--pagesift BIN] [--out DIR] [--rounds 1,2]   # /tmp/pagesift-webextra
+    python3 scripts/web_extra.py build [--pagesift BIN] [--out DIR] [--rounds 1,2]
     python3 scripts/web_extra.py agreement [--pagesift BIN] [LABELS]    # calibration pages
 
 `data/web-extra/labels.jsonl` holds, for pages of `../shared/data/web` on the training side of
@@ -114,7 +114,8 @@ def extract(pagesift, pages):
                 f.write(json.dumps(p, ensure_ascii=False) + "\n")
         subprocess.run([pagesift, "--quiet", "label", "--emit-text", out, src],
                        check=True, stdout=subprocess.DEVNULL)
-        return {json.loads(l)["id"]: json.loads(l)["text"] for l in open(out, encoding="utf-8")}
+        with open(out, encoding="utf-8") as f:
+            return {p["id"]: p["text"] for p in map(json.loads, f)}
 
 
 def records(entries, html_of, pagesift):

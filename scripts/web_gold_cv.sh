@@ -4,9 +4,11 @@
 #   BIN=target/release/pagesift OUT=/tmp/wgcv/base scripts/web_gold_cv.sh A [more cv options]
 #
 # A: web-gold 5-fold site-grouped CV, HTML input; the written pages (data/*.gold.jsonl,
-#    weighted x6, WRITTEN_WEIGHT) and web-gold's text view of other folds' pages train in every fold; with
-#    WEB_EXTRA=1, also the extra labelled pack pages of data/web-extra (both views; not in the
-#    built-in model, see data/web-extra/README.md).
+#    weighted x6, WRITTEN_WEIGHT) and web-gold's text view of other folds' pages train in every
+#    fold; with WEB_EXTRA=1, also the extra labelled pack pages of data/web-extra (both views; not
+#    in the built-in model, see data/web-extra/README.md): whichever rounds
+#    `scripts/web_extra.py build [--rounds ...]` last wrote to /tmp/pagesift-webextra (all of
+#    them when this script builds it).
 # B: the same folds scored on web-gold's text view (web-gold HTML trains in every fold).
 # C: 7-fold page-grouped CV over the written seeds/pages_a/pages_b with all web-gold training
 #    (and the extra pages with WEB_EXTRA=1);
