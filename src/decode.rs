@@ -172,24 +172,102 @@ pub fn template_markup_share(block: &str) -> f32 {
 /// measures both with the same pattern.
 pub const TEMPLATE_MARKUP_BLOCK: f32 = 0.5;
 
-/// Leaked template markup is page furniture by the annotation guideline's test (it neither informs
-/// nor sells), but the classifier has seen it on one training page in 400 and reads its long,
-/// word-rich attribute lists as text: the units of a block that is mostly markup
-/// ([`template_markup_share`] at least [`TEMPLATE_MARKUP_BLOCK`]) are made certain boilerplate.
-/// Returns which blocks are such markup.
-pub fn mark_template_markup(text: &str, seg: &Segmentation, probs: &mut [[f32; K]]) -> Vec<bool> {
-    let leaked: Vec<bool> = seg
+/// Form mechanics: the technical text of a web form (a honeypot's "This field is for validation
+/// purposes and should be left unchanged.", "Leave this field blank", "Required fields are marked
+/// *", "* indicates required field", a comment form's "Your email address will not be
+/// published.", "Please enable JavaScript in your browser to complete this form.", the reCAPTCHA
+/// notice). The annotation guideline names it boilerplate even inside a lead form whose other
+/// text is promotion (its rule 4, and the boilerplate row's example).
+static FORM_MECHANICS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        this\s+field\s+is\s+for\s+validation\s+purposes(\s+and\s+should\s+be\s+left\s+unchanged)?\.?
+        | (please\s+)?leave\s+this\s+field\s+(blank|empty)\.?
+        | (all\s+)?required\s+fields\s+are\s+marked(\s+with\s+an?\s+asterisk)?(\s*\(?\*\)?)?\.?
+        | (note:\s+)?fields\s+marked\s+with\s+an?\s+(asterisk|\*)(\s+\(\*\))?\s+are\s+required[.!]?
+        | \*\s*(indicates|denotes)\s+(a\s+)?required(\s+fields?)?\.?
+        | your\s+email\s+address\s+will\s+not\s+be\s+published\.?
+        | please\s+enable\s+javascript\s+in\s+your\s+browser\s+to\s+complete\s+this\s+form\.?
+        | this\s+site\s+is\s+protected\s+by\s+recaptcha\s+and\s+the\s+google\s+privacy\s+policy
+          \s+and\s+terms\s+of\s+service\s+apply\.?",
+    )
+    .expect("valid pattern")
+});
+
+/// Share of a block's non-whitespace bytes that are form mechanics ([`FORM_MECHANICS`]).
+pub fn form_mechanics_share(block: &str) -> f32 {
+    // The longest phrase has 100 visible bytes: a block over twice that cannot reach the rule's
+    // share, and most blocks skip the scan.
+    let all = non_whitespace_bytes(block);
+    if all == 0 || block.len() > 400 {
+        return 0.0;
+    }
+    let form: usize = FORM_MECHANICS
+        .find_iter(block)
+        .map(|m| non_whitespace_bytes(m.as_str()))
+        .sum();
+    form as f32 / all as f32
+}
+
+/// A block at least this much form mechanics is boilerplate, whatever the classifier says: in
+/// all the gold pages (the written ones, web-gold and data/web-extra's pages) such blocks are 52,
+/// every one gold boilerplate; in the main text of the web pack's 3,545 pages, 2 lines of one
+/// page are (a honeypot's two lines). `scripts/form_mechanics.py` measures both with the same
+/// pattern.
+pub const FORM_MECHANICS_BLOCK: f32 = 0.5;
+
+/// A rule of the annotation guideline that decides a block's label before the classifier does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoilerplateRule {
+    /// Page-builder shortcodes left unrendered ([`template_markup_share`]).
+    TemplateMarkup,
+    /// The technical text of a web form ([`form_mechanics_share`]).
+    FormMechanics,
+}
+
+impl BoilerplateRule {
+    /// The rule of a block, if one applies.
+    pub fn of(block: &str) -> Option<Self> {
+        if template_markup_share(block) >= TEMPLATE_MARKUP_BLOCK {
+            Some(BoilerplateRule::TemplateMarkup)
+        } else if form_mechanics_share(block) >= FORM_MECHANICS_BLOCK {
+            Some(BoilerplateRule::FormMechanics)
+        } else {
+            None
+        }
+    }
+
+    /// How `--explain` names the rule.
+    pub fn reason(self) -> &'static str {
+        match self {
+            BoilerplateRule::TemplateMarkup => "rule:template_markup",
+            BoilerplateRule::FormMechanics => "rule:form_mechanics",
+        }
+    }
+}
+
+/// Leaked template markup and form mechanics are page furniture by the annotation guideline (the
+/// first neither informs nor sells; the second the guideline names), but the classifier has seen
+/// markup on one training page in 400 and reads its long, word-rich attribute lists as text, and
+/// reads a lead form's technical line by the pitch around it: the units of a block a
+/// [`BoilerplateRule`] applies to are made certain boilerplate. Returns each block's rule.
+pub fn mark_rule_blocks(
+    text: &str,
+    seg: &Segmentation,
+    probs: &mut [[f32; K]],
+) -> Vec<Option<BoilerplateRule>> {
+    let rules: Vec<Option<BoilerplateRule>> = seg
         .blocks
         .iter()
-        .map(|b| template_markup_share(b.range.slice(text)) >= TEMPLATE_MARKUP_BLOCK)
+        .map(|b| BoilerplateRule::of(b.range.slice(text)))
         .collect();
     for (p, unit) in probs.iter_mut().zip(&seg.units) {
-        if leaked.get(unit.block).copied().unwrap_or(false) {
+        if rules.get(unit.block).copied().flatten().is_some() {
             *p = [0.0; K];
             p[Label::Boilerplate.index()] = 1.0;
         }
     }
-    leaked
+    rules
 }
 
 /// Merges consecutive units with the same label into spans. A span's score is the mean
@@ -282,7 +360,7 @@ mod tests {
         let segmenter = crate::segment::TextSegmenter::new(Default::default());
         let seg = segmenter.segment_text(text);
         let mut probs = vec![[0.8, 0.1, 0.1]; seg.units.len()];
-        mark_template_markup(text, &seg, &mut probs);
+        mark_rule_blocks(text, &seg, &mut probs);
         let labels: Vec<Label> = probs
             .iter()
             .map(|p| Label::from_index((0..K).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap()))
@@ -297,6 +375,43 @@ mod tests {
             );
         }
         assert!(labels.contains(&Boilerplate) && labels.contains(&Education));
+    }
+
+    #[test]
+    fn form_mechanics_is_told_from_text_about_forms() {
+        for form in [
+            "This field is for validation purposes and should be left unchanged.",
+            "  \u{2022} This field is for validation purposes and should be left unchanged.",
+            "Your email address will not be published. Required fields are marked *",
+            "Fields marked with an * are required",
+            "*indicates required field",
+            "Leave this field blank",
+            "Please enable JavaScript in your browser to complete this form.",
+            "This site is protected by reCAPTCHA and the Google Privacy Policy and Terms of \
+             Service apply.",
+        ] {
+            assert!(form_mechanics_share(form) >= FORM_MECHANICS_BLOCK, "{form}");
+            assert_eq!(
+                BoilerplateRule::of(form),
+                Some(BoilerplateRule::FormMechanics)
+            );
+        }
+        for text in [
+            "Supplying all required fields ensures your products can be displayed correctly \
+             in search results.",
+            "Fill out the form below and our team will call you back within a day.",
+            "Validation studies of the questionnaire are required before it is used.",
+            "",
+        ] {
+            assert!(form_mechanics_share(text) < FORM_MECHANICS_BLOCK, "{text}");
+            assert_eq!(BoilerplateRule::of(text), None);
+        }
+        // A long block that mentions it stays the classifier's.
+        let long = format!(
+            "Your email address will not be published. {}",
+            "We reply to every comment within two days and read each one. ".repeat(6)
+        );
+        assert_eq!(BoilerplateRule::of(&long), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::boost::Booster;
 use crate::bundle::{ModelBundle, SegmenterConfig};
 use crate::decode::{
-    apply_thresholds, mark_template_markup, merge_spans, promotion_share, Transitions,
+    apply_thresholds, mark_rule_blocks, merge_spans, promotion_share, BoilerplateRule, Transitions,
 };
 use crate::error::{Error, ModelError};
 use crate::features::{stacked_feature_name, with_neighbours, FeatureExtractor, RepeatIndex};
@@ -177,7 +177,7 @@ impl Labeler {
         );
         let mut probs: Vec<[f32; Label::COUNT]> =
             p.rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect();
-        let markup = mark_template_markup(&page.text, seg, &mut probs);
+        let rules = mark_rule_blocks(&page.text, seg, &mut probs);
         let same_block: Vec<bool> = seg.units.iter().map(|u| u.position > 0).collect();
         let mut labels: Vec<Label> = self.transitions.viterbi(&probs, &same_block);
         apply_thresholds(&mut labels, &probs, &self.thresholds);
@@ -185,7 +185,7 @@ impl Labeler {
             let dom = crate::html::Markup::html(page.markup.as_deref())
                 .map(|m| &m.blocks[..])
                 .filter(|blocks| blocks.len() == seg.blocks.len());
-            decide_main_content(&furniture, seg, dom, &markup, &mut labels);
+            decide_main_content(&furniture, seg, dom, &rules, &mut labels);
         }
         let mut spans = merge_spans(&page.text, &seg.units, &labels, &probs);
         if let Some(markup) = &page.markup {
@@ -194,7 +194,7 @@ impl Labeler {
             }
         }
         if self.explain > 0 {
-            self.add_reasons(&mut spans, seg, &markup, &input, &page.text);
+            self.add_reasons(&mut spans, seg, &rules, &input, &page.text);
         }
         Ok(LabelledPage {
             id: page.id.clone(),
@@ -207,13 +207,13 @@ impl Labeler {
     }
 
     /// Fills each span's reasons: the features with the largest push towards its label,
-    /// averaged over its units by length. A span made only of leaked template markup (`markup`,
+    /// averaged over its units by length. A span made only of blocks a rule decided (`rules`,
     /// per block) was labelled by that rule, and its one reason says so.
     fn add_reasons(
         &self,
         spans: &mut [Span],
         seg: &Segmentation,
-        markup: &[bool],
+        rules: &[Option<BoilerplateRule>],
         input: &Array2<f32>,
         text: &str,
     ) {
@@ -230,9 +230,12 @@ impl Labeler {
             let mut push = vec![0f32; input.ncols()];
             let mut values = vec![0f32; input.ncols()];
             let mut total = 0f32;
-            let mut by_rule = true;
+            let mut by_rule = None;
+            let mut all_by_rule = true;
             while u < units.len() && units[u].range.end <= span.range.end {
-                by_rule &= markup.get(units[u].block).copied().unwrap_or(false);
+                let rule = rules.get(units[u].block).copied().flatten();
+                all_by_rule &= rule.is_some();
+                by_rule = by_rule.or(rule);
                 let w = non_whitespace_bytes(units[u].range.slice(text)) as f32;
                 let row = input.row(u);
                 let contributions = match (&self.booster, &linear) {
@@ -250,9 +253,9 @@ impl Labeler {
                 total += w;
                 u += 1;
             }
-            if by_rule {
+            if let Some(rule) = by_rule.filter(|_| all_by_rule) {
                 span.reasons = vec![Reason {
-                    feature: "rule:template_markup".into(),
+                    feature: rule.reason().into(),
                     push: 1.0,
                     value: 1.0,
                 }];
@@ -364,12 +367,13 @@ fn strongest(push: Vec<f32>, n: usize) -> Vec<(usize, f32)> {
 /// education; promotion inside main content stays promotion. (The 3-label model alone is
 /// the better labeller of the gold's three labels; the content model the better judge of
 /// what extraction benchmarks count as main content, whose "not main" includes ads.) A block of
-/// leaked template markup (`markup`, from [`mark_template_markup`]) is never main content.
+/// a block a rule made boilerplate (leaked template markup, form mechanics: `rules`, from
+/// [`mark_rule_blocks`]) is never main content.
 fn decide_main_content(
     furniture: &[f32],
     seg: &Segmentation,
     dom: Option<&[crate::html::BlockContext]>,
-    markup: &[bool],
+    rules: &[Option<BoilerplateRule>],
     labels: &mut [Label],
 ) {
     if furniture.is_empty() {
@@ -380,7 +384,7 @@ fn decide_main_content(
         let shown_by_attribute = dom
             .and_then(|blocks| blocks.get(unit.block))
             .is_some_and(|b| b.alt_text);
-        let leaked = markup.get(unit.block).copied().unwrap_or(false);
+        let leaked = rules.get(unit.block).copied().flatten().is_some();
         let main =
             !shown_by_attribute && !leaked && furniture.get(unit.block).is_some_and(|&f| f <= 0.5);
         *label = match (*label, main) {
@@ -423,7 +427,9 @@ mod tests {
                         span.range.start <= r.start && r.end <= span.range.end
                     })
                     .collect();
-                if !units.iter().all(|&u| booster.decides(linear.row(u))) {
+                // A span a rule labelled (a form's validation line) is explained by the rule.
+                let by_rule = span.reasons.iter().any(|r| r.feature.starts_with("rule:"));
+                if by_rule || !units.iter().all(|&u| booster.decides(linear.row(u))) {
                     continue;
                 }
                 by_trees += 1;
@@ -507,6 +513,33 @@ mod tests {
             .map(|s| s.text.as_str())
             .collect();
         assert_eq!(education.len(), 2, "{:?}", page.spans);
+    }
+
+    /// A lead form's technical line is boilerplate by rule, with the rule as its reason, while
+    /// the pitch around it stays promotion (the guideline's rule 4).
+    #[test]
+    fn form_mechanics_inside_a_lead_form_is_boilerplate() {
+        let labeler = Labeler::builtin().unwrap().with_explain(2);
+        let text = "Schedule Your Ketamine Treatment Today\n\
+            Call us at 385-685-1410 to book a consultation or fill out the form below:\n\
+            This field is for validation purposes and should be left unchanged.\n\
+            By submitting this form you agree to be contacted via phone, text or email.\n";
+        let page = labeler.label_text("p", text).unwrap();
+        let form: Vec<&Span> = page
+            .spans
+            .iter()
+            .filter(|s| s.text.contains("validation purposes"))
+            .collect();
+        assert_eq!(form.len(), 1, "{:?}", page.spans);
+        assert_eq!(form[0].label, Label::Boilerplate);
+        assert_eq!(form[0].score, 1.0);
+        assert!(!form[0].text.contains("Call us") && !form[0].text.contains("submitting"));
+        let reasons: Vec<&str> = form[0].reasons.iter().map(|r| r.feature.as_str()).collect();
+        assert_eq!(reasons, ["rule:form_mechanics"]);
+        assert!(page
+            .spans
+            .iter()
+            .any(|s| s.label == Label::Promotion && s.text.contains("Call us")));
     }
 
     /// Extraction mode keeps leaked template markup out of the main content, even inside the
