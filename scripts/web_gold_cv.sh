@@ -8,7 +8,7 @@
 #    fold; with WEB_EXTRA=1, also the extra labelled pack pages of data/web-extra (both views; not
 #    in the built-in model, see data/web-extra/README.md): whichever rounds
 #    `scripts/web_extra.py build [--rounds ...]` last wrote to /tmp/pagesift-webextra (all of
-#    them when this script builds it).
+#    them when this script builds it); WEB_EXTRA_VIEWS=html trains on their HTML view only.
 # B: the same folds scored on web-gold's text view (web-gold HTML trains in every fold).
 # C: 7-fold page-grouped CV over the written seeds/pages_a/pages_b with all web-gold training
 #    (and the extra pages with WEB_EXTRA=1);
@@ -32,7 +32,9 @@ mkdir -p "$(dirname "$OUT")"
 XA=""
 if [ "${WEB_EXTRA:-0}" = 1 ]; then
   [ -f /tmp/pagesift-webextra/extra.text.jsonl ] || python3 scripts/web_extra.py build --pagesift "$BIN"
-  XA="--train-also /tmp/pagesift-webextra/extra.gold.jsonl --train-also /tmp/pagesift-webextra/extra.text.jsonl"
+  XA="--train-also /tmp/pagesift-webextra/extra.gold.jsonl"
+  # WEB_EXTRA_VIEWS=html leaves the extra pages' text view out (default: both views).
+  [ "${WEB_EXTRA_VIEWS:-both}" = html ] || XA="$XA --train-also /tmp/pagesift-webextra/extra.text.jsonl"
 fi
 W="data/seeds.gold.jsonl data/pages_a.gold.jsonl data/pages_b.gold.jsonl data/pages_c.gold.jsonl"
 WG=$(ls ../shared/data/web-gold/*.gold.jsonl)
