@@ -10,6 +10,9 @@
 #   that scripts/web_gold.py text-view writes to /tmp), so both kinds of input are trained on.
 # - The written pages are given WRITTEN_WEIGHT times (default 6): they are the only health pages
 #   with sentence-level gold, and the real pages outnumber them seven to one.
+# - The 421 pack pages of data/web-extra's labelling rounds 1-2 (`scripts/web_extra.py build
+#   --rounds 1,2`, written to /tmp/pagesift-webextra), their HTML view only: real pages labelled
+#   block by block like web-gold, on no held-out or web-gold site. WEB_EXTRA=0 leaves them out.
 # - The content model (content.json) is reused as it is (it was trained on the training side of
 #   scripts/web_benchmark.py's site split of ../shared/data/web), or retrained from that side with
 #   CONTENT_PAGES=/tmp/pagesift-web/train.jsonl.
@@ -20,6 +23,11 @@ cd "$(dirname "$0")/.."
 PAGESIFT=${1:-target/release/pagesift}
 WRITTEN_WEIGHT=${WRITTEN_WEIGHT:-6}
 python3 scripts/web_gold.py text-view --out /tmp/pagesift-webgold/text.jsonl
+extra=()
+if [ "${WEB_EXTRA:-1}" = 1 ]; then
+  python3 scripts/web_extra.py build --pagesift "$PAGESIFT" --rounds 1,2 --out /tmp/pagesift-webextra
+  extra=(/tmp/pagesift-webextra/extra.gold.jsonl)
+fi
 written=()
 for _ in $(seq "$WRITTEN_WEIGHT"); do
   written+=(data/pages_a.gold.jsonl data/pages_b.gold.jsonl data/seeds.gold.jsonl data/pages_c.gold.jsonl)
@@ -36,6 +44,7 @@ else
   content=(--content-model models/default)
 fi
 "$PAGESIFT" train --transition-weight 0 "${content[@]}" --out models/default \
-  "${written[@]}" ../shared/data/web-gold/*.gold.jsonl /tmp/pagesift-webgold/text.jsonl
+  "${written[@]}" ../shared/data/web-gold/*.gold.jsonl /tmp/pagesift-webgold/text.jsonl "${extra[@]}"
 cp "$trained_on" models/default/TRAINED_ON.md
+chmod 644 models/default/TRAINED_ON.md   # mktemp's copy is private
 rm -f "$trained_on"
