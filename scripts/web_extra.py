@@ -167,12 +167,18 @@ def build(args):
             sys.exit(f"{e['id']}: on a held-out or web-gold site; refusing to train on it")
     pages, left_out = records(entries, pack_html(args.pack), args.pagesift)
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "extra.gold.jsonl"), "w", encoding="utf-8") as gold, \
-            open(os.path.join(args.out, "extra.text.jsonl"), "w", encoding="utf-8") as text_view:
+    # Written beside and renamed into place: a cross-validation reading the files (two runs of
+    # web_gold_cv.sh started together both rebuild them) never sees half of one.
+    paths = [os.path.join(args.out, name) for name in ("extra.gold.jsonl", "extra.text.jsonl")]
+    partial = [f"{path}.{os.getpid()}.part" for path in paths]
+    with open(partial[0], "w", encoding="utf-8") as gold, \
+            open(partial[1], "w", encoding="utf-8") as text_view:
         for record in pages:
             gold.write(json.dumps(record, ensure_ascii=False) + "\n")
             record.pop("html")
             text_view.write(json.dumps(record, ensure_ascii=False) + "\n")
+    for done, path in zip(partial, paths):
+        os.replace(done, path)
     blocks = sum(len(e["blocks"]) for e in entries)
     print(f"{len(pages)} pages ({blocks} labelled blocks) written to {args.out}: "
           "extra.gold.jsonl, extra.text.jsonl")

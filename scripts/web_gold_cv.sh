@@ -4,21 +4,21 @@
 #   BIN=target/release/pagesift OUT=/tmp/wgcv/base scripts/web_gold_cv.sh A [more cv options]
 #
 # A: web-gold 5-fold site-grouped CV, HTML input; the written pages (data/*.gold.jsonl,
-#    weighted x6, WRITTEN_WEIGHT) and web-gold's text view of other folds' pages train in every
-#    fold; with WEB_EXTRA=1, also the extra labelled pack pages of data/web-extra (both views; not
-#    in the built-in model, see data/web-extra/README.md): whichever rounds
-#    `scripts/web_extra.py build [--rounds ...]` last wrote to /tmp/pagesift-webextra (all of
-#    them when this script builds it); WEB_EXTRA_VIEWS=html trains on their HTML view only.
+#    weighted x6, WRITTEN_WEIGHT), web-gold's text view of other folds' pages and the extra
+#    labelled pack pages of data/web-extra (rounds WEB_EXTRA_ROUNDS, default 1,2, rebuilt in
+#    /tmp/pagesift-webextra by `scripts/web_extra.py build` on every run; their HTML view only,
+#    WEB_EXTRA_VIEWS=both adds their text view) train in every fold: the shipped configuration
+#    (scripts/train_default.sh) since session 21. WEB_EXTRA=0 leaves the extra pages out (the
+#    configuration of the figures before session 21).
 # B: the same folds scored on web-gold's text view (web-gold HTML trains in every fold).
 # C: 7-fold page-grouped CV over the written seeds/pages_a/pages_b with all web-gold training
-#    (and the extra pages with WEB_EXTRA=1);
+#    (and the extra pages, as in A);
 #    the written pages of each training side six times (WRITTEN_WEIGHT, as train_default.sh).
 #
 # Writes $OUT.json (cv --json), $OUT.pred.jsonl, $OUT.err (timing) and $OUT.report
 # (scripts/web_gold.py report: per-label P/R/F1, per page type, confusion matrix).
 # Needs /tmp/pagesift-web (python3 scripts/web_benchmark.py split) and
-# /tmp/pagesift-webgold (python3 scripts/web_gold.py text-view) and /tmp/pagesift-webextra
-# (python3 scripts/web_extra.py build; made here if missing) when WEB_EXTRA=1.
+# /tmp/pagesift-webgold (python3 scripts/web_gold.py text-view), made here if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-target/release/pagesift}
@@ -30,11 +30,11 @@ mkdir -p "$(dirname "$OUT")"
 [ -f /tmp/pagesift-web/train.jsonl ] || python3 scripts/web_benchmark.py split
 [ -f /tmp/pagesift-webgold/text.jsonl ] || python3 scripts/web_gold.py text-view
 XA=""
-if [ "${WEB_EXTRA:-0}" = 1 ]; then
-  [ -f /tmp/pagesift-webextra/extra.text.jsonl ] || python3 scripts/web_extra.py build --pagesift "$BIN"
+if [ "${WEB_EXTRA:-1}" = 1 ]; then
+  python3 scripts/web_extra.py build --pagesift "$BIN" --rounds "${WEB_EXTRA_ROUNDS:-1,2}" \
+    --out /tmp/pagesift-webextra >&2
   XA="--train-also /tmp/pagesift-webextra/extra.gold.jsonl"
-  # WEB_EXTRA_VIEWS=html leaves the extra pages' text view out (default: both views).
-  [ "${WEB_EXTRA_VIEWS:-both}" = html ] || XA="$XA --train-also /tmp/pagesift-webextra/extra.text.jsonl"
+  [ "${WEB_EXTRA_VIEWS:-html}" = html ] || XA="$XA --train-also /tmp/pagesift-webextra/extra.text.jsonl"
 fi
 W="data/seeds.gold.jsonl data/pages_a.gold.jsonl data/pages_b.gold.jsonl data/pages_c.gold.jsonl"
 WG=$(ls ../shared/data/web-gold/*.gold.jsonl)
