@@ -12,54 +12,34 @@ boilerplate). Defaults: the written gold files, ../shared/data/web-gold and, whe
 `scripts/web_extra.py build` has written it, /tmp/pagesift-webextra/extra.gold.jsonl; the pack at
 ../shared/data/web. Reads third-party pages by path only.
 """
-import argparse
 import collections
-import glob
 import json
 import os
 import re
+import sys
 
-# decode::FORM_MECHANICS
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from template_markup import HERE, arguments, visible_bytes  # noqa: E402
+
+# decode::FORM_MECHANICS, read from the Rust source so the two never drift apart.
+SOURCE = open(os.path.join(HERE, "..", "src", "decode.rs"), encoding="utf-8").read()
 PATTERN = re.compile(
-    r"""(?ix)
-    this\s+field\s+is\s+for\s+validation\s+purposes(\s+and\s+should\s+be\s+left\s+unchanged)?\.?
-    | (please\s+)?leave\s+this\s+field\s+(blank|empty)\.?
-    | (all\s+)?required\s+fields\s+are\s+marked(\s+with\s+an?\s+asterisk)?(\s*\(?\*\)?)?\.?
-    | (note:\s+)?fields\s+marked\s+with\s+an?\s+(asterisk|\*)(\s+\(\*\))?\s+are\s+required[.!]?
-    | \*\s*(indicates|denotes)\s+(a\s+)?required(\s+fields?)?\.?
-    | your\s+email\s+address\s+will\s+not\s+be\s+published\.?
-    | please\s+enable\s+javascript\s+in\s+your\s+browser\s+to\s+complete\s+this\s+form\.?
-    | this\s+site\s+is\s+protected\s+by\s+recaptcha\s+and\s+the\s+google\s+privacy\s+policy
-      \s+and\s+terms\s+of\s+service\s+apply\.?"""
+    re.search(r'static FORM_MECHANICS\b.*?Regex::new\(\s*r"(.*?)",\s*\)', SOURCE, re.S).group(1)
 )
 RULE_SHARE = 0.5
 
 
-def visible_bytes(text):
-    return len(re.sub(r"\s", "", text).encode())
-
-
 def share(block):
     """decode::form_mechanics_share."""
-    all_bytes = visible_bytes(block)
-    if all_bytes == 0 or len(block.encode()) > 400:
+    if len(block.encode()) > 400:
         return 0.0
-    return sum(visible_bytes(m.group(0)) for m in PATTERN.finditer(block)) / all_bytes
+    form = sum(visible_bytes(m.group(0)) for m in PATTERN.finditer(block))
+    return form / visible_bytes(block) if form else 0.0
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    shared = os.path.join(here, "..", "..", "shared", "data")
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("gold", nargs="*")
-    ap.add_argument("--pack", default=os.path.join(shared, "web"))
-    args = ap.parse_args()
-    extra = "/tmp/pagesift-webextra/extra.gold.jsonl"
-    gold = args.gold or (
-        sorted(glob.glob(os.path.join(here, "..", "data", "*.gold.jsonl")))
-        + sorted(glob.glob(os.path.join(shared, "web-gold", "*.gold.jsonl")))
-        + ([extra] if os.path.exists(extra) else [])
-    )
+    args = arguments(__doc__, extra=["/tmp/pagesift-webextra/extra.gold.jsonl"])
+    gold = args.gold
     over, near = collections.Counter(), collections.Counter()
     for path in gold:
         for line in open(path, encoding="utf-8"):

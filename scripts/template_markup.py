@@ -41,17 +41,28 @@ def share(block):
     return sum(visible_bytes(m.group(0)) for m in matches) / visible_bytes(block)
 
 
-def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    shared = os.path.join(here, "..", "..", "shared", "data")
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHARED = os.path.join(HERE, "..", "..", "shared", "data")
+
+
+def arguments(doc, extra=()):
+    """The gold files and the pack of a rule's measuring script: the files given, else the
+    written gold files, ../shared/data/web-gold's and those of `extra` that exist."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("gold", nargs="*")
-    ap.add_argument("--pack", default=os.path.join(shared, "web"))
+    ap.add_argument("--pack", default=os.path.join(SHARED, "web"))
     args = ap.parse_args()
-    gold = args.gold or (
-        sorted(glob.glob(os.path.join(here, "..", "data", "*.gold.jsonl")))
-        + sorted(glob.glob(os.path.join(shared, "web-gold", "*.gold.jsonl")))
+    args.gold = args.gold or (
+        sorted(glob.glob(os.path.join(HERE, "..", "data", "*.gold.jsonl")))
+        + sorted(glob.glob(os.path.join(SHARED, "web-gold", "*.gold.jsonl")))
+        + [path for path in extra if os.path.exists(path)]
     )
+    return args
+
+
+def main():
+    args = arguments(__doc__)
+    gold = args.gold
     over, near = collections.Counter(), collections.Counter()
     pages = collections.defaultdict(collections.Counter)
     for path in gold:

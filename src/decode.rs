@@ -197,23 +197,25 @@ static FORM_MECHANICS: LazyLock<Regex> = LazyLock::new(|| {
 /// Share of a block's non-whitespace bytes that are form mechanics ([`FORM_MECHANICS`]).
 pub fn form_mechanics_share(block: &str) -> f32 {
     // The longest phrase has 100 visible bytes: a block over twice that cannot reach the rule's
-    // share, and most blocks skip the scan.
-    let all = non_whitespace_bytes(block);
-    if all == 0 || block.len() > 400 {
+    // share, and most blocks skip the scan. The block's own bytes are counted only on a match.
+    if block.len() > 400 {
         return 0.0;
     }
     let form: usize = FORM_MECHANICS
         .find_iter(block)
         .map(|m| non_whitespace_bytes(m.as_str()))
         .sum();
-    form as f32 / all as f32
+    if form == 0 {
+        return 0.0;
+    }
+    form as f32 / non_whitespace_bytes(block) as f32
 }
 
 /// A block at least this much form mechanics is boilerplate, whatever the classifier says: in
 /// all the gold pages (the written ones, web-gold and data/web-extra's pages) such blocks are 52,
 /// every one gold boilerplate; in the main text of the web pack's 3,545 pages, 2 lines of one
-/// page are (a honeypot's two lines). `scripts/form_mechanics.py` measures both with the same
-/// pattern.
+/// page are (a honeypot's two lines). `scripts/form_mechanics.py` measures both with this
+/// pattern, read from this file.
 pub const FORM_MECHANICS_BLOCK: f32 = 0.5;
 
 /// A rule of the annotation guideline that decides a block's label before the classifier does.
