@@ -366,8 +366,8 @@ fn strongest(push: Vec<f32>, n: usize) -> Vec<(usize, f32)> {
 /// and a unit of a main-content block the 3-label model called boilerplate becomes
 /// education; promotion inside main content stays promotion. (The 3-label model alone is
 /// the better labeller of the gold's three labels; the content model the better judge of
-/// what extraction benchmarks count as main content, whose "not main" includes ads.) A block of
-/// a block a rule made boilerplate (leaked template markup, form mechanics: `rules`, from
+/// what extraction benchmarks count as main content, whose "not main" includes ads.) A block a
+/// rule made boilerplate (leaked template markup, form mechanics: `rules`, from
 /// [`mark_rule_blocks`]) is never main content.
 fn decide_main_content(
     furniture: &[f32],
