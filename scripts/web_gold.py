@@ -2,14 +2,15 @@
 """Real-page gold (../shared/data/web-gold): views for training and a report by page type.
 
     python3 scripts/web_gold.py text-view [--gold DIR] [--out FILE]
-    python3 scripts/web_gold.py report CV.json [--gold DIR]
+    python3 scripts/web_gold.py report CV.json [CV2.json ...] [--gold DIR]
 
 `text-view` writes the web-gold pages without their `html` field (default
 /tmp/pagesift-webgold/text.jsonl), so pagesift reads each as a text page, one block per line: the
 way a user labels text already extracted. The pages stay third-party text: the file is written
 outside the repository and never committed.
 
-`report` reads the JSON report of `pagesift cv --json` (or `eval --json`) and prints per-label
+`report` reads the JSON report of `pagesift cv --json` (or `eval --json`; several are scored
+together, as the chunks of scripts/written_lodo.sh) and prints per-label
 precision/recall/F1 and macro-F1 over all pages and per page type: selling pages (wcxb service,
 product, collection, listing) against informing ones (wcxb article, forum, documentation, and the
 older datasets' news and blog pages). Page types come from the gold files' `page_type`/`dataset`.
@@ -73,9 +74,9 @@ def report(args):
         for line in open(path, encoding="utf-8"):
             page = json.loads(line)
             meta[page["id"]] = page
-    result = json.load(open(args.report))
+    per_page = [p for path in args.report for p in json.load(open(path))["per_page"]]
     groups = {}
-    for page in result["per_page"]:
+    for page in per_page:
         m = meta.get(page["id"], {})
         for name in ("all pages", page_group(m)):
             c, n = groups.setdefault(name, ([[0] * 4 for _ in range(3)], [0]))
@@ -103,7 +104,7 @@ def main():
     t.add_argument("--gold", default=default_gold)
     t.add_argument("--out", default="/tmp/pagesift-webgold/text.jsonl")
     r = sub.add_parser("report")
-    r.add_argument("report")
+    r.add_argument("report", nargs="+")
     r.add_argument("--gold", default=default_gold)
     args = ap.parse_args()
     {"text-view": text_view, "report": report}[args.cmd](args)

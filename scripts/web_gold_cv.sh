@@ -7,7 +7,8 @@
 #    weighted x6, WRITTEN_WEIGHT), web-gold's text view of other folds' pages and the extra
 #    labelled pack pages of data/web-extra (rounds WEB_EXTRA_ROUNDS, default 1,2, rebuilt in
 #    /tmp/pagesift-webextra by `scripts/web_extra.py build` on every run; their HTML view only,
-#    WEB_EXTRA_VIEWS=both adds their text view) train in every fold: the shipped configuration
+#    WEB_EXTRA_VIEWS=both adds their text view; WEB_EXTRA_DIR, default /tmp/pagesift-webextra,
+#    lets runs of different rounds go side by side) train in every fold: the shipped configuration
 #    (scripts/train_default.sh) since session 21. WEB_EXTRA=0 leaves the extra pages out (the
 #    configuration of the figures before session 21).
 # B: the same folds scored on web-gold's text view (web-gold HTML trains in every fold).
@@ -30,11 +31,12 @@ mkdir -p "$(dirname "$OUT")"
 [ -f /tmp/pagesift-web/train.jsonl ] || python3 scripts/web_benchmark.py split
 [ -f /tmp/pagesift-webgold/text.jsonl ] || python3 scripts/web_gold.py text-view
 XA=""
+XD=${WEB_EXTRA_DIR:-/tmp/pagesift-webextra}
 if [ "${WEB_EXTRA:-1}" = 1 ]; then
   python3 scripts/web_extra.py build --pagesift "$BIN" --rounds "${WEB_EXTRA_ROUNDS:-1,2}" \
-    --out /tmp/pagesift-webextra >&2
-  XA="--train-also /tmp/pagesift-webextra/extra.gold.jsonl"
-  [ "${WEB_EXTRA_VIEWS:-html}" = html ] || XA="$XA --train-also /tmp/pagesift-webextra/extra.text.jsonl"
+    --out "$XD" >&2
+  XA="--train-also $XD/extra.gold.jsonl"
+  [ "${WEB_EXTRA_VIEWS:-html}" = html ] || XA="$XA --train-also $XD/extra.text.jsonl"
 fi
 W="data/seeds.gold.jsonl data/pages_a.gold.jsonl data/pages_b.gold.jsonl data/pages_c.gold.jsonl"
 WG=$(ls ../shared/data/web-gold/*.gold.jsonl)
