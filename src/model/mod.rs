@@ -20,7 +20,7 @@ use argmin::core::{CostFunction, Executor, Gradient};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use linfa_logistic::MultiFittedLogisticRegression;
-use ndarray::{s, Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -212,7 +212,8 @@ impl Problem {
             let sd = var.sqrt();
             scale[j] = if sd > 1e-6 { sd as f32 } else { 1.0 };
         }
-        let mut z = x.clone();
+        // Rows contiguous in memory, as `evaluate` reads them.
+        let mut z = x.as_standard_layout().into_owned();
         for mut row in z.rows_mut() {
             for ((v, m), s) in row.iter_mut().zip(&mean).zip(&scale) {
                 *v = (*v - m) / s;
@@ -237,14 +238,19 @@ impl Problem {
         }
     }
 
-    /// Weights (d × k, standardised columns) and intercepts of a parameter vector.
-    fn split(&self, p: &Array1<f64>) -> (Array2<f32>, Vec<f64>) {
-        let w = Array2::from_shape_fn((self.d, self.k), |(j, c)| p[j * self.k + c] as f32);
+    /// Each class's weight column (standardised columns) and the intercepts of a parameter vector.
+    fn split(&self, p: &Array1<f64>) -> (Vec<Vec<f32>>, Vec<f64>) {
+        let w = (0..self.k)
+            .map(|c| (0..self.d).map(|j| p[j * self.k + c] as f32).collect())
+            .collect();
         let b = (0..self.k).map(|c| p[self.d * self.k + c]).collect();
         (w, b)
     }
 
-    /// Cost and gradient at `p`, over row chunks in parallel.
+    /// Cost and gradient at `p`, over row chunks in parallel. Each row's scores are dot products
+    /// with the k weight columns and its gradient is added to k running sums: with two or three
+    /// classes a matrix product spends most of its time packing the rows (half of `train`'s time
+    /// went there), and these loops read each row where it is.
     fn evaluate(&self, p: &Array1<f64>) -> (f64, Array1<f64>) {
         if let Some((q, cost, grad)) = self.cache.lock().expect("cache lock").as_ref() {
             if q == p {
@@ -259,32 +265,40 @@ impl Problem {
             .par_iter()
             .map(|&start| {
                 let end = (start + CHUNK).min(n);
-                let z: ArrayView2<f32> = self.z.slice(s![start..end, ..]);
-                let logits = z.dot(&w);
-                let mut resid = Array2::<f32>::zeros((end - start, k));
+                // Sums over the chunk's rows in f32 (as the matrix product kept them), then f64.
+                let mut gw = vec![vec![0f32; d]; k];
                 let mut loss = 0f64;
                 let mut gb = vec![0f64; k];
-                for (r, row) in logits.rows().into_iter().enumerate() {
-                    let i = start + r;
+                let mut h = vec![0f64; k];
+                for i in start..end {
+                    let row = self.z.row(i);
+                    let row = row.as_slice().expect("z is in standard layout");
                     let wi = f64::from(self.weights[i]);
                     let t = self.target[i] as usize;
-                    let h: Vec<f64> = (0..k).map(|c| f64::from(row[c]) + b[c]).collect();
+                    for ((h, column), &b) in h.iter_mut().zip(&w).zip(&b) {
+                        *h = f64::from(dot(row, column)) + b;
+                    }
                     let max = h.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    // The log-loss, log Σ exp(h) − h[t], taken before h becomes exp(h − max):
+                    // the softmax's numerators, one exp per class.
                     let sum: f64 = h.iter().map(|v| (v - max).exp()).sum();
                     let lse = max + sum.ln();
                     loss += wi * (lse - h[t]);
                     for c in 0..k {
                         let prob = (h[c] - lse).exp();
                         let g = wi * (prob - if c == t { 1.0 } else { 0.0 });
-                        resid[[r, c]] = g as f32;
+                        axpy(&mut gw[c], g as f32, row);
                         gb[c] += g;
                     }
                 }
-                let gw = z.t().dot(&resid).mapv(f64::from);
+                let gw = Array2::from_shape_fn((d, k), |(j, c)| f64::from(gw[c][j]));
                 (loss, gw, gb)
             })
-            .reduce(
-                || (0.0, Array2::<f64>::zeros((d, k)), vec![0f64; k]),
+            .collect::<Vec<_>>()
+            // Added in chunk order, so a fit does not depend on how the threads shared the work.
+            .into_iter()
+            .fold(
+                (0.0, Array2::<f64>::zeros((d, k)), vec![0f64; k]),
                 |mut a, b| {
                     a.0 += b.0;
                     a.1 += &b.1;
@@ -437,6 +451,13 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     sums.iter().sum::<f32>() + rest
 }
 
+/// `acc += a · x`, element by element (the compiler vectorises it).
+fn axpy(acc: &mut [f32], a: f32, x: &[f32]) {
+    for (v, &x) in acc.iter_mut().zip(x) {
+        *v += a * x;
+    }
+}
+
 /// A fitted classifier; columns of its probabilities follow [`Label::ALL`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Classifier {
@@ -514,179 +535,4 @@ impl Classifier {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use ndarray::array;
-
-    #[test]
-    fn probabilities_are_the_softmax_of_the_matrix_product() {
-        // 19 columns: two runs of eight and a remainder of three; a transposed view of `x`
-        // exercises rows that are not contiguous.
-        let x = Array2::from_shape_fn((5, 19), |(i, j)| ((i * 7 + j * 3) % 11) as f32 / 5.0 - 1.0);
-        let w = Array2::from_shape_fn((19, 3), |(j, c)| ((j * 5 + c * 13) % 7) as f32 / 3.0 - 1.0);
-        let b = Array1::from(vec![0.5f32, -0.25, 0.0]);
-        let expected = {
-            let mut h = x.dot(&w) + &b;
-            for mut row in h.rows_mut() {
-                let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                row.mapv_inplace(|v| (v - max).exp());
-                let sum = row.sum();
-                row /= sum;
-            }
-            h
-        };
-        let transposed = x.t().to_owned();
-        for input in [
-            x.clone(),
-            transposed.t().to_owned(),
-            transposed.reversed_axes(),
-        ] {
-            let got = softmax_of_linear(&input, &w, &b);
-            assert_eq!(got.dim(), (5, 3));
-            for (g, e) in got.iter().zip(&expected) {
-                assert!((g - e).abs() < 1e-6, "{g} against {e}");
-            }
-        }
-    }
-
-    fn toy() -> (Array2<f32>, Array1<usize>) {
-        let x = array![
-            [1.0, 0.0, 0.0],
-            [0.9, 0.1, 0.0],
-            [0.0, 1.0, 0.0],
-            [0.1, 0.9, 0.0],
-            [0.0, 0.0, 1.0],
-            [0.0, 0.1, 0.9]
-        ];
-        (x, array![0, 0, 1, 1, 2, 2])
-    }
-
-    #[test]
-    fn fits_and_predicts_the_obvious_classes() {
-        let (x, y) = toy();
-        let clf = ClassifierParams {
-            alpha: 0.01,
-            max_iterations: 100,
-        }
-        .fit(&x, &y)
-        .unwrap();
-        let p = clf.predict_proba(&x);
-        for (r, &class) in y.iter().enumerate() {
-            let best = (0..3)
-                .max_by(|&a, &b| p[[r, a]].total_cmp(&p[[r, b]]))
-                .unwrap();
-            assert_eq!(best, class, "row {r}: {:?}", p.row(r));
-        }
-    }
-
-    #[test]
-    fn contributions_add_up_to_the_log_odds_against_the_mean() {
-        let (x, y) = toy();
-        let clf = ClassifierParams::default().fit(&x, &y).unwrap();
-        let p = clf.predict_proba(&x);
-        let row = 2;
-        let logit = |k: usize| p[[row, k]].ln();
-        let mean_logit = (0..3).map(logit).sum::<f32>() / 3.0;
-        // Σ contributions = (w_k − mean w)·x; the intercepts make up the rest.
-        let b = clf.intercept();
-        let b_mean = b.mean().unwrap();
-        for label in Label::ALL {
-            let k = clf.class_column(label);
-            let sum: f32 = clf.contributions(x.row(row), label).iter().sum();
-            let expected = logit(label.index()) - mean_logit - (b[k] - b_mean);
-            assert!(
-                (sum - expected).abs() < 1e-3,
-                "{label}: {sum} vs {expected}"
-            );
-        }
-    }
-
-    /// 60,000 rows whose columns differ in scale by 10⁶ (a count, a share, a log length, a
-    /// constant): linfa's f32 solver stopped at its start on data like this (all weights 0).
-    #[test]
-    fn fits_many_rows_of_mixed_scales() {
-        let n = 60_000;
-        let mut x = Array2::<f32>::zeros((n, 4));
-        let mut y = Array1::<usize>::zeros(n);
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f32 / (1u64 << 53) as f32
-        };
-        for i in 0..n {
-            let class = i % 3;
-            let noise = next() - 0.5;
-            x[[i, 0]] = 1000.0 * (class as f32 + noise); // a count
-            x[[i, 1]] = 0.001 * (if class == 1 { 1.0 } else { 0.2 } + 0.3 * next()); // a share
-            x[[i, 2]] = (1.0 + 50.0 * next()).ln(); // noise on a log scale
-            x[[i, 3]] = 7.0; // constant
-            y[i] = class;
-        }
-        let weights: Vec<f32> = (0..n).map(|i| 1.0 + (i % 4) as f32).collect();
-        let clf = ClassifierParams::default()
-            .fit_weighted(&x, &y, Some(&weights), &Label::ALL)
-            .unwrap();
-        let p = clf.predict_proba(&x);
-        let correct = (0..n)
-            .filter(|&r| {
-                let best = (0..3)
-                    .max_by(|&a, &b| p[[r, a]].total_cmp(&p[[r, b]]))
-                    .unwrap();
-                best == y[r]
-            })
-            .count();
-        assert!(correct as f64 > 0.8 * n as f64, "{correct} of {n} right");
-        assert!(clf.is_finite());
-    }
-
-    #[test]
-    fn row_weights_count_as_copies() {
-        let (x, y) = toy();
-        let params = ClassifierParams {
-            alpha: 0.5,
-            max_iterations: 200,
-        };
-        let weighted = params
-            .fit_weighted(&x, &y, Some(&[2.0, 1.0, 1.0, 1.0, 1.0, 1.0]), &Label::ALL)
-            .unwrap();
-        let mut copies = Array2::<f32>::zeros((7, 3));
-        copies.slice_mut(s![..6, ..]).assign(&x);
-        copies.row_mut(6).assign(&x.row(0));
-        let mut yc = y.to_vec();
-        yc.push(y[0]);
-        let copied = params.fit(&copies, &Array1::from(yc)).unwrap();
-        let (a, b) = (weighted.predict_proba(&x), copied.predict_proba(&x));
-        for (u, v) in a.iter().zip(b.iter()) {
-            assert!((u - v).abs() < 1e-3, "{a:?} vs {b:?}");
-        }
-    }
-
-    #[test]
-    fn rejects_missing_labels_and_nan() {
-        let (x, _) = toy();
-        let err = ClassifierParams::default()
-            .fit(&x, &array![0, 0, 1, 1, 1, 1])
-            .unwrap_err();
-        assert!(
-            err.to_string().contains("found none labelled boilerplate"),
-            "{err}"
-        );
-        let mut bad = x.clone();
-        bad[[3, 1]] = f32::NAN;
-        let err = ClassifierParams::default()
-            .fit(&bad, &array![0, 0, 1, 1, 2, 2])
-            .unwrap_err();
-        assert!(err.to_string().contains("row 3"), "{err}");
-    }
-
-    #[test]
-    fn round_trips_through_json() {
-        let (x, y) = toy();
-        let clf = ClassifierParams::default().fit(&x, &y).unwrap();
-        let again: Classifier =
-            serde_json::from_str(&serde_json::to_string(&clf).unwrap()).unwrap();
-        assert_eq!(clf.predict_proba(&x), again.predict_proba(&x));
-    }
-}
+mod tests;
