@@ -69,17 +69,43 @@ pub(crate) struct CrossFitted<M> {
 impl<M: Sync> CrossFitted<M> {
     /// Fits `folds` parts (in fold order), part `f` on the items whose fold is not `f`; with
     /// fewer than 2 folds, one part on every item. `fit` is given which items it may use.
+    /// The parts are fitted side by side (a fit that is itself serial then uses every core).
     pub(crate) fn fit(
         fold_of: Vec<usize>,
         folds: usize,
-        fit: impl Fn(&dyn Fn(usize) -> bool) -> M,
-    ) -> Self {
-        let parts = if folds < 2 {
-            vec![fit(&|_| true)]
-        } else {
-            (0..folds).map(|f| fit(&|i| fold_of[i] != f)).collect()
-        };
-        CrossFitted { parts, fold_of }
+        fit: impl Fn(&dyn Fn(usize) -> bool) -> M + Sync,
+    ) -> Self
+    where
+        M: Send,
+    {
+        Self::fit_alongside(fold_of, folds, fit, || ()).0
+    }
+
+    /// [`CrossFitted::fit`], with `alongside` run at the same time (such as the fit on every
+    /// item that follows the cross-fitted ones), its result returned too.
+    pub(crate) fn fit_alongside<W: Send>(
+        fold_of: Vec<usize>,
+        folds: usize,
+        fit: impl Fn(&dyn Fn(usize) -> bool) -> M + Sync,
+        alongside: impl FnOnce() -> W + Send,
+    ) -> (Self, W)
+    where
+        M: Send,
+    {
+        let (parts, w) = rayon::join(
+            || {
+                if folds < 2 {
+                    vec![fit(&|_| true)]
+                } else {
+                    (0..folds)
+                        .into_par_iter()
+                        .map(|f| fit(&|i| fold_of[i] != f))
+                        .collect()
+                }
+            },
+            alongside,
+        );
+        (CrossFitted { parts, fold_of }, w)
     }
 
     /// The part that did not see item `i`.
@@ -168,5 +194,21 @@ mod tests {
         assert_eq!(fitted.part_for(0), &vec![1, 3]);
         let one = CrossFitted::fit(vec![0, 0], 1, |keep| (0..2).filter(|&i| keep(i)).count());
         assert_eq!(*one.part_for(1), 2);
+    }
+
+    #[test]
+    fn parts_fitted_side_by_side_keep_fold_order_and_the_whole_fit_comes_back() {
+        let fold_of: Vec<usize> = (0..10).map(|i| i % 5).collect();
+        let kept = |keep: &dyn Fn(usize) -> bool| (0..10).filter(|&i| keep(i)).collect::<Vec<_>>();
+        let (fitted, whole) = CrossFitted::fit_alongside(fold_of, 5, kept, || kept(&|_| true));
+        assert_eq!(whole, (0..10).collect::<Vec<_>>());
+        for f in 0..5 {
+            let part = fitted.part_for(f);
+            assert_eq!(part.len(), 8);
+            assert!(
+                !part.contains(&f) && !part.contains(&(f + 5)),
+                "{f}: {part:?}"
+            );
+        }
     }
 }

@@ -62,17 +62,18 @@ impl<'a> Stages<'a> {
 
     /// Each page's probabilities from a classifier fitted on the other folds' rows, taken out of
     /// fold so they are as noisy as they will be on new pages. Each fold's fit starts from the
-    /// fit on all the rows (`start`), a few steps from its own.
+    /// fit on all the rows (`start`), fitted with `classifier`'s settings.
     pub(super) fn out_of_fold(
         &self,
         stage_rows: &[Array2<f32>],
         start: &Classifier,
+        classifier: &ClassifierParams,
     ) -> Result<Vec<Array2<f32>>, ModelError> {
         let mut oof: Vec<Option<Array2<f32>>> = vec![None; stage_rows.len()];
         for f in 0..self.folds {
             let stage = self
                 .labelled(stage_rows, &|i| self.fold_of[i] != f)?
-                .fit_from(&self.params.classifier, start)?;
+                .fit_from(classifier, start)?;
             for (i, slot) in oof.iter_mut().enumerate() {
                 if self.fold_of[i] == f {
                     *slot = Some(stage.predict_proba(&stage_rows[i]));
@@ -121,8 +122,8 @@ impl<'a> Stages<'a> {
             self.params
                 .progress
                 .say("fitting the next stage (out-of-fold neighbour probabilities)");
-            let oof =
-                self.out_of_fold(&stage_rows, classifiers.last().expect("stage 0 is fitted"))?;
+            let last = classifiers.last().expect("stage 0 is fitted");
+            let oof = self.out_of_fold(&stage_rows, last, &self.params.classifier)?;
             stage_rows = rows
                 .iter()
                 .zip(&oof)
