@@ -14,7 +14,7 @@ use crate::segment::{SegmentOptions, TextSegmenter};
 use crate::tokenize::{PageTokenizer, TokenizerKind};
 use crate::types::{GoldPage, Label, Segmentation};
 use serde::{Deserialize, Serialize};
-use stages::{tune_class_weights, Stages};
+use stages::Stages;
 
 /// Everything `train` can be asked to vary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,11 +119,6 @@ pub fn unit_labels(gold: &GoldPage, seg: &Segmentation) -> Vec<Option<Label>> {
         .collect()
 }
 
-/// L-BFGS iterations at most of the fold fits whose probabilities tune the class weights (they
-/// start from the fit on every fold): the built-in model's training chooses the same weights
-/// as with fits run to convergence (about 200 iterations each), in a quarter of the time.
-const TUNING_ITERATIONS: u64 = 40;
-
 /// Trains a model on gold pages. `sources` names the files, for the record in `model.json`.
 pub fn train(
     gold: &[GoldPage],
@@ -167,22 +162,8 @@ pub fn train(
     say("fitting the classifier");
     let mut classifiers = vec![first.fit(&params.classifier)?];
     let stage_rows = stages.stack(&rows, &pages, &mut classifiers)?;
-    // Class weights that maximise byte-level macro-F1 on held-out folds of the training pages.
-    let class_weights = if params.tune_class_weights && stages.folds >= 2 {
-        say("tuning the class weights on held-out folds");
-        let last = classifiers.last().expect("stage 0 is fitted");
-        // Each fold's fit starts from `last` and is cut short: the multipliers come from a
-        // coarse grid, which probabilities a few hundredths off do not move.
-        let classifier = ClassifierParams {
-            max_iterations: params.classifier.max_iterations.min(TUNING_ITERATIONS),
-            ..params.classifier
-        };
-        let oof = stages.out_of_fold(&stage_rows, last, &classifier)?;
-        let bytes = pages.iter().map(|p| p.prepared.unit_bytes.as_slice());
-        tune_class_weights(&oof, &stages.labels, bytes)
-    } else {
-        [1.0; Label::COUNT]
-    };
+    let last = classifiers.last().expect("stage 0 is fitted");
+    let class_weights = stages.class_weights(&stage_rows, last, &pages)?;
     let booster = stages.boost(&stage_rows)?;
     let sequences: Vec<(Vec<Label>, Vec<bool>)> = pages.iter().map(GoldUnits::sequence).collect();
     let mut transitions = Transitions::learn(
